@@ -1,0 +1,241 @@
+// Compiled at run time by Janino (which Flink ships in flink-table-runtime), so that
+// query rows never cross py4j one at a time: a Java thread drains the collect
+// iterator into a bounded buffer, and Python pulls whole pages as Arrow IPC bytes.
+// Janino accepts Java without generics' type checking: keep casts explicit, no lambdas.
+package flink_notebook;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.apache.flink.api.python.shaded.org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.flink.api.python.shaded.org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.runtime.arrow.ArrowUtils;
+import org.apache.flink.table.runtime.arrow.ArrowWriter;
+import org.apache.flink.table.types.logical.LogicalType;
+import org.apache.flink.table.types.logical.RowType;
+import org.apache.flink.table.types.logical.VarCharType;
+import org.apache.flink.table.utils.print.RowDataToStringConverter;
+import org.apache.flink.types.RowKind;
+import org.apache.flink.util.CloseableIterator;
+
+public class ResultBuffer implements Runnable {
+    /** Keep the last `limit` rows (insert-only results). */
+    public static final int APPEND = 0;
+    /** Keep the materialized table: retractions applied, at most `limit` distinct rows. */
+    public static final int UPDATE = 1;
+    /** Keep the last `limit` changes with their row kinds. */
+    public static final int CHANGELOG = 2;
+    /** Keep every row until taken (bounded results fetched whole). */
+    public static final int ALL = 3;
+
+    private final Object lock = new Object();
+    private final ArrayDeque rows = new ArrayDeque();
+    private final LinkedHashMap table = new LinkedHashMap();
+    private CloseableIterator iterator;
+    private RowType rowType;
+    private RowDataToStringConverter stringConverter;
+    private int mode;
+    private int limit;
+    private long received;
+    private long inserts;
+    private long updates;
+    private long deletes;
+    private long version;
+    private long tableRows;
+    private boolean truncated;
+    private boolean stringFallback;
+    private byte[] lastKinds = new byte[0];
+    private volatile boolean done;
+    private volatile boolean closed;
+    private volatile String error;
+    private Thread thread;
+
+    /** Starts draining `iterator` on a daemon thread. */
+    public void open(CloseableIterator iterator, RowType rowType, RowDataToStringConverter converter,
+                     int mode, int limit) {
+        this.iterator = iterator;
+        this.mode = mode;
+        this.limit = Math.max(1, limit);
+        this.stringConverter = converter;
+        this.rowType = rowType;
+        try {
+            ArrowUtils.toArrowSchema(rowType);
+        } catch (Throwable t) {
+            // A type Arrow cannot carry: ship every column as its string form instead.
+            this.rowType = stringRowType(rowType);
+        }
+        thread = new Thread(this, "flink-notebook-results");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    public void run() {
+        try {
+            while (!closed && iterator.hasNext()) {
+                add((RowData) iterator.next());
+            }
+        } catch (Throwable t) {
+            if (!closed) {
+                StringWriter w = new StringWriter();
+                t.printStackTrace(new PrintWriter(w));
+                error = w.toString();
+            }
+        } finally {
+            done = true;
+        }
+    }
+
+    private void add(RowData row) {
+        RowKind kind = row.getRowKind();
+        if (stringFallback) {
+            row = stringify(row, kind);
+        }
+        synchronized (lock) {
+            received++;
+            version++;
+            if (kind == RowKind.INSERT) inserts++;
+            else if (kind == RowKind.UPDATE_AFTER) updates++;
+            else if (kind == RowKind.DELETE) deletes++;
+            if (mode == UPDATE) {
+                row.setRowKind(RowKind.INSERT);
+                Integer count = (Integer) table.get(row);
+                if (kind == RowKind.INSERT || kind == RowKind.UPDATE_AFTER) {
+                    table.put(row, Integer.valueOf(count == null ? 1 : count.intValue() + 1));
+                    tableRows++;
+                    if (table.size() > limit) {
+                        Iterator it = table.entrySet().iterator();
+                        Map.Entry eldest = (Map.Entry) it.next();
+                        tableRows -= ((Integer) eldest.getValue()).intValue();
+                        it.remove();
+                        truncated = true;
+                    }
+                } else if (count != null) {
+                    tableRows--;
+                    if (count.intValue() <= 1) table.remove(row);
+                    else table.put(row, Integer.valueOf(count.intValue() - 1));
+                }
+            } else {
+                rows.addLast(row);
+                if (mode != ALL && rows.size() > limit) {
+                    rows.removeFirst();
+                    truncated = true;
+                }
+            }
+        }
+    }
+
+    private RowData stringify(RowData row, RowKind kind) {
+        String[] values = stringConverter.convert(row);
+        GenericRowData out = new GenericRowData(values.length);
+        for (int i = 0; i < values.length; i++) {
+            out.setField(i, values[i] == null ? null : StringData.fromString(values[i]));
+        }
+        out.setRowKind(kind);
+        return out;
+    }
+
+    private RowType stringRowType(RowType original) {
+        stringFallback = true;
+        LogicalType[] types = new LogicalType[original.getFieldCount()];
+        String[] names = new String[original.getFieldCount()];
+        for (int i = 0; i < types.length; i++) {
+            types[i] = new VarCharType(true, VarCharType.MAX_LENGTH);
+            names[i] = (String) original.getFieldNames().get(i);
+        }
+        return RowType.of(types, names);
+    }
+
+    /** The rows now in view (at most maxRows) as one Arrow IPC stream; kinds via lastKinds(). */
+    public byte[] snapshot(int maxRows) {
+        List page = new ArrayList();
+        synchronized (lock) {
+            if (mode == UPDATE) {
+                Iterator it = table.entrySet().iterator();
+                while (it.hasNext() && page.size() < maxRows) {
+                    Map.Entry e = (Map.Entry) it.next();
+                    int n = ((Integer) e.getValue()).intValue();
+                    for (int i = 0; i < n && page.size() < maxRows; i++) page.add(e.getKey());
+                }
+            } else {
+                int skip = Math.max(0, rows.size() - maxRows);
+                Iterator it = rows.iterator();
+                for (int i = 0; it.hasNext(); i++) {
+                    Object r = it.next();
+                    if (i >= skip) page.add(r);
+                }
+            }
+        }
+        return toArrow(page);
+    }
+
+    /** ALL mode: removes up to maxRows rows from the front and returns them as Arrow, or null. */
+    public byte[] take(int maxRows) {
+        List page = new ArrayList();
+        synchronized (lock) {
+            while (!rows.isEmpty() && page.size() < maxRows) page.add(rows.removeFirst());
+        }
+        return page.isEmpty() ? null : toArrow(page);
+    }
+
+    private byte[] toArrow(List page) {
+        byte[] kinds = new byte[page.size()];
+        VectorSchemaRoot root =
+                VectorSchemaRoot.create(ArrowUtils.toArrowSchema(rowType), ArrowUtils.getRootAllocator());
+        try {
+            ArrowWriter writer = ArrowUtils.createRowDataArrowWriter(root, rowType);
+            for (int i = 0; i < page.size(); i++) {
+                RowData row = (RowData) page.get(i);
+                kinds[i] = row.getRowKind().toByteValue();
+                writer.write(row);
+            }
+            writer.finish();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ArrowStreamWriter stream = new ArrowStreamWriter(root, null, out);
+            stream.start();
+            stream.writeBatch();
+            stream.end();
+            stream.close();
+            lastKinds = kinds;
+            return out.toByteArray();
+        } catch (java.io.IOException e) {
+            throw new RuntimeException(e);
+        } finally {
+            root.close();
+        }
+    }
+
+    public byte[] lastKinds() { return lastKinds; }
+
+    /** "received,inserts,updates,deletes,inView,version,done,truncated,stringMode": one py4j call. */
+    public String counters() {
+        synchronized (lock) {
+            long inView = mode == UPDATE ? tableRows : rows.size();
+            return received + "," + inserts + "," + updates + "," + deletes + "," + inView + ","
+                    + version + "," + (done ? 1 : 0) + "," + (truncated ? 1 : 0) + ","
+                    + (stringFallback ? 1 : 0);
+        }
+    }
+
+    public boolean isDone() { return done; }
+
+    public String getError() { return error; }
+
+    public void close() {
+        closed = true;
+        try {
+            iterator.close();
+        } catch (Throwable ignored) {
+            // The job may already be gone; closing is best effort.
+        }
+    }
+}
