@@ -1,0 +1,212 @@
+"""The kernel's one Flink session: Java, the py4j gateway, one catalog, the job list.
+
+Every cell of a kernel shares one ``StreamExecutionEnvironment`` and one
+``StreamTableEnvironment`` (so one catalog), whatever the target. The
+environment is created with ``execution.target=remote``; before each
+submission the session points its live configuration at the chosen cluster's
+REST address (see :meth:`FlinkSession.routed`), which is how every executor
+submits through the same environment.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.error import UsageError
+
+from flink_notebook.config import Configuration
+
+if TYPE_CHECKING:
+    from flink_notebook.executors.base import Executor
+    from flink_notebook.executors.local import EmbeddedCluster
+    from flink_notebook.job import JobClient
+    from flink_notebook.pipeline import ClusterAddress
+
+log = logging.getLogger(__name__)
+
+#: Used when neither the notebook nor the cell sets ``parallelism.default``: a
+#: notebook job on a laptop rarely gains from more, and it fits any cluster.
+DEFAULT_PARALLELISM = 1
+
+# Options the session itself decides per submission; never carried over.
+_ROUTING_KEYS = ("execution.target", "rest.address", "rest.port")
+
+
+class FlinkSession:
+    """Java, gateway, environments and the embedded cluster, started once per process."""
+
+    _current: FlinkSession | None = None
+    _current_lock = threading.Lock()
+
+    def __init__(self, configuration: Configuration | None = None) -> None:
+        self.configuration = configuration or Configuration.load()
+        self.jobs: list[JobClient] = []
+        self._lock = threading.RLock()
+        self._env_ready = threading.Event()
+        self._env_error: BaseException | None = None
+        self._env_thread: threading.Thread | None = None
+        self._embedded: EmbeddedCluster | None = None
+        self._applied: set[str] = set()
+        self._executors: dict[str, Executor] = {}
+        self.gateway: Any = None
+        self.env: Any = None
+        self.t_env: Any = None
+
+    # -- lifecycle ----------------------------------------------------------
+
+    @classmethod
+    def current(cls) -> FlinkSession:
+        """The process's session, created on first use."""
+        with cls._current_lock:
+            if cls._current is None:
+                cls._current = FlinkSession()
+                atexit.register(cls._current.close)
+            return cls._current
+
+    def prewarm(self) -> None:
+        """Start Java, the environments and the embedded cluster in the background.
+
+        Runs in the idle time between ``%load_ext`` and the first cell. Errors are kept
+        and raised by the first cell that needs the session.
+        """
+        with self._lock:
+            if self._env_thread is not None or self._env_ready.is_set():
+                return
+            self._env_thread = threading.Thread(
+                target=self._start_quietly, name="flink-notebook-prewarm", daemon=True
+            )
+            self._env_thread.start()
+
+    def _start_quietly(self) -> None:
+        try:
+            self._start_environments()
+            if self.configuration.get("execution.target") == "local":
+                self.embedded_cluster()
+        except BaseException as exc:  # kept for the first cell, which reports it
+            log.debug("pre-warm failed", exc_info=True)
+            self._env_error = exc
+        finally:
+            self._env_ready.set()
+
+    def _start_environments(self) -> None:
+        from flink_notebook.java import ensure_java
+
+        ensure_java()
+        from pyflink.datastream import StreamExecutionEnvironment
+        from pyflink.java_gateway import get_gateway
+        from pyflink.table import StreamTableEnvironment
+
+        gateway = get_gateway()
+        j_conf = gateway.jvm.org.apache.flink.configuration.Configuration()
+        j_conf.setString("execution.target", "remote")
+        j_conf.setString("rest.address", "127.0.0.1")
+        # Python UDF workers are started by the TaskManagers with this interpreter.
+        j_conf.setString("python.executable", sys.executable)
+        j_env = gateway.jvm.org.apache.flink.streaming.api.environment.StreamExecutionEnvironment(
+            j_conf
+        )
+        j_env.setParallelism(DEFAULT_PARALLELISM)
+        env = StreamExecutionEnvironment(j_env)
+        t_env = StreamTableEnvironment.create(env)
+        self.gateway, self.env, self.t_env = gateway, env, t_env
+
+    def ensure_started(self) -> None:
+        """Block until the environments exist (starting them now if nobody did)."""
+        if not self._env_ready.is_set():
+            if self._env_thread is None:
+                with self._lock:
+                    if self._env_thread is None and not self._env_ready.is_set():
+                        try:
+                            self._start_environments()
+                        except BaseException as exc:
+                            self._env_error = exc
+                        self._env_ready.set()
+            self._env_ready.wait()
+        if self._env_error is not None:
+            error, self._env_error = self._env_error, None
+            self._env_ready.clear()
+            self._env_thread = None
+            if isinstance(error, UsageError):
+                raise error
+            raise UsageError(f"Could not start Flink: {error}") from error
+
+    def embedded_cluster(self) -> EmbeddedCluster:
+        """The kernel's embedded session MiniCluster, started on first use."""
+        from flink_notebook.executors.local import EmbeddedCluster
+
+        with self._lock:
+            if self._embedded is None:
+                self._embedded = EmbeddedCluster(
+                    self.gateway, slots=int(self.configuration.get("notebook.slots") or 4)
+                )
+            cluster = self._embedded
+        cluster.start()
+        return cluster
+
+    def close(self) -> None:
+        """Stop the embedded cluster and the clusters executors started. Idempotent."""
+        with self._lock:
+            executors, self._executors = list(self._executors.values()), {}
+            for executor in executors:
+                try:
+                    executor.close()
+                except Exception:  # at exit: stop what can be stopped
+                    log.warning("closing %r failed", executor, exc_info=True)
+            if self._embedded is not None:
+                self._embedded.stop()
+                self._embedded = None
+
+    # -- submitting -----------------------------------------------------------
+
+    def executor(self, configuration: Configuration) -> Executor:
+        """The executor for the configuration's target (one per target, kept for reuse)."""
+        from flink_notebook.executors import resolve
+
+        factory = resolve(configuration)
+        with self._lock:
+            if factory.name not in self._executors:
+                self._executors[factory.name] = factory.get_executor(configuration)
+            return self._executors[factory.name]
+
+    @contextmanager
+    def routed(self, address: ClusterAddress, configuration: Configuration) -> Iterator[None]:
+        """Point the shared environments at ``address`` with ``configuration``'s Flink
+        options for the duration of one submission."""
+        self.ensure_started()
+        with self._lock:
+            j_conf = self.env._j_stream_execution_environment.getConfiguration()
+            j_conf.setString("rest.address", address.host)
+            j_conf.setString("rest.port", str(address.port))
+            self._apply_options(configuration)
+            yield
+
+    def _apply_options(self, configuration: Configuration) -> None:
+        """Make the environments carry exactly the configuration's Flink options."""
+        j_env = self.env._j_stream_execution_environment
+        j_conf = j_env.getConfiguration()
+        table_conf = self.t_env.get_config().get_configuration()._j_configuration
+        wanted = {
+            k: v for k, v in configuration.flink_options().items() if k not in _ROUTING_KEYS
+        }
+        for key in self._applied - set(wanted):
+            j_conf.removeKey(key)
+            table_conf.removeKey(key)
+        for key, value in wanted.items():
+            j_conf.setString(key, value)
+            table_conf.setString(key, value)
+        self._applied = set(wanted)
+        j_env.setParallelism(self.parallelism(configuration))
+
+    @staticmethod
+    def parallelism(configuration: Configuration) -> int:
+        return int(configuration.get("parallelism.default") or DEFAULT_PARALLELISM)
+
+    def register(self, job: JobClient) -> JobClient:
+        self.jobs.append(job)
+        return job
