@@ -119,27 +119,7 @@ def _run_job(
     session: FlinkSession, statement: Statement, configuration: Configuration,
     request: CellRequest,
 ) -> Any:
-    kind = _JOB_KINDS[statement.kind]
-    t_env = session.t_env
-    max_rows = int(configuration.get("notebook.max-rows"))
-    name = configuration.get("pipeline.name") or _default_name(statement)
-    if statement.kind is StatementKind.QUERY:
-        table = t_env.sql_query(statement.text)  # validation errors surface here, in place
-        mode = request.mode or query_plan.result_mode(t_env, table, statement.text)
-
-        def submit(address: ClusterAddress) -> Submission:
-            with session.routed(address, configuration.with_cell({"pipeline.name": name})):
-                j_result = table._j_table.execute()
-            return Submission(_job_id(j_result), QueryResult(session.gateway, j_result, mode,
-                                                             max_rows))
-    else:
-
-        def submit(address: ClusterAddress) -> Submission:
-            with session.routed(address, configuration.with_cell({"pipeline.name": name})):
-                result = t_env.execute_sql(statement.text)
-            return Submission(_job_id(result._j_table_result))
-
-    pipeline = Pipeline(name, kind, session.parallelism(configuration), submit)
+    pipeline = sql_pipeline(session, statement, configuration, request.mode)
     job = session.register(session.executor(configuration).execute(pipeline, configuration))
     if not configuration.get("execution.attached"):
         display(job)
@@ -153,6 +133,36 @@ def _run_job(
     if statement.kind is StatementKind.QUERY:
         return job.to_pandas()
     return job
+
+
+def sql_pipeline(
+    session: FlinkSession, statement: Statement, configuration: Configuration,
+    mode: ResultMode | None = None,
+) -> Pipeline:
+    """The pipeline for a SELECT, INSERT or statement set. A query is validated here, so
+    its errors point into the cell before any cluster is involved."""
+    t_env = session.t_env
+    max_rows = int(configuration.get("notebook.max-rows"))
+    name = configuration.get("pipeline.name") or _default_name(statement)
+    named = configuration.with_cell({"pipeline.name": name})
+    if statement.kind is StatementKind.QUERY:
+        table = t_env.sql_query(statement.text)
+        mode = mode or query_plan.result_mode(t_env, table, statement.text)
+
+        def submit(address: ClusterAddress) -> Submission:
+            with session.routed(address, named):
+                j_result = table._j_table.execute()
+            result = QueryResult(session.gateway, j_result, mode, max_rows)
+            return Submission(_job_id(j_result), result)
+    else:
+
+        def submit(address: ClusterAddress) -> Submission:
+            with session.routed(address, named):
+                result = t_env.execute_sql(statement.text)
+            return Submission(_job_id(result._j_table_result))
+
+    kind = _JOB_KINDS[statement.kind]
+    return Pipeline(name, kind, session.parallelism(configuration), submit)
 
 
 def _job_id(j_table_result: Any) -> str:

@@ -1,0 +1,62 @@
+"""Shared fixtures: one IPython shell with the extension loaded, one Flink session.
+
+Every Flink process the tests start carries the suite's state directory in its
+command line (clusters keep their conf and logs there), so the end of the run
+can check that none is left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+
+import psutil
+import pytest
+
+STATE_DIR = tempfile.mkdtemp(prefix="flink-notebook-tests-")
+os.environ.setdefault("FLINK_NOTEBOOK_STATE_DIR", STATE_DIR)
+
+
+@pytest.fixture(scope="session")
+def shell():
+    """An in-process IPython shell with ``%load_ext flink_notebook`` done."""
+    from IPython.testing.globalipapp import start_ipython
+
+    ip = start_ipython()
+    ip.run_line_magic("load_ext", "flink_notebook")
+    yield ip
+    from flink_notebook.session import FlinkSession
+
+    FlinkSession.current().close()
+
+
+def _leftover_flink_processes() -> list[psutil.Process]:
+    marker = os.environ["FLINK_NOTEBOOK_STATE_DIR"]
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        try:
+            if any(marker in part for part in proc.info["cmdline"] or ()):
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if a Flink process started by the tests outlives them."""
+    from flink_notebook.session import FlinkSession
+
+    if FlinkSession._current is not None:
+        FlinkSession._current.close()
+    deadline = time.monotonic() + 60  # leases stop orphaned clusters within 60 s
+    leftovers = _leftover_flink_processes()
+    while leftovers and time.monotonic() < deadline:
+        time.sleep(2)
+        leftovers = _leftover_flink_processes()
+    if leftovers:
+        for proc in leftovers:
+            proc.kill()
+        session.exitstatus = 1
+        names = ", ".join(f"pid {p.pid}" for p in leftovers)
+        print(f"\nFlink processes left behind by the tests (killed now): {names}")

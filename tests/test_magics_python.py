@@ -1,0 +1,122 @@
+"""%%flink cells: PyFlink code whose jobs go through the notebook's executor."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from IPython.core.error import UsageError
+
+pytestmark = pytest.mark.cluster
+
+
+@pytest.fixture(scope="module")
+def flink(shell):
+    def run(cell: str, line: str = ""):
+        return shell.run_cell_magic("flink", line, cell)
+
+    return run
+
+
+def test_env_and_t_env_are_bound_and_share_the_catalog(shell, flink):
+    shell.run_cell_magic(
+        "flink_sql", "",
+        "CREATE TEMPORARY TABLE IF NOT EXISTS py_nums (n INT) WITH "
+        "('connector'='datagen','number-of-rows'='10')",
+    )
+    flink(
+        "from pyflink.datastream import StreamExecutionEnvironment\n"
+        "from pyflink.table import StreamTableEnvironment\n"
+        "kinds = (isinstance(env, StreamExecutionEnvironment),"
+        " isinstance(t_env, StreamTableEnvironment))\n"
+        "t_env.create_temporary_view('from_python', t_env.from_path('py_nums').select('*'))"
+    )
+    assert shell.user_ns["kinds"] == (True, True)
+    shell.run_cell_magic("flink_sql", "-o seen", "SELECT COUNT(*) AS c FROM from_python")
+    assert shell.user_ns["seen"]["c"].tolist() == [10]
+
+
+def test_last_expression_table_is_run_like_a_select(shell, flink):
+    flink("t_env.from_elements([(1, 'a'), (2, '<b>')], ['id', 'tag'])", "-o rows")
+    df = shell.user_ns["rows"]
+    assert isinstance(df, pd.DataFrame)
+    assert df.sort_values("id")["tag"].tolist() == ["a", "<b>"]
+
+
+def test_several_submissions_give_several_handles(shell, flink):
+    from flink_notebook.job import JobClient
+
+    flink(
+        "t_env.execute_sql(\"CREATE TEMPORARY TABLE IF NOT EXISTS py_sink (n INT) "
+        "WITH ('connector'='blackhole')\")\n"
+        "t_env.execute_sql('INSERT INTO py_sink SELECT n FROM py_nums')\n"
+        "t_env.execute_sql('INSERT INTO py_sink SELECT n + 1 FROM py_nums')\n",
+        "-o handles",
+    )
+    handles = shell.user_ns["handles"]
+    assert isinstance(handles, list) and len(handles) == 2
+    assert all(isinstance(h, JobClient) for h in handles)
+    assert len({h.job_id for h in handles}) == 2
+    assert [h.status() for h in handles] == ["FINISHED", "FINISHED"]
+
+
+def test_datastream_execute_goes_through_the_executor(shell, flink):
+    from flink_notebook.session import FlinkSession
+
+    before = len(FlinkSession.current().jobs)
+    flink(
+        "ds = env.from_collection([1, 2, 3])\n"
+        "ds.map(lambda x: x * 2).print()\n"
+        "outcome = env.execute('doubling')\n"
+    )
+    jobs = FlinkSession.current().jobs
+    assert len(jobs) == before + 1
+    assert jobs[-1].name == "doubling"
+    assert jobs[-1].status() == "FINISHED"
+    assert shell.user_ns["outcome"].get_job_id() is not None
+
+
+def test_to_pandas_is_fetched_in_bulk(shell, flink):
+    flink("frame = t_env.from_path('py_nums').to_pandas()")
+    assert len(shell.user_ns["frame"]) == 10
+
+
+def test_detached_cell_returns_handles_at_once(shell, flink):
+    flink(
+        "t_env.execute_sql(\"CREATE TEMPORARY TABLE IF NOT EXISTS py_endless (n INT) "
+        "WITH ('connector'='datagen','rows-per-second'='10')\")\n"
+        "t_env.execute_sql('INSERT INTO py_sink SELECT n FROM py_endless')",
+        "--detached -o endless",
+    )
+    job = shell.user_ns["endless"]
+    assert job.status() in {"INITIALIZING", "CREATED", "RUNNING"}
+    job.cancel()
+    assert job.status() == "CANCELED"
+
+
+def test_python_errors_are_python_tracebacks(shell, flink):
+    with pytest.raises(NameError):
+        flink("x = 1\nundefined_name + x")
+    result = shell.run_cell("%%flink\nraise ValueError('boom')")
+    assert isinstance(result.error_in_exec, ValueError)
+    flink("ok = t_env.from_path('py_nums').to_pandas()")  # the session still works
+    assert len(shell.user_ns["ok"]) == 10
+
+
+def test_patches_are_removed_after_the_cell(flink):
+    from pyflink.table import TableEnvironment
+
+    original = TableEnvironment.execute_sql
+    with pytest.raises(ZeroDivisionError):
+        flink("1 / 0")
+    assert TableEnvironment.execute_sql is original
+
+
+def test_failed_job_reports_its_root_cause(flink):
+    with pytest.raises(UsageError) as error:
+        flink(
+            "def boom(x):\n"
+            "    raise RuntimeError('exploded in a UDF')\n"
+            "env.from_collection([1]).map(boom).print()\n"
+            "env.execute('failing')\n"
+        )
+    assert "exploded in a UDF" in str(error.value)

@@ -1,0 +1,208 @@
+"""%%flink_sql against the real embedded Flink, through an in-process IPython shell."""
+
+from __future__ import annotations
+
+import threading
+import _thread
+
+import pandas as pd
+import pytest
+from IPython.core.error import UsageError
+from IPython.utils.capture import capture_output
+
+pytestmark = pytest.mark.cluster
+
+BOUNDED = """
+CREATE TEMPORARY TABLE IF NOT EXISTS nums (
+  k INT, v BIGINT
+) WITH (
+  'connector' = 'datagen', 'number-of-rows' = '50',
+  'fields.k.min' = '1', 'fields.k.max' = '3'
+);
+"""
+
+UNBOUNDED = """
+CREATE TEMPORARY TABLE IF NOT EXISTS clicks (
+  user_id INT, url STRING
+) WITH (
+  'connector' = 'datagen', 'rows-per-second' = '200',
+  'fields.user_id.min' = '1', 'fields.user_id.max' = '4', 'fields.url.length' = '5'
+);
+CREATE TEMPORARY TABLE IF NOT EXISTS sink (
+  user_id INT, url STRING
+) WITH ('connector' = 'blackhole');
+"""
+
+
+@pytest.fixture(scope="module")
+def sql(shell):
+    shell.run_cell_magic("flink_sql", "", BOUNDED + UNBOUNDED)
+
+    def run(cell: str, line: str = ""):
+        return shell.run_cell_magic("flink_sql", line, cell)
+
+    return run
+
+
+def test_bounded_query_gives_a_dataframe(shell, sql):
+    with capture_output() as captured:
+        sql("SELECT k, v FROM nums", "-o df")
+    df = shell.user_ns["df"]
+    assert isinstance(df, pd.DataFrame)
+    assert list(df.columns) == ["k", "v"]
+    assert len(df) == 50
+    assert df["k"].between(1, 3).all()
+    html = captured.outputs[-1].data["text/html"]
+    assert "FINISHED" in html and "Flink web UI" in html
+
+
+def test_several_statements_with_comments(shell, sql):
+    with capture_output() as captured:
+        sql(
+            "-- a comment; with a semicolon\n"
+            "CREATE TEMPORARY VIEW small AS SELECT k FROM nums WHERE k = 1; /* block; */\n"
+            "SHOW TABLES;\n"
+            "SELECT COUNT(*) AS n FROM (VALUES (1), (2), (3)) AS t(x)",
+            "-o counted",
+        )
+    assert shell.user_ns["counted"]["n"].tolist() == [3]
+    shown = "".join(o.data.get("text/plain", "") for o in captured.outputs)
+    assert "small" in shown and "nums" in shown
+
+
+def test_describe_and_explain_run_at_once(sql):
+    with capture_output() as captured:
+        sql("DESCRIBE nums; EXPLAIN SELECT * FROM nums")
+    text = "".join(o.data.get("text/plain", "") + o.data.get("text/html", "")
+                   for o in captured.outputs)
+    assert "BIGINT" in text
+    assert "TableSourceScan" in text
+
+
+def test_set_changes_the_notebook_configuration(shell, sql):
+    from flink_notebook.session import FlinkSession
+
+    configuration = FlinkSession.current().configuration
+    sql("SET 'pipeline.name' = 'from-set'")
+    try:
+        assert configuration.get("pipeline.name") == "from-set"
+        assert configuration.source("pipeline.name") == "notebook"
+        sql("INSERT INTO sink SELECT user_id, url FROM clicks /* unbounded */", "--detached -o j")
+        job = shell.user_ns["j"]
+        assert job.name == "from-set"
+        job.cancel()
+    finally:
+        sql("RESET 'pipeline.name'")
+    assert configuration.get("pipeline.name") is None
+
+
+def test_variable_substitution_and_literal_braces(shell, sql):
+    shell.user_ns["wanted"] = 2
+    sql("SELECT k, '{{x}}' AS lit FROM nums WHERE k = {wanted}", "-o subst")
+    df = shell.user_ns["subst"]
+    assert set(df["k"]) == {2}
+    assert set(df["lit"]) == {"{x}"}
+
+
+def test_insert_attached_waits_for_the_job(shell, sql):
+    sql(
+        "CREATE TEMPORARY TABLE IF NOT EXISTS bh (k INT, v BIGINT) WITH ('connector'='blackhole');"
+        "INSERT INTO bh SELECT k, v FROM nums",
+        "-o done",
+    )
+    job = shell.user_ns["done"]
+    assert job.status() == "FINISHED"
+    assert len(job.job_id) == 32
+
+
+def test_detached_insert_returns_a_handle_at_once(shell, sql):
+    sql("INSERT INTO sink SELECT user_id, url FROM clicks", "--detached -o handle --name clicks")
+    job = shell.user_ns["handle"]
+    assert job.name == "clicks"
+    assert job.status() in {"INITIALIZING", "CREATED", "RUNNING"}
+    assert job.web_url.startswith("http://127.0.0.1:")
+    job.cancel()
+    assert job.status() == "CANCELED"
+
+
+def test_unbounded_query_runs_until_interrupted_then_cancels(shell, sql):
+    timer = threading.Timer(6.0, _thread.interrupt_main)
+    timer.start()
+    try:
+        sql("SELECT user_id, url FROM clicks", "-o live")
+    finally:
+        timer.cancel()
+    df = shell.user_ns["live"]
+    assert len(df) > 0
+    from flink_notebook.session import FlinkSession
+
+    job = FlinkSession.current().jobs[-1]
+    assert job.status() == "CANCELED"
+
+
+def test_updating_aggregate_shows_the_current_count_per_key(shell, sql):
+    sql("SELECT user_id, COUNT(*) AS n FROM clicks GROUP BY user_id", "--timeout 6 -o agg")
+    df = shell.user_ns["agg"]
+    assert sorted(df["user_id"]) == sorted(set(df["user_id"]))  # one row per key
+    assert set(df["user_id"]) <= {1, 2, 3, 4}
+    assert (df["n"] > 0).all()
+
+
+def test_changelog_mode_shows_row_kinds(shell, sql):
+    sql(
+        "SELECT k, COUNT(*) AS n FROM nums GROUP BY k", "--mode changelog --max-rows 500 -o log"
+    )
+    df = shell.user_ns["log"]
+    assert df.columns[0] == "op"
+    assert {"+I", "-U", "+U"} <= set(df["op"])
+
+
+def test_sql_error_points_at_the_line_and_the_session_stays_usable(shell, sql):
+    with pytest.raises(UsageError) as error:
+        sql("SELECT 1;\nSELECT nope\nFROM nums")
+    message = str(error.value)
+    assert "line 2" in message
+    assert "nope" in message
+    assert "at org.apache" not in message
+    sql("SELECT COUNT(*) AS n FROM nums", "-o after")
+    assert shell.user_ns["after"]["n"].tolist() == [50]
+
+
+def test_verbose_error_includes_the_java_trace(sql):
+    with pytest.raises(UsageError) as error:
+        sql("SELECT * FROM no_such_table", "--verbose")
+    assert "org.apache.flink" in str(error.value)
+
+
+def test_unknown_target_lists_the_available_ones(sql):
+    with pytest.raises(UsageError) as error:
+        sql("SELECT 1", "--target yarn-moon")
+    assert "yarn-moon" in str(error.value)
+    assert "local" in str(error.value)
+
+
+def test_more_parallelism_than_slots_is_refused(sql):
+    with pytest.raises(UsageError) as error:
+        sql("INSERT INTO sink SELECT user_id, url FROM clicks", "-p 64")
+    assert "64" in str(error.value) and "slots" in str(error.value)
+
+
+def test_bad_option_value_is_a_short_error(sql):
+    with pytest.raises(UsageError) as error:
+        sql("SELECT 1", "-D notebook.max-rows=many")
+    assert "notebook.max-rows" in str(error.value)
+
+
+def test_usage_is_documented(shell):
+    doc = shell.find_cell_magic("flink_sql").__doc__
+    for option in ("--out", "--detached", "--target", "--parallelism", "--name", "-D",
+                   "--max-rows"):
+        assert option in doc
+
+
+def test_html_in_rows_is_escaped(sql):
+    with capture_output() as captured:
+        sql("SELECT '<script>alert(1)</script>' AS s, '<img src=x onerror=alert(1)>' AS t")
+    html = captured.outputs[-1].data["text/html"]
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;" in html
