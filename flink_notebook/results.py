@@ -1,7 +1,7 @@
 """Rows of a query job, buffered in the JVM and pulled into pandas in pages.
 
 PyFlink's own row iterator makes several py4j round trips per row (a few hundred
-rows/s here). Instead a small Java class (``java/ResultBuffer.java``, compiled at
+rows/s here). Instead a small Java class (``jvm/ResultBuffer.java``, compiled at
 run time by Janino, which Flink ships) drains the job's collect iterator on a JVM
 thread into a bounded buffer; Python asks for whole pages as Arrow IPC bytes.
 """
@@ -63,7 +63,7 @@ def _result_buffer_class(gateway: Any) -> Any:
     with _compile_lock:
         if _buffer_class is None:
             jvm = gateway.jvm
-            source = files("flink_notebook").joinpath("java/ResultBuffer.java").read_text()
+            source = files("flink_notebook").joinpath("jvm/ResultBuffer.java").read_text()
             compiler = jvm.org.codehaus.janino.SimpleCompiler()
             compiler.setTargetVersion(8)  # static interface methods (StringData.fromString)
             compiler.setParentClassLoader(jvm.Thread.currentThread().getContextClassLoader())
