@@ -76,13 +76,12 @@ class PythonCell:
 
     def submit(
         self, name: str, kind: str, send: Callable[[], Any], job_id_of: Callable[[Any], str],
-        result_mode: ResultMode | None = None,
+        result_mode: ResultMode | None = None, max_rows: int = query_plan.UNLIMITED,
     ) -> tuple[JobClient, Any]:
         """Run ``send`` (PyFlink's own call) through the executor; return the handle and
-        what PyFlink returned."""
+        what PyFlink returned (for queries with ``result_mode``, rows kept in the JVM)."""
         native: dict[str, Any] = {}
         session, configuration = self.session, self.configuration
-        max_rows = int(configuration.get("notebook.max-rows"))
 
         def to_cluster(address: ClusterAddress) -> Submission:
             with session.routed(address, configuration.with_cell({"pipeline.name": name})):
@@ -102,10 +101,13 @@ class PythonCell:
     def _show_table(self, table: Any) -> Any:
         """The cell's last expression is a Table: run it like a ``%%flink_sql`` SELECT."""
         t_env = self.session.t_env
-        mode = self.request.mode or query_plan.result_mode(t_env, table, _table_sql(table))
+        mode, kept = query_plan.result_mode(
+            t_env, table, _table_sql(table), self.request.mode,
+            int(self.configuration.get("notebook.max-rows")),
+        )
         job, _ = self.submit(
             self.configuration.get("pipeline.name") or "table query", "query",
-            lambda: table._j_table.execute(), _table_job_id, result_mode=mode,
+            lambda: table._j_table.execute(), _table_job_id, result_mode=mode, max_rows=kept,
         )
         if not self.attached:
             _display_all([job])
@@ -230,9 +232,12 @@ class PythonCell:
 
         def to_pandas(table: Any) -> Any:
             name = cell.configuration.get("pipeline.name") or "to_pandas"
+            mode, _ = query_plan.result_mode(
+                cell.session.t_env, table, _table_sql(table), None, query_plan.UNLIMITED
+            )
             job, _ = cell.submit(
                 name, "query", lambda: table._j_table.execute(), _table_job_id,
-                result_mode=ResultMode.ALL,
+                result_mode=mode,
             )
             job.wait()
             return job.result()

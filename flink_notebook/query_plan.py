@@ -52,8 +52,23 @@ def is_append_only(t_env: Any, query: str) -> bool:
     return match is None or match.group(1) == "I"
 
 
-def result_mode(t_env: Any, table: Any, query: str) -> ResultMode:
-    """The mode a query gets automatically: ALL when bounded, else APPEND or UPDATE."""
-    if is_bounded(t_env, table):
-        return ResultMode.ALL
-    return ResultMode.APPEND if is_append_only(t_env, query) else ResultMode.UPDATE
+#: Rows kept for a bounded result: all of them (it is fetched whole into pandas).
+UNLIMITED = 2**31 - 1
+
+
+def result_mode(
+    t_env: Any, table: Any, query: str, requested: ResultMode | None, max_rows: int
+) -> tuple[ResultMode, int]:
+    """The mode a query's rows are kept in, and how many rows are kept.
+
+    A bounded query keeps every row: ALL for append-only results, UPDATE (retractions
+    applied) for updating ones. An unbounded one keeps ``max_rows``: the last rows
+    (APPEND) or the materialized table (UPDATE). ``requested`` (``--mode``) wins.
+    """
+    bounded = is_bounded(t_env, table)
+    if requested is not None:
+        return requested, UNLIMITED if bounded and requested is ResultMode.UPDATE else max_rows
+    append_only = is_append_only(t_env, query)
+    if bounded:
+        return (ResultMode.ALL if append_only else ResultMode.UPDATE), UNLIMITED
+    return (ResultMode.APPEND if append_only else ResultMode.UPDATE), max_rows

@@ -147,12 +147,12 @@ def sql_pipeline(
     named = configuration.with_cell({"pipeline.name": name})
     if statement.kind is StatementKind.QUERY:
         table = t_env.sql_query(statement.text)
-        mode = mode or query_plan.result_mode(t_env, table, statement.text)
+        mode, kept = query_plan.result_mode(t_env, table, statement.text, mode, max_rows)
 
         def submit(address: ClusterAddress) -> Submission:
             with session.routed(address, named):
                 j_result = table._j_table.execute()
-            result = QueryResult(session.gateway, j_result, mode, max_rows)
+            result = QueryResult(session.gateway, j_result, mode, kept)
             return Submission(_job_id(j_result), result)
     else:
 

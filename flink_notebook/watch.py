@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from flink_notebook.results import QueryResult
 
 TERMINAL_STATES = frozenset({"FINISHED", "CANCELED", "FAILED"})
+#: Rows drawn while a job runs; the whole result is drawn when it ends.
+SHOWN_ROWS = 200
 
 
 def _is_terminal_shell() -> bool:
@@ -77,7 +79,9 @@ def follow(
             if timeout is not None and time.monotonic() - started > timeout:
                 state = _cancel(job)
                 break
-            frame = None if result is None or result.mode is ResultMode.ALL else result.page()
+            frame = None
+            if result is not None and result.mode is not ResultMode.ALL:
+                frame = result.page(SHOWN_ROWS)
             if terminal:
                 sys.stdout.write("\r" + status_line(job, state, result)[:120])
                 sys.stdout.flush()

@@ -21,9 +21,9 @@ os.environ.setdefault("FLINK_NOTEBOOK_STATE_DIR", STATE_DIR)
 @pytest.fixture(scope="session")
 def shell():
     """An in-process IPython shell with ``%load_ext flink_notebook`` done."""
-    from IPython.testing.globalipapp import start_ipython
+    from IPython.core.interactiveshell import InteractiveShell
 
-    ip = start_ipython()
+    ip = InteractiveShell.instance()
     ip.run_line_magic("load_ext", "flink_notebook")
     yield ip
     from flink_notebook.session import FlinkSession

@@ -1,0 +1,245 @@
+"""JobClient (FLIP-74): one handle for a job on any target, backed by the REST API."""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Callable
+
+from IPython.core.error import UsageError
+
+from flink_notebook.errors import java_error_summary
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from flink_notebook.rest import RestClient
+    from flink_notebook.results import QueryResult
+
+TERMINAL = frozenset({"FINISHED", "CANCELED", "FAILED"})
+_CANCEL_WAIT_SECONDS = 60.0
+
+
+class JobClient:
+    """A Flink job: its state, result, cancel and savepoints."""
+
+    def __init__(
+        self,
+        job_id: str,
+        rest: RestClient,
+        name: str | None = None,
+        result: QueryResult | None = None,
+        cluster: Any = None,
+    ) -> None:
+        self.job_id = job_id
+        self.rest = rest
+        self.name = name
+        self.query_result = result
+        self.cluster = cluster
+        self._submitted = time.time()
+        self._last_state = "CREATED"
+        self._last_details: dict = {}
+        self._ended = threading.Event()
+        self._callbacks: list[Callable[[JobClient], None]] = []
+        self._lock = threading.Lock()
+        self.failure_trace: str | None = None
+
+    @classmethod
+    def attach(cls, job_id: str, rest_url: str, headers: dict[str, str] | None = None
+               ) -> JobClient:
+        """A handle for a job that is already on a cluster (after a kernel restart)."""
+        from flink_notebook.rest import RestClient
+
+        rest = RestClient(rest_url, headers=headers)
+        details = rest.job(job_id)
+        job = cls(job_id, rest, name=details.get("name"))
+        job._submitted = details.get("start-time", time.time() * 1000) / 1000
+        job._observe(details)
+        return job
+
+    # -- state ---------------------------------------------------------------
+
+    def status(self) -> str:
+        """The job's state now (Flink's JobStatus name), asked from REST."""
+        if self._ended.is_set():
+            return self._last_state
+        try:
+            details = self.rest.job(self.job_id)
+        except UsageError:
+            if self.cluster is not None and self._last_state in TERMINAL:
+                return self._last_state
+            raise
+        self._observe(details)
+        return self._last_state
+
+    def _observe(self, details: dict) -> None:
+        self._last_details = details
+        self._last_state = details.get("state", self._last_state)
+        if self._last_state in TERMINAL and not self._ended.is_set():
+            with self._lock:
+                if self._ended.is_set():
+                    return
+                self._ended.set()
+            if self._last_state == "FAILED":
+                self._read_failure()
+            for callback in self._callbacks:
+                callback(self)
+            if self.cluster is not None:
+                self.cluster.stop()
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status() in TERMINAL
+
+    @property
+    def duration(self) -> float:
+        duration = self._last_details.get("duration")
+        if duration is not None and duration >= 0:
+            return duration / 1000
+        return time.time() - self._submitted
+
+    @property
+    def web_url(self) -> str:
+        return self.rest.web_url(self.job_id)
+
+    def on_terminal(self, callback: Callable[[JobClient], None]) -> None:
+        """Run ``callback(job)`` once, when a terminal state is first observed."""
+        self._callbacks.append(callback)
+        if self._ended.is_set():
+            callback(self)
+
+    def wait(self, timeout: float | None = None) -> str:
+        """Block until the job ends; return its final state."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = 0.05
+        while True:
+            state = self.status()
+            if state in TERMINAL:
+                return state
+            if deadline is not None and time.monotonic() >= deadline:
+                raise UsageError(
+                    f"Job {self._label()} is still {state} after {timeout:g} s."
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+    def progress(self) -> list[dict]:
+        """Per operator: name, parallelism, status, tasks by state, records in and out."""
+        self.status()
+        vertices = []
+        for vertex in self._last_details.get("vertices", []):
+            metrics = vertex.get("metrics", {})
+            vertices.append({
+                "name": vertex.get("name"), "parallelism": vertex.get("parallelism"),
+                "status": vertex.get("status"), "tasks": vertex.get("tasks", {}),
+                "records_in": metrics.get("read-records", 0),
+                "records_out": metrics.get("write-records", 0),
+            })
+        return vertices
+
+    # -- results -------------------------------------------------------------
+
+    def _read_failure(self) -> None:
+        try:
+            exceptions = self.rest.job_exceptions(self.job_id)
+        except UsageError:
+            return
+        history = exceptions.get("exceptionHistory", {}).get("entries", [])
+        trace = exceptions.get("root-exception") or (history[0].get("stacktrace") if history
+                                                     else None)
+        self.failure_trace = trace
+
+    def failure(self) -> str | None:
+        """The short root cause of a failed job."""
+        if self.failure_trace is None:
+            return None
+        summary, _ = java_error_summary(_TraceText(self.failure_trace))
+        return summary
+
+    def result(self) -> Any:
+        """Wait for the end. A query gives its DataFrame, other jobs a summary dict;
+        a failed job raises with its root cause."""
+        state = self.wait()
+        if state == "FAILED":
+            raise UsageError(f"Job {self._label()} failed: {self.failure() or 'unknown cause'}")
+        if self.query_result is not None:
+            return self.to_pandas()
+        return {"job_id": self.job_id, "name": self.name, "state": state,
+                "duration_s": round(self.duration, 3)}
+
+    def to_pandas(self) -> pd.DataFrame:
+        """A query job's rows (all of a bounded result; what is in view for a stream)."""
+        if self.query_result is None:
+            raise UsageError(f"Job {self._label()} is not a query; it has no rows.")
+        return self.query_result.to_pandas()
+
+    # -- control -------------------------------------------------------------
+
+    def cancel(self) -> str:
+        """Cancel the job and wait until it is CANCELED."""
+        state = self.status()
+        if state in TERMINAL:
+            raise UsageError(f"Job {self._label()} already {state}; nothing to cancel.")
+        self.rest.cancel(self.job_id)
+        if self.query_result is not None:
+            self.query_result.close()
+        return self.wait(timeout=_CANCEL_WAIT_SECONDS)
+
+    def trigger_savepoint(self, directory: str) -> str:
+        """Take a savepoint and keep the job running; returns the savepoint path."""
+        trigger = self.rest.trigger_savepoint(self.job_id, directory)
+        return self.rest.wait_savepoint(self.job_id, trigger)
+
+    def stop_with_savepoint(self, directory: str, drain: bool = False) -> str:
+        """Stop the job with a savepoint; returns the savepoint path."""
+        trigger = self.rest.stop_with_savepoint(self.job_id, directory, drain)
+        location = self.rest.wait_savepoint(self.job_id, trigger)
+        self.wait(timeout=_CANCEL_WAIT_SECONDS)
+        return location
+
+    # -- display -------------------------------------------------------------
+
+    def _label(self) -> str:
+        return f"{self.name} ({self.job_id})" if self.name else self.job_id
+
+    def _summary(self) -> tuple[str, str]:
+        try:
+            state = self.status()
+        except UsageError as exc:
+            state = f"unknown: {exc}"
+        return state, f"{self.duration:.1f} s"
+
+    def __repr__(self) -> str:
+        state, duration = self._summary()
+        lines = [f"<JobClient {self._label()} {state} {duration} {self.web_url}>"]
+        if state == "FAILED" and self.failure():
+            lines.append(f"  cause: {self.failure()}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        state, duration = self._summary()
+        esc = html.escape
+        parts = [
+            "<div class='flink-job'>",
+            f"<b>{esc(self.name or 'Flink job')}</b> <code>{esc(self.job_id)}</code> · "
+            f"<span class='flink-state'>{esc(state)}</span> · {esc(duration)} · "
+            f"<a href='{esc(self.web_url)}' target='_blank'>Flink web UI</a>",
+        ]
+        if state == "FAILED" and self.failure():
+            parts.append(f"<pre>{esc(self.failure())}</pre>")
+        if self.query_result is not None and state == "FINISHED":
+            parts.append(self.to_pandas().to_html(escape=True, max_rows=50, index=False))
+        parts.append("</div>")
+        return "".join(parts)
+
+
+class _TraceText(Exception):
+    """A Java trace string from REST, read like a py4j error."""
+
+    def __init__(self, trace: str) -> None:
+        super().__init__(trace)
+        self.trace = trace
+
+    def __str__(self) -> str:
+        return self.trace

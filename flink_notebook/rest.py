@@ -1,0 +1,115 @@
+"""The Flink REST API (JobManager), the one way every target is watched and steered."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+from IPython.core.error import UsageError
+
+
+class RestClient:
+    """A Flink cluster's REST endpoint. Headers (for an authenticating proxy) and TLS
+    settings are used, never shown."""
+
+    def __init__(
+        self,
+        url: str,
+        headers: dict[str, str] | None = None,
+        verify: bool | str = True,
+        timeout: float = 5.0,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self._client = httpx.Client(
+            base_url=self.url, headers=headers or {}, verify=verify, timeout=timeout
+        )
+
+    def __repr__(self) -> str:
+        return f"RestClient({self.url!r})"
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self._client.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise UsageError(
+                f"Cannot reach the Flink cluster at {self.url} ({reason}). Is it running? "
+                "Check rest.address and rest.port."
+            ) from None
+        if response.status_code == 404 and path.startswith("/jobs/"):
+            raise UsageError(f"No job {path.split('/')[2]} on {self.url}.")
+        if response.status_code >= 400:
+            try:
+                errors = response.json().get("errors", [])
+            except ValueError:
+                errors = [response.text]
+            first = str(errors[0]).strip().splitlines()[0] if errors else response.reason_phrase
+            raise UsageError(f"Flink REST {method} {path} failed ({response.status_code}): {first}")
+        if not response.content:
+            return None
+        return response.json()
+
+    def get(self, path: str) -> Any:
+        return self.request("GET", path)
+
+    def overview(self) -> dict:
+        return self.get("/overview")
+
+    def config(self) -> dict:
+        return self.get("/config")
+
+    def jobs_overview(self) -> list[dict]:
+        return self.get("/jobs/overview")["jobs"]
+
+    def job(self, job_id: str) -> dict:
+        return self.get(f"/jobs/{job_id}")
+
+    def job_exceptions(self, job_id: str) -> dict:
+        return self.get(f"/jobs/{job_id}/exceptions")
+
+    def execution_result(self, job_id: str) -> dict:
+        return self.get(f"/jobs/{job_id}/execution-result")
+
+    def taskmanagers(self) -> list[dict]:
+        return self.get("/taskmanagers")["taskmanagers"]
+
+    def cancel(self, job_id: str) -> None:
+        self.request("PATCH", f"/jobs/{job_id}", params={"mode": "cancel"})
+
+    def trigger_savepoint(self, job_id: str, directory: str, cancel_job: bool = False) -> str:
+        body = {"target-directory": directory, "cancel-job": cancel_job}
+        return self.request("POST", f"/jobs/{job_id}/savepoints", json=body)["request-id"]
+
+    def stop_with_savepoint(self, job_id: str, directory: str, drain: bool = False) -> str:
+        body = {"targetDirectory": directory, "drain": drain}
+        return self.request("POST", f"/jobs/{job_id}/stop", json=body)["request-id"]
+
+    def savepoint_status(self, job_id: str, trigger_id: str) -> dict:
+        return self.get(f"/jobs/{job_id}/savepoints/{trigger_id}")
+
+    def wait_savepoint(self, job_id: str, trigger_id: str, timeout: float = 120.0) -> str:
+        """The savepoint's path once it is complete; UsageError with the cause if it failed."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = self.savepoint_status(job_id, trigger_id)
+            if status["status"]["id"] == "COMPLETED":
+                operation = status.get("operation", {})
+                if "location" in operation:
+                    return operation["location"]
+                cause = operation.get("failure-cause", {}).get("stack-trace", "unknown cause")
+                from flink_notebook.errors import java_error_summary
+
+                summary, _ = java_error_summary(Exception(cause))
+                raise UsageError(f"The savepoint of job {job_id} failed: {summary}")
+            time.sleep(0.3)
+        raise UsageError(f"The savepoint of job {job_id} did not complete in {timeout:.0f} s.")
+
+    def shutdown_cluster(self) -> None:
+        self.request("DELETE", "/cluster")
+
+    def web_url(self, job_id: str) -> str:
+        return f"{self.url}/#/job/running/{job_id}/overview"
+
+    def close(self) -> None:
+        self._client.close()
