@@ -56,10 +56,25 @@ def java_error_summary(exc: BaseException) -> tuple[str, str]:
         trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         return str(exc).strip() or type(exc).__name__, trace
     top, root = messages[0], messages[-1]
+    python_error = _python_error(text)
+    if python_error:  # a Python UDF failed: its own exception is the cause that matters
+        root = python_error
     summary = _first_lines(top)
     if root != top and root not in top:
         summary += f"\n  Caused by: {_first_lines(root)}"
     return summary, text
+
+
+_PY_ERROR = re.compile(r"^\s*((?:\w+\.)*\w*(?:Error|Exception|Exit)): (.+)$", re.M)
+
+
+def _python_error(text: str) -> str | None:
+    """The last Python exception line of a Python traceback inside a Java message."""
+    if "Traceback (most recent call last)" not in text:
+        return None
+    tail = text[text.rindex("Traceback (most recent call last)"):]
+    matches = _PY_ERROR.findall(tail)
+    return f"{matches[-1][0]}: {matches[-1][1].strip()}" if matches else None
 
 
 def _first_lines(message: str, count: int = 4) -> str:

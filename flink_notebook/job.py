@@ -172,6 +172,9 @@ class JobClient:
         """A query job's rows (all of a bounded result; what is in view for a stream)."""
         if self.query_result is None:
             raise UsageError(f"Job {self._label()} is not a query; it has no rows.")
+        if self._ended.is_set() and self._last_state == "FINISHED":
+            # The job can finish while its last rows are still on their way to the client.
+            self.query_result.wait()
         return self.query_result.to_pandas()
 
     # -- control -------------------------------------------------------------

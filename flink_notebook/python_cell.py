@@ -61,12 +61,11 @@ class PythonCell:
                     follow(job, refresh=self._refresh, timeout=self.request.timeout)
         else:
             _display_all(self.jobs)
+        if self.jobs:  # the handles stand for what the calls returned
+            return self.jobs[0] if len(self.jobs) == 1 else list(self.jobs)
         if value is not None:
             _display_all([value])
-            return value
-        if not self.jobs:
-            return None
-        return self.jobs[0] if len(self.jobs) == 1 else list(self.jobs)
+        return value
 
     @property
     def _refresh(self) -> float:

@@ -9,10 +9,11 @@ thread into a bounded buffer; Python asks for whole pages as Arrow IPC bytes.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from enum import Enum
 from importlib.resources import files
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -157,7 +158,15 @@ class QueryResult:
             self._batches = [pa.concat_tables(self._batches)]
         return _to_pandas(self._batches[0], self.columns)
 
-    def to_pandas(self, wait: Callable[[], None] | None = None) -> pd.DataFrame:
+    def wait(self, timeout: float = 60.0) -> None:
+        """Block until every row has been read (the job has ended), fetching as they come."""
+        deadline = time.monotonic() + timeout
+        while not self.done and time.monotonic() < deadline:
+            if self.mode is ResultMode.ALL:
+                self.fetch_available()
+            time.sleep(0.02)
+
+    def to_pandas(self) -> pd.DataFrame:
         """The result as a DataFrame: every row of a bounded (ALL) result, else what is in view."""
         if self._final is not None:
             return self._final

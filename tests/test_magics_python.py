@@ -28,7 +28,7 @@ def test_env_and_t_env_are_bound_and_share_the_catalog(shell, flink):
         "from pyflink.table import StreamTableEnvironment\n"
         "kinds = (isinstance(env, StreamExecutionEnvironment),"
         " isinstance(t_env, StreamTableEnvironment))\n"
-        "t_env.create_temporary_view('from_python', t_env.from_path('py_nums').select('*'))"
+        "t_env.create_temporary_view('from_python', t_env.from_path('py_nums'))"
     )
     assert shell.user_ns["kinds"] == (True, True)
     shell.run_cell_magic("flink_sql", "-o seen", "SELECT COUNT(*) AS c FROM from_python")
