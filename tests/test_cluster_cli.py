@@ -1,0 +1,55 @@
+"""``flink-notebook cluster start|status|stop`` in separate processes, as a user runs them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from flink_notebook.clusters import LocalCluster, clusters_dir
+
+
+def flink_notebook(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "flink_notebook.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+@pytest.fixture
+def cleanup():
+    yield
+    if (clusters_dir() / "test-cli.json").exists():
+        LocalCluster.load("test-cli").stop()
+
+
+@pytest.mark.cluster
+def test_started_cluster_outlives_the_command_until_stopped(cleanup):
+    started = flink_notebook("cluster", "start", "--name", "test-cli", "--slots", "2")
+    assert started.returncode == 0, started.stderr
+    cluster = LocalCluster.load("test-cli")
+    assert cluster.rest_url in started.stdout
+    assert cluster.lease is None
+
+    overview = httpx.get(f"{cluster.rest_url}/overview", timeout=5).json()
+    assert overview["slots-total"] == 2
+
+    status = flink_notebook("cluster", "status")
+    assert f"test-cli\trunning\t{cluster.rest_url}" in status.stdout
+
+    stopped = flink_notebook("cluster", "stop", "--name", "test-cli")
+    assert stopped.returncode == 0, stopped.stderr
+    assert "Stopped test-cli." in stopped.stdout
+    assert not [proc for proc in cluster.processes if proc.alive()]  # zombies count as gone
+    assert "test-cli" not in flink_notebook("cluster", "status").stdout
+
+
+def test_stopping_an_unknown_cluster_says_so():
+    stopped = flink_notebook("cluster", "stop", "--name", "no-such-cluster")
+
+    assert stopped.returncode == 2
+    assert "No cluster named 'no-such-cluster'" in stopped.stderr
