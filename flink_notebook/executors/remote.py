@@ -1,0 +1,68 @@
+"""The ``remote`` target: an existing Flink session cluster, found by ``rest.address``.
+
+Any session cluster whose REST API is reachable works: one started with
+``flink-notebook cluster start``, a standalone or a Kubernetes/YARN session.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from IPython.core.error import UsageError
+
+from flink_notebook.executors.base import Executor, ExecutorFactory
+from flink_notebook.pipeline import ClusterAddress
+
+if TYPE_CHECKING:
+    from flink_notebook.config import Configuration
+    from flink_notebook.job import JobClient
+    from flink_notebook.pipeline import Pipeline
+
+DEFAULT_PORT = 8081
+REACH_TIMEOUT = 5.0
+
+
+def remote_address(configuration: Configuration) -> ClusterAddress:
+    """The cluster ``rest.address`` and ``rest.port`` (default 8081) name."""
+    host = configuration.get("rest.address")
+    if not host:
+        raise UsageError(
+            "The remote target needs the cluster's REST address: "
+            "%flink_config rest.address=HOST rest.port=PORT "
+            "(start one with `flink-notebook cluster start`)."
+        )
+    return ClusterAddress(host, int(configuration.get("rest.port") or DEFAULT_PORT))
+
+
+class RemoteExecutor(Executor):
+    """Submits pipelines to the session cluster at ``rest.address:rest.port``."""
+
+    def execute(self, pipeline: Pipeline, configuration: Configuration) -> JobClient:
+        from flink_notebook.job import JobClient
+        from flink_notebook.rest import RestClient
+        from flink_notebook.session import FlinkSession
+
+        address = remote_address(configuration)
+        rest = RestClient(address.url, timeout=REACH_TIMEOUT)
+        overview = rest.overview()
+        needed = pipeline.parallelism or FlinkSession.parallelism(configuration)
+        free = overview.get("slots-available", 0)
+        # Flink would wait minutes for slots and then fail; say it now.
+        if needed > free:
+            raise UsageError(
+                f"The job needs {needed} slots but the cluster at {address.url} has {free} free "
+                f"(of {overview.get('slots-total', 0)}). Lower the parallelism (-p {max(free, 1)})"
+                " or free slots by cancelling jobs there."
+            )
+        submission = pipeline.submit(address)
+        return JobClient(
+            submission.job_id, RestClient(address.url), name=pipeline.name, result=submission.result
+        )
+
+
+class RemoteExecutorFactory(ExecutorFactory):
+    name = "remote"
+    description = "an existing Flink session cluster at rest.address:rest.port"
+
+    def get_executor(self, configuration: Configuration) -> Executor:
+        return RemoteExecutor()

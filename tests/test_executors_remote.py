@@ -1,0 +1,79 @@
+"""The remote executor: conformance against a real session cluster, and its checks."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from IPython.core.error import UsageError
+
+from flink_notebook.clusters import LocalCluster, free_port
+from flink_notebook.config import Configuration
+from flink_notebook.executors.remote import RemoteExecutor, remote_address
+from flink_notebook.pipeline import Pipeline
+from flink_notebook.testing.executor import ExecutorConformanceTests
+
+
+@pytest.fixture(scope="module")
+def session_cluster():
+    with LocalCluster(slots=2, name="test-remote") as cluster:
+        yield cluster
+
+
+def never_submitted(address):
+    raise AssertionError(f"submitted to {address} although the checks should refuse")
+
+
+def remote_configuration(**options) -> Configuration:
+    return Configuration.load(environ={}).with_cell({"execution.target": "remote", **options})
+
+
+class TestRemoteExecutor(ExecutorConformanceTests):
+    target = "remote"
+
+    @pytest.fixture
+    def configuration(self, base_configuration, session_cluster):
+        return base_configuration.with_cell(
+            {"rest.address": "127.0.0.1", "rest.port": session_cluster.address.port}
+        )
+
+
+def test_address_comes_from_rest_options():
+    configuration = remote_configuration(**{"rest.address": "flink.example", "rest.port": "9081"})
+
+    assert remote_address(configuration).url == "http://flink.example:9081"
+    assert remote_address(remote_configuration(**{"rest.address": "h"})).port == 8081
+
+
+def test_missing_address_says_how_to_set_it():
+    with pytest.raises(UsageError, match="rest.address=HOST"):
+        remote_address(remote_configuration())
+
+
+def test_unreachable_cluster_is_a_short_usage_error():
+    port = free_port()
+    configuration = remote_configuration(**{"rest.address": "127.0.0.1", "rest.port": port})
+    pipeline = Pipeline("nothing", "insert", 1, never_submitted)
+
+    started = time.monotonic()
+    with pytest.raises(
+        UsageError, match=f"Cannot reach the Flink cluster at http://127.0.0.1:{port}"
+    ):
+        RemoteExecutor().execute(pipeline, configuration)
+    assert time.monotonic() - started < 30  # bounded by the REST timeout, not Flink's minutes
+
+
+@pytest.mark.cluster
+def test_more_parallelism_than_free_slots_is_refused_before_submitting(session_cluster):
+    configuration = remote_configuration(
+        **{"rest.address": "127.0.0.1", "rest.port": session_cluster.address.port}
+    )
+    pipeline = Pipeline("too wide", "insert", 3, never_submitted)
+
+    with pytest.raises(UsageError) as raised:
+        RemoteExecutor().execute(pipeline, configuration)
+
+    assert type(raised.value) is UsageError
+    assert str(raised.value).startswith(
+        f"The job needs 3 slots but the cluster at {session_cluster.rest_url} has 2 free"
+    )
