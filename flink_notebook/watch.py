@@ -36,7 +36,8 @@ def status_line(job: JobClient, state: str, result: QueryResult | None) -> str:
     parts = [f"{state}", f"{job.name or 'job'}", f"{job.duration:.1f} s"]
     if result is not None:
         counters = result.counters()
-        parts.append(f"{counters.received:,} rows received")
+        what = "changes" if result.mode in (ResultMode.UPDATE, ResultMode.CHANGELOG) else "rows"
+        parts.append(f"{counters.received:,} {what} received")
     return " · ".join(parts)
 
 

@@ -1,0 +1,5 @@
+import sys
+
+from flink_notebook.cli import main
+
+sys.exit(main())
