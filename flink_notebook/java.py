@@ -66,7 +66,8 @@ def find_java(environ: Mapping[str, str] = os.environ) -> JavaInstall:
         version = java_version(str(executable))
         if version in SUPPORTED:
             return JavaInstall(str(home), str(executable), version, source)
-        seen.append(f"{source}: {executable} ({'Java ' + str(version) if version else 'not runnable'})")
+        found = f"Java {version}" if version else "not runnable"
+        seen.append(f"{source}: {executable} ({found})")
     if seen:
         raise UsageError(f"No supported Java found ({'; '.join(seen)}). {INSTALL_HINT}")
     raise UsageError(f"Java not found. {INSTALL_HINT}")

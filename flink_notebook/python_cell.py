@@ -21,7 +21,6 @@ from flink_notebook.watch import follow
 
 if TYPE_CHECKING:
     from flink_notebook.cell import CellRequest
-    from flink_notebook.config import Configuration
     from flink_notebook.job import JobClient
     from flink_notebook.session import FlinkSession
 

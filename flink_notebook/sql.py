@@ -170,7 +170,8 @@ def parse_set(statement: Statement) -> tuple[str, str] | None:
     if not match:
         raise UsageError(f"Cannot read {statement.text!r}; write SET 'key' = 'value'.")
     key = match.group("qk") if match.group("qk") is not None else match.group("k")
-    value = match.group("qv").replace("''", "'") if match.group("qv") is not None else match.group("v")
+    quoted = match.group("qv")
+    value = quoted.replace("''", "'") if quoted is not None else match.group("v")
     return key, value
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 import _thread
+import threading
 
 import pandas as pd
 import pytest

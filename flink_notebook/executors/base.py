@@ -25,7 +25,7 @@ class Executor(ABC):
     def execute(self, pipeline: Pipeline, configuration: Configuration) -> JobClient:
         """Submit ``pipeline`` and return its job handle at once (never waits for the end)."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - most executors hold nothing
         """Release what the executor holds (clusters it started). Idempotent."""
 
 

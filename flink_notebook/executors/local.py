@@ -40,14 +40,15 @@ class EmbeddedCluster:
                             "taskmanager.bind-host", "taskmanager.host"):
                     conf.setString(key, "127.0.0.1")
                 conf.setString("rest.port", "0")
-                builder = jvm.org.apache.flink.runtime.minicluster.MiniClusterConfiguration.Builder()
+                minicluster = jvm.org.apache.flink.runtime.minicluster
                 settings = (
-                    builder.setConfiguration(conf)
+                    minicluster.MiniClusterConfiguration.Builder()
+                    .setConfiguration(conf)
                     .setNumTaskManagers(1)
                     .setNumSlotsPerTaskManager(self.slots)
                     .build()
                 )
-                cluster = jvm.org.apache.flink.runtime.minicluster.MiniCluster(settings)
+                cluster = minicluster.MiniCluster(settings)
                 cluster.start()
                 uri = cluster.getRestAddress().get()
                 self._mini_cluster = cluster
