@@ -1,0 +1,75 @@
+"""The ``per-job`` target: a fresh standalone cluster for every job, gone when it is.
+
+Each pipeline gets a :class:`~flink_notebook.clusters.LocalCluster` with as
+many slots as its parallelism. The cluster goes away when the job is over
+(attached: when its handle sees the end; detached: its lease watches the jobs)
+and, in every case, when the kernel that started it dies (its owner lease).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING
+
+from flink_notebook.clusters import LocalCluster
+from flink_notebook.executors.base import Executor, ExecutorFactory
+
+if TYPE_CHECKING:
+    from flink_notebook.config import Configuration
+    from flink_notebook.job import JobClient
+    from flink_notebook.pipeline import Pipeline
+
+
+class PerJobExecutor(Executor):
+    """Starts one cluster per pipeline and stops the ones still running on close."""
+
+    def __init__(self) -> None:
+        self._clusters: list[LocalCluster] = []
+        self._lock = threading.Lock()
+
+    def execute(self, pipeline: Pipeline, configuration: Configuration) -> JobClient:
+        from flink_notebook.job import JobClient
+        from flink_notebook.rest import RestClient
+        from flink_notebook.session import FlinkSession
+
+        slots = pipeline.parallelism or FlinkSession.parallelism(configuration)
+        attached = configuration.get("execution.attached") is not False
+        cluster = LocalCluster(slots=slots)
+        # A query's rows are fetched from the cluster after the job ends: only
+        # its handle knows when they are all read, so it stops that cluster.
+        ends_itself = not attached and pipeline.kind != "query"
+        with self._lock:
+            self._clusters = [c for c in self._clusters if c.status() != "stopped"]
+            self._clusters.append(cluster)
+        address = cluster.start(
+            timeout=float(configuration.get("notebook.startup-timeout") or 90),
+            owner_pid=os.getpid(),
+            until_job_ends=ends_itself,
+        )
+        try:
+            submission = pipeline.submit(address)
+        except BaseException:
+            cluster.stop()
+            raise
+        return JobClient(
+            submission.job_id,
+            RestClient(address.url),
+            name=pipeline.name,
+            result=submission.result,
+            cluster=cluster,
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            clusters, self._clusters = self._clusters, []
+        for cluster in clusters:
+            cluster.stop()
+
+
+class PerJobExecutorFactory(ExecutorFactory):
+    name = "per-job"
+    description = "a dedicated local Flink cluster per job, stopped when the job ends"
+
+    def get_executor(self, configuration: Configuration) -> Executor:
+        return PerJobExecutor()
