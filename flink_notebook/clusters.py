@@ -177,6 +177,18 @@ class LocalCluster:
         return self.directory / "log"
 
     @property
+    def outcome_file(self) -> Path:
+        """Final job states, written by a jobs-ended lease before it stops the cluster."""
+        return self.directory / "ended-jobs.json"
+
+    def ended_jobs(self) -> dict[str, dict[str, Any]]:
+        """``{job_id: {"state": ..., "failure": trace or None}}`` recorded by the lease."""
+        try:
+            return json.loads(self.outcome_file.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    @property
     def registry_file(self) -> Path:
         return clusters_dir() / f"{self.name}.json"
 

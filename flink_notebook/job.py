@@ -67,9 +67,12 @@ class JobClient:
         try:
             details = self.rest.job(self.job_id)
         except UsageError:
-            if self.cluster is not None and self._last_state in TERMINAL:
-                return self._last_state
-            raise
+            # A dedicated cluster that ended with its job leaves the job's outcome behind.
+            ended = getattr(self.cluster, "ended_jobs", dict)().get(self.job_id)
+            if ended is None:
+                raise
+            self.failure_trace = ended.get("failure")
+            details = {**self._last_details, "state": ended["state"]}
         self._observe(details)
         return self._last_state
 
@@ -81,11 +84,13 @@ class JobClient:
                 if self._ended.is_set():
                     return
                 self._ended.set()
-            if self._last_state == "FAILED":
+            if self._last_state == "FAILED" and self.failure_trace is None:
                 self._read_failure()
             for callback in self._callbacks:
                 callback(self)
             if self.cluster is not None:
+                if self.query_result is not None:
+                    self.query_result.wait()  # the last rows come from the cluster
                 self.cluster.stop()
 
     @property

@@ -35,6 +35,22 @@ def ended_jobs(rest_url: str) -> dict[str, str] | None:
     return None
 
 
+def record_outcome(cluster: LocalCluster, ended: dict[str, str]) -> None:
+    """Write each job's final state (and a failure's root cause) where its handle finds it
+    once the cluster is gone (``LocalCluster.ended_jobs``)."""
+    outcome = {}
+    for jid, state in ended.items():
+        failure = None
+        if state == "FAILED":
+            try:
+                failure = httpx.get(f"{cluster.rest_url}/jobs/{jid}/exceptions",
+                                    timeout=2).json().get("root-exception")
+            except (httpx.HTTPError, ValueError):
+                failure = None
+        outcome[jid] = {"state": state, "failure": failure}
+    cluster.outcome_file.write_text(json.dumps(outcome))
+
+
 def watch(cluster: LocalCluster, owner: ClusterProcess | None, until_job_ends: bool) -> str:
     """Block until the cluster is gone; stop it first if its owner or jobs end. Says why."""
     while True:
@@ -45,7 +61,8 @@ def watch(cluster: LocalCluster, owner: ClusterProcess | None, until_job_ends: b
             return f"owner {owner.pid} gone"
         ended = ended_jobs(cluster.rest_url) if until_job_ends and cluster.rest_url else None
         if ended:
-            # Nobody waits for a detached job: keep the logs to explain how it went.
+            # Nobody waits for a detached job: keep its outcome and the logs for its handle.
+            record_outcome(cluster, ended)
             cluster.stop(remove_logs=False)
             return "jobs ended: " + ", ".join(f"{jid} {state}" for jid, state in ended.items())
         time.sleep(POLL_SECONDS)

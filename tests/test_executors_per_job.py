@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from flink_notebook.testing.executor import ExecutorConformanceTests
@@ -21,3 +23,21 @@ class TestPerJobExecutor(ExecutorConformanceTests):
         assert job.wait(timeout=120) == "FINISHED"
         assert not [proc for proc in processes if proc.alive()]
         assert job.status() == "FINISHED"  # remembered after the cluster is gone
+
+
+@pytest.mark.cluster
+def test_detached_cell_cluster_ends_itself_and_the_handle_knows_how(shell):
+    shell.run_cell_magic(
+        "flink_sql", "--target per-job --detached -o pj",
+        "CREATE TEMPORARY TABLE IF NOT EXISTS pj_rows (n INT) WITH "
+        "('connector'='datagen','number-of-rows'='20');"
+        "CREATE TEMPORARY TABLE IF NOT EXISTS pj_sink (n INT) WITH ('connector'='blackhole');"
+        "INSERT INTO pj_sink SELECT n FROM pj_rows",
+    )
+    job = shell.user_ns["pj"]
+    deadline = time.monotonic() + 90
+    while job.cluster.status() != "stopped":  # the lease stops it, not the notebook
+        assert time.monotonic() < deadline, "the per-job cluster did not end with its job"
+        time.sleep(1)
+    assert job.status() == "FINISHED"
+    assert job.result()["state"] == "FINISHED"

@@ -206,3 +206,14 @@ def test_html_in_rows_is_escaped(sql):
     html = captured.outputs[-1].data["text/html"]
     assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_changing_the_target_keeps_the_catalog(shell, sql):
+    from flink_notebook.session import FlinkSession
+
+    port = FlinkSession.current().embedded_cluster().address.port
+    sql("SELECT COUNT(*) AS n FROM nums",
+        f"--target remote -D rest.address=127.0.0.1 -D rest.port={port} -o remote_n")
+    assert shell.user_ns["remote_n"]["n"].tolist() == [50]
+    sql("SELECT COUNT(*) AS n FROM nums", "-o local_n")  # and back to the default target
+    assert shell.user_ns["local_n"]["n"].tolist() == [50]
