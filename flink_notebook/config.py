@@ -81,6 +81,9 @@ _OPTIONS = [
                  "seconds between updates of a live view", minimum=0.05),
     ConfigOption("notebook.verbose-errors", bool, False, "show full Java traces on errors"),
     ConfigOption("notebook.slots", int, 4, "task slots of the embedded cluster", minimum=1),
+    ConfigOption("notebook.renderer", str, "auto",
+                 "how jobs are drawn: auto, widget, html, text or zeppelin",
+                 choices=("auto", "widget", "html", "text", "zeppelin")),
     ConfigOption("notebook.startup-timeout", float, 90.0,
                  "seconds to wait for a cluster to start", minimum=1),
 ]

@@ -13,11 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable
 
+from IPython.display import display
+
 from flink_notebook import query_plan
 from flink_notebook.pipeline import ClusterAddress, Pipeline, Submission
 from flink_notebook.results import QueryResult, ResultMode
 from flink_notebook.sql import StatementKind, split_statements
-from flink_notebook.watch import follow
+from flink_notebook.watch import follow, show
 
 if TYPE_CHECKING:
     from flink_notebook.cell import CellRequest
@@ -57,18 +59,15 @@ class PythonCell:
             # followed here, at the end of the cell, in the order they were submitted.
             for job in self.jobs:
                 if self._kinds[job.job_id] != "query" and not job.is_terminal:
-                    follow(job, refresh=self._refresh, timeout=self.request.timeout)
+                    follow(job, self.configuration, self.request.timeout)
         else:
-            _display_all(self.jobs)
+            for job in self.jobs:
+                show(job, self.configuration)
         if self.jobs:  # the handles stand for what the calls returned
             return self.jobs[0] if len(self.jobs) == 1 else list(self.jobs)
         if value is not None:
-            _display_all([value])
+            display(value)
         return value
-
-    @property
-    def _refresh(self) -> float:
-        return float(self.configuration.get("notebook.refresh-interval"))
 
     # -- submitting ---------------------------------------------------------
 
@@ -108,9 +107,9 @@ class PythonCell:
             lambda: table._j_table.execute(), _table_job_id, result_mode=mode, max_rows=kept,
         )
         if not self.attached:
-            _display_all([job])
+            show(job, self.configuration)
             return job
-        follow(job, job.query_result, refresh=self._refresh, timeout=self.request.timeout)
+        follow(job, self.configuration, self.request.timeout)
         return job.to_pandas()
 
     @contextmanager
@@ -154,7 +153,7 @@ class PythonCell:
             )
             if not cell.attached:
                 return job
-            follow(job, refresh=cell._refresh, timeout=cell.request.timeout)
+            follow(job, cell.configuration, cell.request.timeout)
             job.result()  # raises the root cause if the job failed
             return JobExecutionResult(native._j_job_client.getJobExecutionResult().get())
 
@@ -266,13 +265,6 @@ def _is_table(value: Any) -> bool:
 def _table_sql(table: Any) -> str:
     """A SQL text for the table's plan, so its changelog mode can be explained."""
     return f"SELECT * FROM {table}"
-
-
-def _display_all(values: list[Any]) -> None:
-    from IPython.display import display
-
-    for value in values:
-        display(value)
 
 
 def _result_job_id(table_result: Any) -> str:

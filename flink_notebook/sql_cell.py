@@ -26,7 +26,7 @@ from flink_notebook.sql import (
     split_statements,
     substitute,
 )
-from flink_notebook.watch import follow
+from flink_notebook.watch import follow, show
 
 if TYPE_CHECKING:
     from flink_notebook.cell import CellRequest
@@ -122,14 +122,9 @@ def _run_job(
     pipeline = sql_pipeline(session, statement, configuration, request.mode)
     job = session.register(session.executor(configuration).execute(pipeline, configuration))
     if not configuration.get("execution.attached"):
-        display(job)
+        show(job, configuration)
         return job
-    follow(
-        job,
-        job.query_result,
-        refresh=float(configuration.get("notebook.refresh-interval")),
-        timeout=request.timeout,
-    )
+    follow(job, configuration, request.timeout)
     if statement.kind is StatementKind.QUERY:
         return job.to_pandas()
     return job

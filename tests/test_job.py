@@ -57,7 +57,8 @@ def test_savepoints(run, tmp_path):
 
 
 def test_attach_to_an_existing_job(run):
-    job = run("INSERT INTO job_counts SELECT k, n FROM job_ticks", "--detached -o h --name attach-me")
+    job = run("INSERT INTO job_counts SELECT k, n FROM job_ticks",
+              "--detached -o h --name attach-me")
     again = JobClient.attach(job.job_id, job.rest.url)
     assert again.name == "attach-me"
     assert again.status() in {"INITIALIZING", "CREATED", "RUNNING"}

@@ -1,0 +1,1 @@
+"""Showing jobs: one JobView (state) and small renderers that draw it."""
