@@ -68,7 +68,7 @@ class ClusterMonitor:
             try:
                 self._tick(watched)
             except Exception:  # a monitor must outlive one bad poll
-                log.debug("monitor tick failed", exc_info=True)
+                log.warning("monitor tick failed", exc_info=True)
             time.sleep(self.refresh)
 
     def _tick(self, watched: list[_Watched]) -> None:

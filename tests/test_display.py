@@ -1,0 +1,168 @@
+"""Job views and their renderers, asserted on widget state and on what is sent."""
+
+from __future__ import annotations
+
+import io
+import time
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from flink_notebook.display.choose import renderer_name
+from flink_notebook.display.html import html_snapshot
+from flink_notebook.display.monitor import ClusterMonitor
+from flink_notebook.display.text import TextRenderer
+from flink_notebook.display.view import JobView
+from flink_notebook.display.zeppelin import ZeppelinRenderer, in_zeppelin, table_text
+
+STREAM = """
+CREATE TEMPORARY TABLE IF NOT EXISTS view_ticks (k INT, s STRING) WITH (
+  'connector' = 'datagen', 'rows-per-second' = '2000',
+  'fields.k.min' = '1', 'fields.k.max' = '5', 'fields.s.length' = '3');
+"""
+
+
+@pytest.fixture(scope="module")
+def detached(shell):
+    shell.run_cell_magic("flink_sql", "", STREAM)
+
+    def start(sql: str = "SELECT k, s FROM view_ticks", name: str = "view-test"):
+        shell.run_cell_magic("flink_sql", f"--detached -o v --name {name}", sql)
+        return shell.user_ns["v"]
+
+    return start
+
+
+def until(predicate, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.2)
+
+
+@pytest.mark.cluster
+def test_widget_view_counts_rows_and_cancels_through_its_button(detached):
+    from flink_notebook.display.widget import WidgetRenderer
+
+    job = detached()
+    view = JobView(job)
+    renderer = WidgetRenderer(view)
+    sent = []
+    renderer.body.comm.send = lambda *a, **k: sent.append(k or a)
+    renderer.show()
+    ticks = 0
+    until(lambda: (view.refresh().received > 0) and (renderer.update() or True))
+    first = view.received
+    for _ in range(8):
+        time.sleep(0.3)
+        view.refresh()
+        renderer.update()
+        ticks += 1
+    assert view.received > first  # the count grows while the job runs
+    assert "RUNNING" in renderer.body.value and "records in" in renderer.body.value
+    assert len(sent) <= ticks + 1  # at most one message per refresh
+    renderer.cancel_button.click()
+    until(lambda: view.refresh().ended)
+    assert view.state == "CANCELED" and job.rest.job(job.job_id)["state"] == "CANCELED"
+    assert renderer.cancel_button.disabled
+    renderer.close()
+    assert "CANCELED" in renderer.body.value
+
+
+@pytest.mark.cluster
+def test_detached_view_keeps_updating_and_the_monitor_stops_on_its_own(shell, detached):
+    from IPython.utils.capture import capture_output
+
+    with capture_output() as captured:
+        job = detached("SELECT k, COUNT(*) AS n FROM view_ticks GROUP BY k", "agg")
+        monitor = ClusterMonitor.for_url(job.rest.url, 0.3)
+        assert monitor.running
+        time.sleep(2)
+        job.cancel()
+        until(lambda: not monitor.running)
+    updates = [o for o in captured.outputs if o.update]
+    assert len(updates) >= 2
+    assert "CANCELED" in updates[-1].data["text/html"]
+    assert monitor.requests > 0
+
+
+@pytest.mark.cluster
+def test_failed_job_shows_root_cause_with_trace_behind_details(shell):
+    with pytest.raises(Exception):  # noqa: B017 - the cell itself fails; the view is checked
+        shell.run_cell(
+            "%%flink\n"
+            "def boom(x):\n    raise ValueError('bad row <x>')\n"
+            "env.from_collection([1]).map(boom).print()\nenv.execute('boom')",
+        ).raise_error()
+    from flink_notebook.session import FlinkSession
+
+    job = FlinkSession.current().jobs[-1]
+    view = JobView(job).refresh()
+    page = html_snapshot(view)
+    assert view.state == "FAILED"
+    assert "ValueError: bad row &lt;x&gt;" in page
+    assert "<details><summary>Java trace</summary>" in page
+
+
+class _FakeJob(SimpleNamespace):
+    """Pure-logic stand-in for drawing tests (no Flink needed to draw a view)."""
+
+
+def drawn_view(rows: pd.DataFrame | None = None, state: str = "FINISHED") -> JobView:
+    job = _FakeJob(name="<script>alert(1)</script>", job_id="a" * 32,
+                   web_url="http://127.0.0.1:1/#/job/running/x/overview", duration=1.5,
+                   query_result=None)
+    view = JobView(job)
+    view.state, view.rows, view.ended = state, rows, True
+    return view
+
+
+def test_html_escapes_every_value():
+    rows = pd.DataFrame({"s": ["<img src=x onerror=alert(1)>", "<script>x</script>"]})
+    page = html_snapshot(drawn_view(rows))
+    assert "<img src=x" not in page and "<script>" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_text_renderer_prints_a_status_line_then_the_table():
+    out = io.StringIO()
+    view = drawn_view(pd.DataFrame({"a": [1, 2]}))
+    renderer = TextRenderer(view, out)
+    renderer.show()
+    renderer.close()
+    text = out.getvalue()
+    assert text.startswith("\r\x1b[KFINISHED · <script>alert(1)</script> · 1.5 s")
+    assert text.rstrip().endswith("2")
+
+
+def test_zeppelin_output_is_html_then_a_tab_separated_table():
+    out = io.StringIO()
+    view = drawn_view(pd.DataFrame({"user": ["a\tb", "c"], "n": [1, 2]}))
+    ZeppelinRenderer(view, out).close()
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("%html ") and "&lt;script&gt;" in lines[0]
+    assert lines[1:4] == ["%table user\tn", "a b\t1", "c\t2"]
+    assert table_text(pd.DataFrame({"x": []})) == "%table x"
+
+
+def test_zeppelin_is_detected_from_its_environment_or_context():
+    assert in_zeppelin({}, {"ZEPPELIN_HOME": "/opt/zeppelin"})
+    assert not in_zeppelin({}, {"HOME": "/root"})
+
+    class PyZeppelinContext:
+        pass
+
+    assert in_zeppelin({"z": PyZeppelinContext()}, {})
+
+
+def test_renderer_choice():
+    class TerminalInteractiveShell:
+        user_ns: dict = {}
+
+    kernel_shell = SimpleNamespace(user_ns={}, kernel=object())
+    plain_shell = SimpleNamespace(user_ns={})
+    assert renderer_name("auto", TerminalInteractiveShell()) == "text"
+    assert renderer_name("auto", kernel_shell) == "widget"
+    assert renderer_name("auto", plain_shell) == "html"
+    assert renderer_name("zeppelin", plain_shell) == "zeppelin"
