@@ -31,6 +31,8 @@ _CELL_ARGUMENTS = [
     argument("--timeout", type=float, metavar="SECONDS",
              help="cancel an attached job still running after SECONDS"),
     argument("--verbose", action="store_true", help="show the full Java trace on errors"),
+    argument("--from-savepoint", metavar="PATH",
+             help="start the job from this savepoint (execution.savepoint.path)"),
 ]
 
 
@@ -57,6 +59,8 @@ def cell_request(args: Any) -> CellRequest:
         options["notebook.max-rows"] = args.max_rows
     if args.verbose:
         options["notebook.verbose-errors"] = True
+    if args.from_savepoint:
+        options["execution.savepoint.path"] = args.from_savepoint
     mode = ResultMode(args.mode) if args.mode else None
     return CellRequest(options=options, out=args.out, mode=mode, timeout=args.timeout)
 
@@ -135,7 +139,10 @@ class FlinkMagics(Magics):
 
 def register(shell: Any) -> None:
     """Register the magics and start Flink in the background."""
+    from flink_notebook.cluster_magics import ClusterMagics
+
     magics = FlinkMagics(shell=shell)
     shell.register_magics(magics)
+    shell.register_magics(ClusterMagics(shell=shell))
     if magics.prewarm:
         FlinkSession.current().prewarm()
