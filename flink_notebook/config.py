@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import html
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,6 +127,7 @@ class Configuration:
     """Layered, typed options. ``get`` gives the effective value."""
 
     def __init__(self, layers: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        self._observers: list[Callable[[str], None]] = []
         self._layers: dict[str, dict[str, Any]] = {name: {} for name in LAYERS}
         self._layers["default"] = {k: o.default for k, o in OPTIONS.items()
                                    if o.default is not None}
@@ -162,9 +163,20 @@ class Configuration:
         option = OPTIONS.get(key)
         parsed = option.parse(value) if option else _flink_string(value)
         self._layers[layer][key] = parsed
+        self._changed(key)
 
     def unset(self, key: str, layer: str = "notebook") -> None:
-        self._layers[layer].pop(canonical_key(key), None)
+        key = canonical_key(key)
+        if self._layers[layer].pop(key, None) is not None:
+            self._changed(key)
+
+    def observe(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback(key)`` after every change (the configuration widget stays in sync)."""
+        self._observers.append(callback)
+
+    def _changed(self, key: str) -> None:
+        for callback in list(self._observers):
+            callback(key)
 
     def get(self, key: str) -> Any:
         key = ALIASES.get(key, key)
@@ -183,6 +195,7 @@ class Configuration:
     def with_cell(self, options: Mapping[str, Any]) -> Configuration:
         """A new Configuration with ``options`` as its cell layer (self is unchanged)."""
         copy = Configuration.__new__(Configuration)
+        copy._observers = []
         copy._layers = {name: dict(values) for name, values in self._layers.items()}
         for key, value in options.items():
             copy.set(key, value, "cell")

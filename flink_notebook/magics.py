@@ -7,6 +7,7 @@ from typing import Any, Callable
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.display import display
 from traitlets import Bool, Float, Int, observe
 
 from flink_notebook.cell import CellRequest
@@ -116,16 +117,26 @@ class FlinkMagics(Magics):
         from flink_notebook.config import parse_assignments
 
         configuration = FlinkSession.current().configuration
-        for key, value in parse_assignments(line.split()).items():
+        assignments = parse_assignments(line.split())
+        for key, value in assignments.items():
             configuration.set(key, value)
+        if not assignments and _widgets_here():
+            from flink_notebook.display.config_widget import ConfigWidget
+
+            display(ConfigWidget(configuration).box)
         return configuration
 
     @line_magic
     def flink_jobs(self, line: str) -> Any:
         """The jobs this session started, with their current state."""
+        jobs = FlinkSession.current().jobs
+        if _widgets_here():
+            from flink_notebook.display.jobs_widget import JobsWidget
+
+            return display(JobsWidget(jobs).box)
         from flink_notebook.jobs_table import jobs_table
 
-        return jobs_table(FlinkSession.current().jobs)
+        return jobs_table(jobs)
 
     def _bind(self, request: CellRequest, value: Any) -> Any:
         if request.out:
@@ -135,6 +146,13 @@ class FlinkMagics(Magics):
             return None
         # Results were displayed by the cell already; a bare value would print twice.
         return None
+
+
+def _widgets_here() -> bool:
+    from flink_notebook.display.choose import renderer_name
+
+    setting = FlinkSession.current().configuration.get("notebook.renderer") or "auto"
+    return renderer_name(setting) == "widget"
 
 
 def register(shell: Any) -> None:

@@ -1,0 +1,142 @@
+"""``%flink_config`` as a form: the notebook Configuration, edited with ipywidgets.
+
+The form writes to the notebook layer on every change (so the next cell uses
+it), validates as it goes, says which executor the next cell will use, and
+follows changes made with ``%flink_config key=value`` or ``SET``. Values of
+secret-looking keys are shown masked and kept unless retyped.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from IPython.core.error import UsageError
+
+from flink_notebook.config import Configuration, is_secret
+
+MASK = "********"
+_FORM_KEYS = ("execution.target", "execution.attached", "parallelism.default",
+              "execution.runtime-mode", "rest.address", "rest.port")
+_NEEDS_ADDRESS = ("remote",)
+
+
+class ConfigWidget:
+    """The form; ``box`` is the widget to display."""
+
+    def __init__(self, configuration: Configuration) -> None:
+        import ipywidgets as widgets
+
+        from flink_notebook.executors import available_factories
+
+        self.configuration = configuration
+        factories = available_factories()
+        self.target = widgets.Dropdown(
+            options=[(f"{name}: {f.description}" if f.description else name, name)
+                     for name, f in sorted(factories.items())],
+            description="target")
+        self.attached = widgets.Checkbox(description="attached (wait in the cell)")
+        self.parallelism = widgets.BoundedIntText(min=0, max=10_000,
+                                                  description="parallelism")
+        self.runtime_mode = widgets.Dropdown(
+            options=[("(Flink default)", ""), ("streaming", "streaming"), ("batch", "batch"),
+                     ("automatic", "automatic")], description="runtime mode")
+        self.rest_address = widgets.Text(description="REST address",
+                                         placeholder="127.0.0.1")
+        self.rest_port = widgets.BoundedIntText(min=0, max=65535, description="REST port")
+        self.extra = widgets.Textarea(description="more options",
+                                      placeholder="key=value, one per line",
+                                      layout=widgets.Layout(width="60%", height="6em"))
+        self.message = widgets.HTML()
+        self.address_box = widgets.HBox([self.rest_address, self.rest_port])
+        self.box = widgets.VBox([self.target, self.attached, self.parallelism,
+                                 self.runtime_mode, self.address_box, self.extra,
+                                 self.message])
+        self._syncing = False
+        self._pull()
+        for field in (self.target, self.attached, self.parallelism, self.runtime_mode,
+                      self.rest_address, self.rest_port, self.extra):
+            field.observe(self._push, names="value")
+        configuration.observe(lambda key: self._pull())
+
+    # configuration -> form
+    def _pull(self) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            c = self.configuration
+            if c.get("execution.target") in [value for _, value in self.target.options]:
+                self.target.value = c.get("execution.target")
+            self.attached.value = bool(c.get("execution.attached"))
+            self.parallelism.value = c.get("parallelism.default") or 0
+            self.runtime_mode.value = c.get("execution.runtime-mode") or ""
+            self.rest_address.value = c.get("rest.address") or ""
+            self.rest_port.value = c.get("rest.port") or 0
+            self.extra.value = "\n".join(
+                f"{key}={MASK if is_secret(key) else value}"
+                for key, value, layer in c.items()
+                if layer == "notebook" and key not in _FORM_KEYS
+            )
+            self._describe(None)
+        finally:
+            self._syncing = False
+
+    # form -> configuration
+    def _push(self, change: dict[str, Any]) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            self._apply()
+            self._describe(None)
+        except UsageError as exc:
+            self._describe(str(exc))
+        finally:
+            self._syncing = False
+
+    def _apply(self) -> None:
+        c = self.configuration
+        c.set("execution.target", self.target.value)
+        c.set("execution.attached", self.attached.value)
+        for key, value in (("parallelism.default", self.parallelism.value),
+                           ("execution.runtime-mode", self.runtime_mode.value),
+                           ("rest.address", self.rest_address.value.strip()),
+                           ("rest.port", self.rest_port.value)):
+            if value:
+                c.set(key, value)
+            else:
+                c.unset(key)
+        wanted: dict[str, str] = {}
+        for number, line in enumerate(self.extra.value.splitlines(), 1):
+            if not line.strip():
+                continue
+            key, sep, value = line.partition("=")
+            if not sep:
+                raise UsageError(f"more options, line {number}: expected key=value.")
+            wanted[key.strip()] = value.strip()
+        current = {k for k, _, layer in c.items() if layer == "notebook" and k not in _FORM_KEYS}
+        for key in current - set(wanted):
+            c.unset(key)
+        for key, value in wanted.items():
+            if is_secret(key) and value == MASK:
+                continue  # unchanged secret: keep what is stored
+            c.set(key, value)
+
+    def _describe(self, error: str | None) -> None:
+        from flink_notebook.executors import resolve
+
+        self.address_box.layout.display = (
+            "" if self.target.value in _NEEDS_ADDRESS else "none")
+        if error is None:
+            try:
+                factory = resolve(self.configuration)
+                mode = "attached" if self.configuration.get("execution.attached") else "detached"
+                text = (f"The next cell runs on <b>{html.escape(factory.name)}</b> "
+                        f"({html.escape(factory.description)}), {mode}.")
+                self.message.value = f"<span class='flink-config-ok'>{text}</span>"
+                return
+            except UsageError as exc:
+                error = str(exc)
+        self.message.value = (f"<span class='flink-config-error' style='color:#cf222e'>"
+                              f"{html.escape(error)}</span>")

@@ -1,0 +1,82 @@
+"""The configuration form and the jobs list, asserted on widget state."""
+
+from __future__ import annotations
+
+import pytest
+
+from flink_notebook.config import Configuration
+from flink_notebook.display.config_widget import MASK, ConfigWidget
+
+
+@pytest.fixture
+def form():
+    configuration = Configuration()
+    return configuration, ConfigWidget(configuration)
+
+
+def test_target_dropdown_lists_the_discovered_executors(form):
+    _, widget = form
+    values = [value for _, value in widget.target.options]
+    assert {"local", "remote", "per-job"} <= set(values)
+    assert widget.target.value == "local"
+    assert "next cell runs on <b>local</b>" in widget.message.value
+
+
+def test_changes_apply_to_the_notebook_layer_and_address_shows_for_remote(form):
+    configuration, widget = form
+    assert widget.address_box.layout.display == "none"
+    widget.target.value = "remote"
+    assert configuration.get("execution.target") == "remote"
+    assert widget.address_box.layout.display == ""
+    widget.parallelism.value = 3
+    widget.attached.value = False
+    assert configuration.get("parallelism.default") == 3
+    assert configuration.source("parallelism.default") == "notebook"
+    assert "detached" in widget.message.value
+
+
+def test_magic_style_changes_reach_the_form(form):
+    configuration, widget = form
+    configuration.set("parallelism.default", "5")
+    configuration.set("pipeline.name", "nightly")
+    assert widget.parallelism.value == 5
+    assert "pipeline.name=nightly" in widget.extra.value
+    configuration.unset("pipeline.name")
+    assert "pipeline.name" not in widget.extra.value
+
+
+def test_bad_input_is_reported_not_applied(form):
+    configuration, widget = form
+    widget.extra.value = "notebook.max-row=3"
+    assert "Did you mean notebook.max-rows" in widget.message.value
+    assert configuration.get("notebook.max-rows") == 1000
+    widget.extra.value = "no equals sign"
+    assert "expected key=value" in widget.message.value
+
+
+def test_secrets_are_masked_and_kept(form):
+    configuration, widget = form
+    configuration.set("rest.auth.token", "s3cr3t")
+    assert "s3cr3t" not in widget.extra.value and f"rest.auth.token={MASK}" in widget.extra.value
+    widget.extra.value = widget.extra.value + "\npipeline.name=x"
+    assert configuration.get("rest.auth.token") == "s3cr3t"
+    assert configuration.get("pipeline.name") == "x"
+
+
+@pytest.mark.cluster
+def test_jobs_widget_cancels_a_running_job(shell):
+    from flink_notebook.display.jobs_widget import JobsWidget
+
+    shell.run_cell_magic(
+        "flink_sql", "--detached -o jw",
+        "CREATE TEMPORARY TABLE IF NOT EXISTS jw_src (n INT) WITH "
+        "('connector'='datagen','rows-per-second'='5');"
+        "CREATE TEMPORARY TABLE IF NOT EXISTS jw_sink (n INT) WITH ('connector'='blackhole');"
+        "INSERT INTO jw_sink SELECT n FROM jw_src",
+    )
+    job = shell.user_ns["jw"]
+    widget = JobsWidget([job])
+    assert not widget.buttons[0].disabled
+    widget.buttons[0].click()
+    assert job.status() == "CANCELED"
+    assert widget.buttons[0].disabled and "CANCELED" in widget.labels[0].value
