@@ -1,0 +1,68 @@
+"""In a real kernel: the widget renderer is chosen, and updates from the monitor thread
+land in the cell that started the job (ipykernel's thread parent API)."""
+
+from __future__ import annotations
+
+import queue
+import sys
+import time
+
+import pytest
+from jupyter_client.manager import KernelManager
+
+pytestmark = pytest.mark.cluster
+
+TABLE = """%%flink_sql
+CREATE TEMPORARY TABLE k_ticks (n INT) WITH ('connector'='datagen', 'rows-per-second'='50')"""
+WIDGET_CELL = "%%flink_sql --detached -o widget_view\nSELECT n FROM k_ticks"
+HTML_CELL = ("%%flink_sql --detached -o html_view -D notebook.renderer=html "
+             "-D notebook.refresh-interval=0.2\nSELECT n FROM k_ticks")
+
+
+@pytest.fixture
+def kernel():
+    manager = KernelManager(kernel_cmd=[sys.executable, "-m", "ipykernel_launcher", "-f",
+                                        "{connection_file}"])
+    manager.start_kernel()
+    client = manager.client()
+    client.start_channels()
+    client.wait_for_ready(timeout=60)
+    yield client
+    client.stop_channels()
+    manager.shutdown_kernel(now=False)
+
+
+def run(client, code: str, timeout: float = 120) -> tuple[str, list[dict]]:
+    """Execute ``code``; return its msg_id and every iopub message seen until it is idle."""
+    msg_id = client.execute(code)
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            message = client.get_iopub_msg(timeout=1)
+        except queue.Empty:
+            continue
+        seen.append(message)
+        if (message["msg_type"] == "status" and message["content"]["execution_state"] == "idle"
+                and message["parent_header"].get("msg_id") == msg_id):
+            return msg_id, seen
+    raise AssertionError(f"cell did not finish: {code!r}")
+
+
+def test_detached_view_updates_land_in_their_own_cell(kernel):
+    run(kernel, "%load_ext flink_notebook")
+    run(kernel, TABLE)
+    _, messages = run(kernel, WIDGET_CELL)
+    errors = [m for m in messages if m["msg_type"] == "error"]
+    assert not errors, errors
+    shown = [m for m in messages if m["msg_type"] == "display_data"
+             and "application/vnd.jupyter.widget-view+json" in m["content"]["data"]]
+    assert shown, "the live view should be a widget in a kernel"
+    assert "text/html" in shown[0]["content"]["data"]  # for frontends without widgets
+    started, _ = run(kernel, HTML_CELL)
+    later, during = run(kernel, "import time; time.sleep(3)")
+    updates = [m for m in during if m["msg_type"] == "update_display_data"]
+    assert updates, "the monitor should keep updating the detached view"
+    assert {m["parent_header"]["msg_id"] for m in updates} == {started}
+    _, end = run(kernel, "widget_view.cancel(); html_view.cancel()")
+    assert not [m for m in end if m["msg_type"] == "error"]
