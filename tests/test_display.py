@@ -166,3 +166,29 @@ def test_renderer_choice():
     assert renderer_name("auto", kernel_shell) == "widget"
     assert renderer_name("auto", plain_shell) == "html"
     assert renderer_name("zeppelin", plain_shell) == "zeppelin"
+
+
+@pytest.mark.cluster
+def test_a_job_waiting_for_slots_says_what_it_needs(shell, detached):
+    from flink_notebook.session import FlinkSession
+
+    slots = FlinkSession.current().embedded_cluster().slots
+    jobs = []
+    try:
+        for i in range(slots + 1):
+            shell.run_cell_magic(
+                "flink_sql", f"--detached -o w{i} --name filler-{i}",
+                "CREATE TEMPORARY TABLE IF NOT EXISTS slot_sink (k INT, s STRING) WITH "
+                "('connector'='blackhole');"
+                "INSERT INTO slot_sink SELECT k, s FROM view_ticks",
+            )
+            jobs.append(shell.user_ns[f"w{i}"])
+        view = JobView(jobs[-1])
+        until(lambda: view.refresh().waiting is not None)
+        assert "waiting for 1 task slot(s)" in view.waiting
+        assert f"0 free of {slots}" in view.waiting
+        assert "waiting for 1 task slot" in html_snapshot(view)
+    finally:
+        for job in jobs:
+            if not job.is_terminal:
+                job.cancel()
