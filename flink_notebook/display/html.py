@@ -46,7 +46,7 @@ def html_snapshot(view: JobView) -> str:
             parts.append(f"<details><summary>Java trace</summary><pre>"
                          f"{esc(view.failure_trace)}</pre></details>")
         parts.append("</div>")
-    if view.operators and not view.ended:
+    if view.operators:
         parts.append(operators_html(view))
     if view.rows is not None:
         parts.append(view.rows.to_html(escape=True, max_rows=SHOWN_HTML_ROWS, index=False,
