@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 DEFAULT_PARALLELISM = 1
 
 # Options the session itself decides per submission; never carried over.
-_ROUTING_KEYS = ("execution.target", "rest.address", "rest.port")
+_ROUTING_KEYS = ("execution.target", "rest.address", "rest.port", "execution.runtime-mode")
 
 
 class FlinkSession:
@@ -54,6 +54,7 @@ class FlinkSession:
         self._embedded: EmbeddedCluster | None = None
         self._applied: set[str] = set()
         self._executors: dict[str, Executor] = {}
+        self.runtime_mode = "streaming"
         self.gateway: Any = None
         self.env: Any = None
         self.t_env: Any = None
@@ -112,8 +113,13 @@ class FlinkSession:
             j_conf
         )
         j_env.setParallelism(DEFAULT_PARALLELISM)
+        from pyflink.table import EnvironmentSettings
+
+        self.runtime_mode = self.configuration.get("execution.runtime-mode") or "streaming"
+        settings = (EnvironmentSettings.in_batch_mode() if self.runtime_mode == "batch"
+                    else EnvironmentSettings.in_streaming_mode())
         env = StreamExecutionEnvironment(j_env)
-        t_env = StreamTableEnvironment.create(env)
+        t_env = StreamTableEnvironment.create(env, environment_settings=settings)
         self.gateway, self.env, self.t_env = gateway, env, t_env
 
     def ensure_started(self) -> None:
@@ -179,12 +185,27 @@ class FlinkSession:
         """Point the shared environments at ``address`` with ``configuration``'s Flink
         options for the duration of one submission."""
         self.ensure_started()
+        self.check_runtime_mode(configuration)
         with self._lock:
             j_conf = self.env._j_stream_execution_environment.getConfiguration()
             j_conf.setString("rest.address", address.host)
             j_conf.setString("rest.port", str(address.port))
-            self._apply_options(configuration)
-            yield
+            try:
+                self._apply_options(configuration)
+                yield
+            finally:  # a cell's options never outlive its submission, even a failed one
+                self._apply_options(self.configuration)
+
+    def check_runtime_mode(self, configuration: Configuration) -> None:
+        """The runtime mode is fixed when the table environment is created."""
+        wanted = configuration.get("execution.runtime-mode")
+        if wanted and wanted != "automatic" and wanted != self.runtime_mode:
+            raise UsageError(
+                f"execution.runtime-mode is {self.runtime_mode} in this session and cannot "
+                "change while it runs. Start the kernel with "
+                f"FLINK_NOTEBOOK_OPTS=execution.runtime-mode={wanted} (or put it in "
+                "~/.flink-notebook/config.yaml)."
+            )
 
     def _apply_options(self, configuration: Configuration) -> None:
         """Make the environments carry exactly the configuration's Flink options."""

@@ -217,3 +217,10 @@ def test_changing_the_target_keeps_the_catalog(shell, sql):
     assert shell.user_ns["remote_n"]["n"].tolist() == [50]
     sql("SELECT COUNT(*) AS n FROM nums", "-o local_n")  # and back to the default target
     assert shell.user_ns["local_n"]["n"].tolist() == [50]
+
+
+def test_runtime_mode_cannot_change_mid_session_and_nothing_leaks(shell, sql):
+    with pytest.raises(UsageError, match="execution.runtime-mode is streaming"):
+        sql("SELECT COUNT(*) AS n FROM nums", "-D execution.runtime-mode=batch")
+    sql("SELECT COUNT(*) AS n FROM nums", "-o still")
+    assert shell.user_ns["still"]["n"].tolist() == [50]
