@@ -66,3 +66,33 @@ def test_detached_view_updates_land_in_their_own_cell(kernel):
     assert {m["parent_header"]["msg_id"] for m in updates} == {started}
     _, end = run(kernel, "widget_view.cancel(); html_view.cancel()")
     assert not [m for m in end if m["msg_type"] == "error"]
+
+
+def test_per_job_cluster_dies_with_a_killed_kernel(kernel):
+    import json
+    import os
+    import signal
+
+    import psutil
+
+    run(kernel, "%load_ext flink_notebook")
+    _, messages = run(kernel, (
+        "%%flink_sql --target per-job --detached -o pj\n"
+        "CREATE TEMPORARY TABLE pj_src (n INT)\n"
+        "  WITH ('connector'='datagen','rows-per-second'='5');\n"
+        "CREATE TEMPORARY TABLE pj_out (n INT) WITH ('connector'='blackhole');\n"
+        "INSERT INTO pj_out SELECT n FROM pj_src"
+    ), timeout=180)
+    assert not [m for m in messages if m["msg_type"] == "error"]
+    _, messages = run(kernel, "import json, os; print(json.dumps([os.getpid(), pj.cluster.pids]))")
+    printed = "".join(m["content"]["text"] for m in messages if m["msg_type"] == "stream")
+    kernel_pid, cluster_pids = json.loads(printed)
+    assert cluster_pids and all(psutil.pid_exists(pid) for pid in cluster_pids)
+    os.kill(kernel_pid, signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    alive = cluster_pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(1)
+        alive = [p for p in cluster_pids if psutil.pid_exists(p)
+                 and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+    assert not alive, f"per-job cluster processes outlived the kernel: {alive}"
