@@ -224,3 +224,18 @@ def test_runtime_mode_cannot_change_mid_session_and_nothing_leaks(shell, sql):
         sql("SELECT COUNT(*) AS n FROM nums", "-D execution.runtime-mode=batch")
     sql("SELECT COUNT(*) AS n FROM nums", "-o still")
     assert shell.user_ns["still"]["n"].tolist() == [50]
+
+
+def test_embedded_cluster_is_resized_from_the_configuration_when_idle(shell, sql):
+    from flink_notebook.session import FlinkSession
+
+    cluster = FlinkSession.current().embedded_cluster()
+    shell.run_line_magic("flink_config", "notebook.slots=6")
+    try:
+        sql("SELECT COUNT(*) AS n FROM nums", "-p 5 -o wide")
+        assert shell.user_ns["wide"]["n"].tolist() == [50]
+        assert cluster.slots == 6
+    finally:
+        shell.run_line_magic("flink_config", "notebook.slots=4")
+    sql("SELECT COUNT(*) AS n FROM nums", "-o narrow")
+    assert cluster.slots == 4

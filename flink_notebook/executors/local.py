@@ -55,6 +55,21 @@ class EmbeddedCluster:
                 self.address = ClusterAddress("127.0.0.1", uri.getPort())
             return self.address
 
+    def busy(self) -> bool:
+        """True while a job on it has not ended."""
+        if self.address is None:
+            return False
+        from flink_notebook.rest import RestClient
+
+        jobs = RestClient(self.address.url).jobs_overview()
+        return any(job["state"] not in ("FINISHED", "CANCELED", "FAILED") for job in jobs)
+
+    def restart(self, slots: int) -> None:
+        """Start again with ``slots`` task slots (on a new port; the catalog is unaffected)."""
+        self.stop()
+        self.slots = slots
+        self.start()
+
     def stop(self) -> None:
         with self._lock:
             if self._mini_cluster is not None:
@@ -77,12 +92,16 @@ class LocalExecutor(Executor):
         session = FlinkSession.current()
         session.ensure_started()
         cluster = session.embedded_cluster()
+        configured = int(configuration.get("notebook.slots"))
+        if configured != cluster.slots and not cluster.busy():
+            cluster.restart(configured)  # sized from the configuration while it is idle
         needed = pipeline.parallelism or session.parallelism(configuration)
         if needed > cluster.slots:
             raise UsageError(
                 f"The job needs {needed} task slots but the embedded cluster has {cluster.slots}. "
-                f"Lower the parallelism (-p {cluster.slots}) or restart the kernel after "
-                f"%flink_config notebook.slots={needed}."
+                f"Lower the parallelism (-p {cluster.slots}), or run "
+                f"%flink_config notebook.slots={needed} (the cluster is resized when no job "
+                "runs on it)."
             )
         address = cluster.start()
         submission = pipeline.submit(address)
