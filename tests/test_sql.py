@@ -1,4 +1,4 @@
-"""Splitting and reading %%flink_sql cells (pure logic)."""
+"""Reading %%flink_sql cells: splitting, kinds, SET/RESET, {var} substitution."""
 
 from __future__ import annotations
 
@@ -6,83 +6,340 @@ import pytest
 from IPython.core.error import UsageError
 
 from flink_notebook.sql import (
+    Statement,
     StatementKind,
+    classify,
     parse_reset,
     parse_set,
     split_statements,
     substitute,
 )
 
-CELL = """-- a comment; with a semicolon
-CREATE TABLE t (a INT) WITH ('x' = 'a;b');
-/* block; comment */ SELECT `a;` FROM t;
+K = StatementKind
 
+
+def texts(cell: str) -> list[str]:
+    return [statement.text for statement in split_statements(cell)]
+
+
+# --- splitting -------------------------------------------------------------------------
+
+
+def test_semicolons_inside_literals_identifiers_and_comments_do_not_split():
+    cell = (
+        "CREATE TABLE t (a INT) WITH ('x' = 'a;b', 'y' = 'it''s; fine');\n"
+        'SELECT `a;b`, "c;d" FROM t -- trailing; comment\n'
+        ";/* block; comment */ SELECT 2"
+    )
+    assert texts(cell) == [
+        "CREATE TABLE t (a INT) WITH ('x' = 'a;b', 'y' = 'it''s; fine')",
+        'SELECT `a;b`, "c;d" FROM t -- trailing; comment',
+        "SELECT 2",
+    ]
+
+
+def test_text_is_stripped_but_keeps_inner_comments():
+    [statement] = split_statements("  \n  SELECT 1 /* one */\n  -- why\n  , 2  \n;  \n")
+    assert statement.text == "SELECT 1 /* one */\n  -- why\n  , 2"
+
+
+def test_blank_and_comment_only_pieces_are_dropped():
+    assert split_statements("") == []
+    assert split_statements("-- nothing\n/* here; */\n  ;\n;;") == []
+    assert texts("SELECT 1;;  ; -- done") == ["SELECT 1"]
+
+
+def test_last_statement_needs_no_semicolon():
+    assert texts("SELECT 1;\nSELECT 2") == ["SELECT 1", "SELECT 2"]
+
+
+def test_unterminated_literal_or_comment_runs_to_the_end():
+    assert texts("SELECT 'a;b") == ["SELECT 'a;b"]
+    assert texts("SELECT 1 /* a; b") == ["SELECT 1 /* a; b"]
+
+
+def test_position_is_the_first_token_after_leading_comments():
+    cell = "-- header; with a semicolon\n/* c */   SELECT 1;\n\n\tSELECT 2; SELECT 3"
+    assert [(s.line, s.column) for s in split_statements(cell)] == [(2, 11), (4, 2), (4, 12)]
+
+
+def test_crlf_cells_keep_line_numbers():
+    statements = split_statements("SELECT 1;\r\n\r\n  SELECT 2;\r\n")
+    assert [(s.text, s.line, s.column) for s in statements] == [
+        ("SELECT 1", 1, 1),
+        ("SELECT 2", 3, 3),
+    ]
+
+
+# --- statement sets --------------------------------------------------------------------
+
+SQL_CLIENT_SET = """SELECT 0;
 BEGIN STATEMENT SET;
-INSERT INTO a SELECT 1;
+INSERT INTO a SELECT CASE WHEN x > 1 THEN 'a;' ELSE 'b' END FROM s;
 INSERT INTO b SELECT 2;
 END;
-EXECUTE STATEMENT SET BEGIN INSERT INTO a SELECT 1; END;
-SET 'a.b' = 'it''s';
-SHOW TABLES; DESC t; EXPLAIN SELECT 1; RESET; WITH x AS (SELECT 1) SELECT * FROM x;
-INSERT OVERWRITE t SELECT 1; VALUES (1); USE CATALOG c; -- trailing comment only
-"""
+SELECT 3"""
 
 
-def test_split_respects_strings_identifiers_comments_and_blocks():
-    statements = split_statements(CELL)
-    assert [s.kind for s in statements] == [
-        StatementKind.DDL, StatementKind.QUERY, StatementKind.STATEMENT_SET,
-        StatementKind.STATEMENT_SET, StatementKind.SET, StatementKind.SHOW,
-        StatementKind.DESCRIBE, StatementKind.EXPLAIN, StatementKind.RESET,
-        StatementKind.QUERY, StatementKind.INSERT, StatementKind.QUERY, StatementKind.DDL,
+def test_execute_statement_set_is_one_statement():
+    cell = "EXECUTE STATEMENT SET BEGIN\n  INSERT INTO a SELECT 1;\n  INSERT INTO b SELECT 2;\nEND;"
+    [statement] = split_statements(cell + "\nSELECT 1")[:1]
+    assert statement.kind is K.STATEMENT_SET
+    assert statement.text == cell[:-1]
+
+
+def test_a_case_end_inside_a_statement_set_does_not_close_it():
+    cell = (
+        "execute statement set begin insert into a select case when 1 > 0 then 1 else 0 end;"
+        " insert into b select 2; end; select 1"
+    )
+    assert [s.kind for s in split_statements(cell)] == [K.STATEMENT_SET, K.QUERY]
+
+
+def test_sql_client_statement_set_is_rewritten_in_place():
+    [first, block, last] = split_statements(SQL_CLIENT_SET)
+    assert (first.text, last.text, last.line) == ("SELECT 0", "SELECT 3", 6)
+    assert block.kind is K.STATEMENT_SET
+    assert (block.line, block.column) == (2, 1)
+    # Every line of the set stays on its own line; only the opening is replaced.
+    assert block.text.split("\n") == [
+        "EXECUTE STATEMENT SET BEGIN",
+        *SQL_CLIENT_SET.split("\n")[2:4],
+        "END",
     ]
-    assert statements[0].text == "CREATE TABLE t (a INT) WITH ('x' = 'a;b')"
-    assert statements[1].text == "SELECT `a;` FROM t"
 
 
-def test_statements_know_their_line_and_column():
-    statements = split_statements(CELL)
-    assert (statements[0].line, statements[0].column) == (2, 1)
-    assert (statements[1].line, statements[1].column) == (3, 22)
-    assert statements[2].line == 5
+def test_rewritten_opening_on_the_same_line_maps_back_to_the_cell():
+    cell = "  BEGIN STATEMENT SET; INSERT INTO a SELECT nope;\nEND;"
+    [block] = split_statements(cell)
+    assert block.text == "EXECUTE STATEMENT SET BEGIN INSERT INTO a SELECT nope;\nEND"
+    text_column = block.text.index("nope") + 1
+    line, column = block.cell_position(1, text_column)
+    assert cell.split("\n")[line - 1][column - 1 :].startswith("nope;")
+    assert block.cell_position(2, 1) == (2, 1)
 
 
-def test_sql_client_statement_set_becomes_execute_statement_set():
-    block = split_statements(CELL)[2]
-    assert block.text.startswith("EXECUTE STATEMENT SET BEGIN")
-    assert block.text.endswith("END")
-    assert "INSERT INTO a SELECT 1;" in block.text and "INSERT INTO b SELECT 2;" in block.text
+def test_rewritten_opening_over_several_lines_keeps_lines():
+    cell = "BEGIN\nSTATEMENT SET ;  INSERT INTO a SELECT nope;\nEND"
+    [block] = split_statements(cell)
+    assert block.text.count("\n") == cell.count("\n")
+    line, column = block.cell_position(2, block.text.split("\n")[1].index("nope") + 1)
+    assert (line, column) == (2, cell.split("\n")[1].index("nope") + 1)
 
 
-def test_comment_only_cell_has_no_statements():
-    assert split_statements("-- nothing\n/* here; */\n  ;\n") == []
+def test_statement_set_without_end_is_a_usage_error():
+    with pytest.raises(UsageError, match="line 2 has no END"):
+        split_statements("SELECT 1;\nBEGIN STATEMENT SET;\nINSERT INTO a SELECT 1;")
+    with pytest.raises(UsageError, match="line 1 has no END"):
+        split_statements("EXECUTE STATEMENT SET BEGIN INSERT INTO a SELECT 1;")
 
 
-def test_set_and_reset_forms():
-    [quoted, bare, listing] = split_statements("SET 'a.b' = 'it''s'; SET x.y = 4; SET")
-    assert parse_set(quoted) == ("a.b", "it's")
-    assert parse_set(bare) == ("x.y", "4")
-    assert parse_set(listing) is None
-    [one, every] = split_statements("RESET 'a.b'; RESET")
-    assert parse_reset(one) == "a.b" and parse_reset(every) is None
-    with pytest.raises(UsageError):
-        parse_set(split_statements("SET = 3")[0])
+# --- positions -------------------------------------------------------------------------
 
 
-def test_substitution():
-    class Obj:
-        limit = 7
+def test_cell_position_offsets_only_the_first_line():
+    statement = Statement("SELECT x\nFROM t", line=3, column=5, kind=K.QUERY)
+    assert statement.cell_position(1, 8) == (3, 12)
+    assert statement.cell_position(2, 6) == (4, 6)
 
-    out = substitute("SELECT {n}, '{{x}}', '{\"a\": 1}' LIMIT {o.limit}", {"n": 5, "o": Obj()})
-    assert out == "SELECT 5, '{x}', '{\"a\": 1}' LIMIT 7"
+
+def test_cell_position_counts_characters_where_flink_counts_utf16_units():
+    statement = Statement("SELECT '\U0001f600\U0001f600', nope", line=1, column=1, kind=K.QUERY)
+    # Flink puts `nope` at column 16: each emoji is two UTF-16 code units.
+    assert statement.cell_position(1, 16) == (1, statement.text.index("nope") + 1)
+    assert statement.cell_position(1, 21) == (1, len(statement.text) + 2)  # past the end
+
+
+def test_first_line():
+    assert split_statements("\n  SELECT a,\n b FROM t")[0].first_line == "SELECT a,"
+
+
+# --- kinds -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("CREATE TABLE t (a INT)", K.DDL),
+        ("create temporary view v as select 1", K.DDL),
+        ("DROP TABLE t", K.DDL),
+        ("ALTER TABLE t RENAME TO u", K.DDL),
+        ("USE CATALOG c", K.DDL),
+        ("USE MODULES core", K.DDL),
+        ("LOAD MODULE hive", K.DDL),
+        ("UNLOAD MODULE hive", K.DDL),
+        ("ADD JAR '/x.jar'", K.DDL),
+        ("REMOVE JAR '/x.jar'", K.DDL),
+        ("ANALYZE TABLE t COMPUTE STATISTICS", K.DDL),
+        ("TRUNCATE TABLE t", K.DDL),
+        ("SET 'a' = 'b'", K.SET),
+        ("SET", K.SET),
+        ("RESET", K.RESET),
+        ("SHOW TABLES", K.SHOW),
+        ("SHOW CREATE TABLE t", K.SHOW),
+        ("DESCRIBE t", K.DESCRIBE),
+        ("DESC t", K.DESCRIBE),
+        ("EXPLAIN PLAN FOR SELECT 1", K.EXPLAIN),
+        ("SELECT 1", K.QUERY),
+        ("WITH x AS (SELECT 1) SELECT * FROM x", K.QUERY),
+        ("VALUES (1), (2)", K.QUERY),
+        ("(SELECT 1) UNION ALL (SELECT 2)", K.QUERY),
+        ("INSERT INTO t SELECT 1", K.INSERT),
+        ("INSERT OVERWRITE t SELECT 1", K.INSERT),
+        ("EXECUTE INSERT INTO t SELECT 1", K.INSERT),
+        ("EXECUTE PLAN '/p.json'", K.INSERT),
+        ("COMPILE AND EXECUTE PLAN '/p.json' FOR INSERT INTO t SELECT 1", K.INSERT),
+        ("EXECUTE STATEMENT SET BEGIN INSERT INTO t SELECT 1; END", K.STATEMENT_SET),
+        ("COMPILE PLAN '/p.json' FOR INSERT INTO t SELECT 1", K.OTHER),
+        ("CALL sys.proc()", K.OTHER),
+        ("DELETE FROM t", K.OTHER),
+        ("", K.OTHER),
+    ],
+)
+def test_kinds(text, kind):
+    assert classify(text) is kind
+
+
+def test_kinds_skip_leading_comments():
+    [statement] = split_statements("-- show me\n/* insert */ select 1")
+    assert statement.kind is K.QUERY
+    assert classify("/* SELECT */ -- x\n  ( ( SELECT 1 ) )") is K.QUERY
+
+
+# --- SET / RESET -----------------------------------------------------------------------
+
+
+def one(text: str) -> Statement:
+    [statement] = split_statements(text)
+    return statement
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SET 'a.b' = 'it''s'", ("a.b", "it's")),
+        ("SET x.y = 4", ("x.y", "4")),
+        ("set 'pipeline.name'='my job'", ("pipeline.name", "my job")),
+        ("SET table.exec.mini-batch.enabled = true", ("table.exec.mini-batch.enabled", "true")),
+        ("SET 'k' = ''", ("k", "")),
+        ("SET k = a = b", ("k", "a = b")),
+        ("SET 'k' = 'v' -- why", ("k", "v")),
+        ("SET\n  'k' =\n  'v;w'", ("k", "v;w")),
+        ("SET", None),
+        ("set -- list them", None),
+    ],
+)
+def test_parse_set(text, expected):
+    assert parse_set(one(text)) == expected
+
+
+@pytest.mark.parametrize("text", ["SET = 3", "SET 'k'", "SET k 3", "SET 'k' = 'v' x", "SET k ="])
+def test_unreadable_set_is_a_usage_error(text):
+    with pytest.raises(UsageError) as error:
+        parse_set(one(text))
+    assert type(error.value) is UsageError
+    assert "SET 'key' = 'value'" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("RESET 'a.b'", "a.b"), ("reset a.b", "a.b"), ("RESET", None), ("RESET -- all", None)],
+)
+def test_parse_reset(text, expected):
+    assert parse_reset(one(text)) == expected
+
+
+def test_unreadable_reset_is_a_usage_error():
+    with pytest.raises(UsageError, match="RESET 'key'"):
+        parse_reset(one("RESET a b"))
+
+
+# --- substitution ----------------------------------------------------------------------
+
+
+class Paths:
+    out = "/tmp/out"
+
+    class nested:  # noqa: N801 - reads like an attribute in the cell
+        rows = 7
+
+
+def test_substitutes_names_and_attributes_everywhere():
+    namespace = {"n": 5, "p": Paths()}
+    cell = (
+        "SELECT {n} -- {n} rows\nFROM t /* {p.out} */ WHERE path = '{p.out}' LIMIT {p.nested.rows}"
+    )
+    assert substitute(cell, namespace) == (
+        "SELECT 5 -- 5 rows\nFROM t /* /tmp/out */ WHERE path = '/tmp/out' LIMIT 7"
+    )
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("'{{x}}'", "'{x}'"),
+        ("'{{{n}}}'", "'{5}'"),
+        ("'{\"a\": 1}'", "'{\"a\": 1}'"),
+        ('\'{"a": {"b": 1}}\'', '\'{"a": {"b": 1}}\''),  # a bare }} is not an escape
+        ('\'{{"a": {{"b": 1}}}}\'', '\'{"a": {"b": 1}}\''),
+        ("{ n } {1} {n.} {.n} {}", "{ n } {1} {n.} {.n} {}"),
+        ("MAP['k', 1]", "MAP['k', 1]"),
+    ],
+)
+def test_braces_that_are_not_variables_stay(cell, expected):
+    assert substitute(cell, {"n": 5}) == expected
 
 
 def test_unknown_variable_is_a_usage_error():
     with pytest.raises(UsageError) as error:
         substitute("SELECT {nme}", {"name": 1})
-    assert "{nme}" in str(error.value) and "{{" in str(error.value)
+    assert type(error.value) is UsageError
+    assert str(error.value) == (
+        "Unknown variable {nme} in the cell (escape literal braces as {{ }})"
+    )
 
 
-def test_substitution_keeps_lines():
-    cell = "SELECT\n{a}\nFROM t"
-    assert substitute(cell, {"a": "x,\ny"}).count("\n") >= cell.count("\n")
+def test_unknown_attribute_is_a_usage_error():
+    with pytest.raises(UsageError, match=r"\{p\.nope\}.*Paths has no attribute 'nope'"):
+        substitute("'{p.nope}'", {"p": Paths()})
+
+
+def test_substitution_keeps_every_line_where_it_is():
+    cell = "SELECT {a},\n  {b}\nFROM t"
+    out = substitute(cell, {"a": "x" * 20, "b": 1})
+    assert out.split("\n") == ["SELECT " + "x" * 20 + ",", "  1", "FROM t"]
+    with pytest.raises(UsageError, match=r"\{q\} holds several lines"):
+        substitute(cell.replace("{a}", "{q}"), {"q": "SELECT 1\nFROM t", "b": 1})
+
+
+# --- what Flink itself parses ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def parser():
+    from pyflink.table import EnvironmentSettings, TableEnvironment
+
+    t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+    t_env.execute_sql("CREATE TABLE src (k INT) WITH ('connector' = 'datagen')")
+    t_env.execute_sql("CREATE TABLE a (k INT) WITH ('connector' = 'blackhole')")
+    return t_env._j_tenv.getParser()
+
+
+@pytest.mark.cluster
+@pytest.mark.parametrize(
+    "cell",
+    [
+        SQL_CLIENT_SET.replace("s;", "src;").replace("INTO b", "INTO a").replace("x >", "k >"),
+        "BEGIN STATEMENT SET; INSERT INTO a SELECT k FROM src; END -- done",
+        "EXECUTE STATEMENT SET BEGIN\n  INSERT INTO a SELECT CASE WHEN k > 0 THEN 1 ELSE 0 END"
+        " FROM src;\nEND;",
+    ],
+)
+def test_flink_parses_every_statement_as_one_operation(parser, cell):
+    statements = split_statements(cell)
+    for statement in statements:
+        operations = parser.parse(statement.text)
+        assert operations.size() == 1
+    [block] = [s for s in statements if s.kind is K.STATEMENT_SET]
+    name = parser.parse(block.text).get(0).getClass().getSimpleName()
+    assert name == "StatementSetOperation"
