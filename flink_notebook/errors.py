@@ -90,7 +90,9 @@ def format_sql_error(
     gutter = f"{line:>4} | "
     parts = [head, gutter + quoted]
     if column is not None:
-        parts.append(" " * (len(gutter) - 2) + "| " + " " * (column - 1) + "^")
+        # Tabs stay tabs so the caret lines up however wide the display draws them.
+        indent = "".join(char if char == "\t" else " " for char in quoted[: column - 1])
+        parts.append(" " * (len(gutter) - 2) + "| " + indent + "^")
     if verbose:
         parts += ["", trace]
     else:

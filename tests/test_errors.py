@@ -173,6 +173,13 @@ def test_error_on_a_later_line_points_into_the_cell():
     ]
 
 
+def test_caret_keeps_the_tabs_of_the_quoted_line():
+    cell = "SELECT\tnope FROM nums"
+    [statement] = split_statements(cell)
+    message = format_sql_error(JavaText(UNKNOWN_COLUMN), statement, cell)
+    assert message.splitlines()[2] == "     | " + "      \t^"
+
+
 def test_no_position_quotes_the_statements_first_line_without_caret():
     cell = "CREATE TABLE b (a INT) WITH ('connector' = 'datagen');\nSELECT *\nFROM b"
     statement = split_statements(cell)[1]
