@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import difflib
 import html
+import math
 import os
+import re
+import shlex
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,13 +23,19 @@ from IPython.core.error import UsageError
 
 LAYERS = ("default", "file", "env", "notebook", "cell")
 ALIASES = {"executor.target": "execution.target"}
+MASK = "********"
 _SECRET_WORDS = ("password", "secret", "token", "authorization")
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
+# YAML's rule: a comment starts at "#" at the line start or after whitespace, so
+# "http://host/#anchor" keeps its anchor.
+_COMMENT = re.compile(r"(^|\s)#.*$")
 
 
 @dataclass(frozen=True)
 class ConfigOption:
+    """One known option: its type (bool, int, float or str), default and meaning."""
+
     key: str
     type: type
     default: Any
@@ -34,64 +43,105 @@ class ConfigOption:
     choices: tuple[str, ...] | None = None
     minimum: float | None = None
 
+    @property
+    def expected(self) -> str:
+        """What a valid value looks like, as said in error messages."""
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        if self.type is bool:
+            return "true or false"
+        if self.type is int:
+            return "a positive integer" if self.minimum == 1 else "an integer"
+        if self.type is float:
+            return f"a number of at least {self.minimum:g}" if self.minimum else "a number"
+        return "a string"
+
     def parse(self, value: Any) -> Any:
         """The value as this option's type; UsageError saying what was expected."""
-        if value is None:
+        parsed = self._convert(value)
+        if parsed is None or (self.minimum is not None and parsed < self.minimum):
+            raise UsageError(f"{self.key} expects {self.expected}, got {value!r}.")
+        if self.choices:
+            parsed = parsed.lower()
+            if parsed not in self.choices:
+                raise UsageError(f"{self.key} expects {self.expected}, got {value!r}.")
+        return parsed
+
+    def _convert(self, value: Any) -> Any:
+        """The converted value, or None when it is not of this option's type."""
+        if self.type is bool:
+            text = str(value).strip().lower()
+            return text in _TRUE if text in _TRUE | _FALSE else None
+        if self.type is str:
+            return str(value).strip()
+        if isinstance(value, bool):  # True is an int to Python, not to a user
             return None
-        expected = {bool: "true or false", int: "an integer", float: "a number",
-                    str: "a string"}[self.type]
         try:
-            if self.type is bool:
-                if isinstance(value, bool):
-                    parsed: Any = value
-                elif str(value).strip().lower() in _TRUE | _FALSE:
-                    parsed = str(value).strip().lower() in _TRUE
-                else:
-                    raise ValueError
-            elif self.type is int and isinstance(value, float) and not value.is_integer():
-                raise ValueError
-            else:
-                parsed = self.type(value)
+            number = float(value) if self.type is float else _to_int(value)
         except (TypeError, ValueError):
-            raise UsageError(f"{self.key} expects {expected}, got {value!r}.") from None
-        if self.minimum is not None and parsed < self.minimum:
-            raise UsageError(f"{self.key} must be at least {self.minimum:g}, got {value!r}.")
-        if self.choices and str(parsed).lower() not in self.choices:
-            raise UsageError(
-                f"{self.key} must be one of {', '.join(self.choices)}, got {value!r}."
-            )
-        return parsed.lower() if self.choices else parsed
+            return None
+        return number if math.isfinite(number) else None
+
+
+def _to_int(value: Any) -> int:
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(value)
+    return int(value)
 
 
 _OPTIONS = [
-    ConfigOption("execution.target", str, "local",
-                 "where jobs run: local (embedded), remote, per-job or a plug-in target"),
-    ConfigOption("execution.attached", bool, True,
-                 "wait for the job in its cell (false: return a job handle at once)"),
-    ConfigOption("parallelism.default", int, None,
-                 "parallelism of the jobs (1 when unset)", minimum=1),
+    ConfigOption(
+        "execution.target",
+        str,
+        "local",
+        "where jobs run: local (embedded), remote, per-job or a plug-in target",
+    ),
+    ConfigOption(
+        "execution.attached",
+        bool,
+        True,
+        "wait for the job in its cell (false: return a job handle at once)",
+    ),
+    ConfigOption(
+        "parallelism.default", int, None, "parallelism of the jobs (1 when unset)", minimum=1
+    ),
     ConfigOption("pipeline.name", str, None, "job name"),
-    ConfigOption("execution.runtime-mode", str, None, "streaming, batch or automatic",
-                 choices=("streaming", "batch", "automatic")),
+    ConfigOption(
+        "execution.runtime-mode",
+        str,
+        None,
+        "streaming, batch or automatic",
+        choices=("streaming", "batch", "automatic"),
+    ),
     ConfigOption("rest.address", str, None, "REST address of a session cluster (remote)"),
     ConfigOption("rest.port", int, None, "REST port of a session cluster (remote)", minimum=1),
     ConfigOption("state.savepoints.dir", str, None, "default directory for savepoints"),
     ConfigOption("notebook.max-rows", int, 1000, "rows kept and shown per query", minimum=1),
-    ConfigOption("notebook.refresh-interval", float, 0.3,
-                 "seconds between updates of a live view", minimum=0.05),
+    ConfigOption(
+        "notebook.refresh-interval",
+        float,
+        0.3,
+        "seconds between updates of a live view",
+        minimum=0.05,
+    ),
     ConfigOption("notebook.verbose-errors", bool, False, "show full Java traces on errors"),
     ConfigOption("notebook.slots", int, 4, "task slots of the embedded cluster", minimum=1),
-    ConfigOption("notebook.renderer", str, "auto",
-                 "how jobs are drawn: auto, widget, html, text or zeppelin",
-                 choices=("auto", "widget", "html", "text", "zeppelin")),
-    ConfigOption("notebook.startup-timeout", float, 90.0,
-                 "seconds to wait for a cluster to start", minimum=1),
+    ConfigOption(
+        "notebook.renderer",
+        str,
+        "auto",
+        "how jobs are drawn: auto, widget, html, text or zeppelin",
+        choices=("auto", "widget", "html", "text", "zeppelin"),
+    ),
+    ConfigOption(
+        "notebook.startup-timeout", float, 60.0, "seconds to wait for a cluster to start", minimum=1
+    ),
 ]
 OPTIONS: Mapping[str, ConfigOption] = {option.key: option for option in _OPTIONS}
 
 
 def is_secret(key: str) -> bool:
-    """Keys whose values are never printed or rendered."""
+    """True for keys whose values are never printed or rendered (passwords, tokens...)."""
     return any(word in key.lower() for word in _SECRET_WORDS)
 
 
@@ -109,7 +159,7 @@ def canonical_key(key: str) -> str:
 
 
 def parse_assignments(items: Iterable[str]) -> dict[str, str]:
-    """``["k=v", ...]`` as a dict; a bad item is a UsageError."""
+    """``["k=v", ...]`` as a dict with aliases resolved; a bad item is a UsageError."""
     parsed = {}
     for item in items:
         key, sep, value = item.partition("=")
@@ -123,51 +173,80 @@ def _flink_string(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def _read_file(path: Path) -> dict[str, str]:
+    """Flat ``key: value`` lines (Flink's config.yaml style, without nesting)."""
+    values = {}
+    for number, raw in enumerate(path.read_text().splitlines(), 1):
+        line = _COMMENT.sub("", raw).rstrip()
+        if not line.strip():
+            continue
+        key, sep, value = line.partition(":")
+        value = value.strip()
+        if not sep or not value or line[0].isspace():
+            raise UsageError(
+                f"{path}:{number}: expected a flat 'key: value' line "
+                f"(e.g. parallelism.default: 2), got {raw.strip()!r}."
+            )
+        if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
 class Configuration:
     """Layered, typed options. ``get`` gives the effective value."""
 
     def __init__(self, layers: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self._observers: list[Callable[[str], None]] = []
         self._layers: dict[str, dict[str, Any]] = {name: {} for name in LAYERS}
-        self._layers["default"] = {k: o.default for k, o in OPTIONS.items()
-                                   if o.default is not None}
+        self._layers["default"] = {
+            k: o.default for k, o in OPTIONS.items() if o.default is not None
+        }
         for layer, values in (layers or {}).items():
             for key, value in values.items():
                 self.set(key, value, layer)
 
     @classmethod
     def load(cls, environ: Mapping[str, str] = os.environ) -> Configuration:
-        """Defaults, then the file (``$FLINK_NOTEBOOK_CONFIG`` or
-        ``~/.flink-notebook/config.yaml``: ``key: value`` lines), then
-        ``$FLINK_NOTEBOOK_OPTS`` (``key=value key=value``)."""
+        """Defaults, then the file (``$FLINK_NOTEBOOK_CONFIG``, else
+        ``~/.flink-notebook/config.yaml`` if present: ``key: value`` lines), then
+        ``$FLINK_NOTEBOOK_OPTS`` (``key=value key2='a value'``)."""
         configuration = cls()
         path = environ.get("FLINK_NOTEBOOK_CONFIG")
-        file = Path(path) if path else Path.home() / ".flink-notebook" / "config.yaml"
-        if path and not file.is_file():
-            raise UsageError(f"FLINK_NOTEBOOK_CONFIG names {path}, which is not a file.")
+        if path:
+            file = Path(path).expanduser()
+            if not file.is_file():
+                raise UsageError(f"FLINK_NOTEBOOK_CONFIG names {path}, which is not a file.")
+        else:
+            home = Path(environ["HOME"]) if environ.get("HOME") else Path.home()
+            file = home / ".flink-notebook" / "config.yaml"
         if file.is_file():
-            for number, line in enumerate(file.read_text().splitlines(), 1):
-                line = line.split("#", 1)[0].strip()
-                if not line:
-                    continue
-                key, sep, value = line.partition(":")
-                if not sep:
-                    raise UsageError(f"{file}:{number}: expected 'key: value', got {line!r}.")
-                configuration.set(key, value.strip().strip("'\""), "file")
-        for key, value in parse_assignments(environ.get("FLINK_NOTEBOOK_OPTS", "").split()).items():
+            for key, value in _read_file(file).items():
+                configuration.set(key, value, "file")
+        try:
+            words = shlex.split(environ.get("FLINK_NOTEBOOK_OPTS", ""))
+        except ValueError as exc:
+            raise UsageError(f"FLINK_NOTEBOOK_OPTS: {exc}.") from None
+        for key, value in parse_assignments(words).items():
             configuration.set(key, value, "env")
         return configuration
 
     def set(self, key: str, value: Any, layer: str = "notebook") -> None:
+        """Set ``key`` in ``layer``: parsed to the option's type (strings welcome) and
+        checked; UsageError when it is not valid. None removes it from the layer."""
         key = canonical_key(key)
+        if value is None:
+            self.unset(key, layer)
+            return
         option = OPTIONS.get(key)
-        parsed = option.parse(value) if option else _flink_string(value)
-        self._layers[layer][key] = parsed
+        self._layers[layer][key] = option.parse(value) if option else _flink_string(value)
         self._changed(key)
 
     def unset(self, key: str, layer: str = "notebook") -> None:
+        """Remove ``key`` from ``layer``; a lower layer's value shows through again."""
         key = canonical_key(key)
-        if self._layers[layer].pop(key, None) is not None:
+        if key in self._layers[layer]:
+            del self._layers[layer][key]
             self._changed(key)
 
     def observe(self, callback: Callable[[str], None]) -> None:
@@ -179,13 +258,12 @@ class Configuration:
             callback(key)
 
     def get(self, key: str) -> Any:
-        key = ALIASES.get(key, key)
-        for layer in reversed(LAYERS):
-            if key in self._layers[layer]:
-                return self._layers[layer][key]
-        return None
+        """The effective, typed value of ``key`` (aliases resolved), None when unset."""
+        layer = self.source(key)
+        return None if layer is None else self._layers[layer][ALIASES.get(key, key)]
 
     def source(self, key: str) -> str | None:
+        """The layer the effective value of ``key`` comes from, None when unset."""
         key = ALIASES.get(key, key)
         for layer in reversed(LAYERS):
             if key in self._layers[layer]:
@@ -193,7 +271,7 @@ class Configuration:
         return None
 
     def with_cell(self, options: Mapping[str, Any]) -> Configuration:
-        """A new Configuration with ``options`` as its cell layer (self is unchanged)."""
+        """A new Configuration with ``options`` added to its cell layer (self is unchanged)."""
         copy = Configuration.__new__(Configuration)
         copy._observers = []
         copy._layers = {name: dict(values) for name, values in self._layers.items()}
@@ -202,11 +280,12 @@ class Configuration:
         return copy
 
     def items(self) -> list[tuple[str, Any, str]]:
+        """Every set key as (key, effective value, layer), sorted by key."""
         keys = sorted({k for values in self._layers.values() for k in values})
         return [(k, self.get(k), self.source(k)) for k in keys]
 
     def flink_options(self) -> dict[str, str]:
-        """Every set option Flink reads, as Flink strings."""
+        """Every set option Flink reads, as Flink strings ("true", "4")."""
         return {
             key: _flink_string(value)
             for key, value, _ in self.items()
@@ -214,36 +293,54 @@ class Configuration:
             and key not in ("execution.target", "execution.attached")
         }
 
-    def rows(self) -> list[tuple[str, str, str, str]]:
-        """(key, shown value, layer, description): every known option and every set key."""
+    def rows(self) -> list[tuple[str, str, str, str, str]]:
+        """(key, value, layer, default, description) for every known option and every set
+        key, as shown text: secrets masked, unset values empty."""
         keys = sorted(set(OPTIONS) | {k for k, _, _ in self.items()})
         rows = []
         for key in keys:
             value = self.get(key)
-            shown = "********" if is_secret(key) and value is not None else (
-                "" if value is None else _flink_string(value))
             option = OPTIONS.get(key)
-            rows.append((key, shown, self.source(key) or "", option.description if option
-                         else "Flink option"))
+            default = "" if option is None or option.default is None else option.default
+            rows.append(
+                (
+                    key,
+                    _shown(key, value),
+                    self.source(key) or "",
+                    _shown(key, default),
+                    option.description if option else "Flink option",
+                )
+            )
         return rows
 
     def describe(self) -> str:
-        rows = [("key", "value", "from", "description"), *self.rows()]
-        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        """The ``%flink_config`` table as text: each option, its value, the layer it comes
+        from, its default and what it does."""
+        rows = [("key", "value", "layer", "default", "description"), *self.rows()]
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
         return "\n".join(
-            f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}"
-            for r in rows
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4]
+            for row in rows
         )
 
     def __repr__(self) -> str:
         return self.describe()
 
     def _repr_html_(self) -> str:
+        head = "".join(
+            f"<th>{name}</th>" for name in ("key", "value", "layer", "default", "description")
+        )
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
             for row in self.rows()
         )
         return (
-            "<table class='flink-config'><thead><tr><th>key</th><th>value</th><th>from</th>"
-            f"<th>description</th></tr></thead><tbody>{body}</tbody></table>"
+            f"<table class='flink-config'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table>"
         )
+
+
+def _shown(key: str, value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    return MASK if is_secret(key) else _flink_string(value)
