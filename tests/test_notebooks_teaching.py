@@ -50,6 +50,16 @@ def test_python_api(tmp_path):
     assert "doubling FINISHED" in text  # env.execute through the executor
 
 
+def test_executors(tmp_path):
+    text = execute("04-executors.ipynb", tmp_path)
+    assert "target: local | attached: True | parallelism: 2" in text
+    assert "per-job  a dedicated local Flink cluster per job" in text
+    assert "500 sales in 4 regions, computed on a dedicated cluster" in text  # per-job attached
+    assert "status: FINISHED" in text  # the detached per-job job, stopped with a savepoint
+    assert "counts continued from the savepoint: True" in text
+    assert "RUNNING -> CANCELED" in text
+
+
 def test_lesson_windows(tmp_path):
     text = execute("05-lesson-windows.ipynb", tmp_path)
     assert text.count("✅ Correct!") == 3
