@@ -1,3 +1,7 @@
+"""``python -m flink_notebook``: the ``flink-notebook`` command."""
+
+from __future__ import annotations
+
 import sys
 
 from flink_notebook.cli import main

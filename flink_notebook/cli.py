@@ -1,4 +1,4 @@
-"""``flink-notebook``: run a notebook headless, manage local clusters."""
+"""``flink-notebook``: run a notebook headless, start JupyterLab, manage local clusters."""
 
 from __future__ import annotations
 
@@ -7,21 +7,22 @@ import sys
 
 from IPython.core.error import UsageError
 
-from flink_notebook import __version__, cluster_cli
+from flink_notebook import __version__, cluster_cli, lab
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(
-        prog="flink-notebook", description="Apache Flink in notebooks."
-    )
+    """The ``flink-notebook`` argument parser; each sub-command sets ``func(args) -> int``."""
+    main = argparse.ArgumentParser(prog="flink-notebook", description="Apache Flink in notebooks.")
     main.add_argument("--version", action="version", version=f"flink-notebook {__version__}")
     commands = main.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="execute a notebook headless and say what each "
-                                          "cell did")
-    run.add_argument("notebook")
-    run.add_argument("--timeout", type=int, default=600, help="seconds per cell (600)")
-    run.add_argument("--output", help="save the executed notebook here")
+    run = commands.add_parser(
+        "run", help="execute a notebook headless, printing what each cell did"
+    )
+    run.add_argument("notebook", help="path of the .ipynb file")
+    run.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell (600)")
+    run.add_argument("--output", help="save the executed notebook (with outputs) here")
     run.set_defaults(func=_run)
+    lab.add_parser(commands)
     cluster_cli.add_parser(commands)
     return main
 
@@ -33,6 +34,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (2 for a usage error, like argparse's)."""
     args = parser().parse_args(argv)
     try:
         return args.func(args)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import time
@@ -10,81 +11,184 @@ from typing import Any, TextIO
 
 import nbformat
 from IPython.core.error import UsageError
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
+from jupyter_client.manager import AsyncKernelManager
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# A job view's text/plain (flink_notebook.display): "STATE · name · 1.8 s[ · more]", then its
+# web UI link, which holds the job id.
+_JOB_STATUS = re.compile(r"^([A-Z]+) · .* · ([\d.]+) s(?: · (.*))?$")
+_JOB_ID = re.compile(r"/job/[a-z]+/([0-9a-f]{32})")
+_DIMENSIONS = re.compile(r"<p>([\d,]+) rows × ([\d,]+) columns</p>")
+_WIDGET = "application/vnd.jupyter.widget-view+json"
+_LINE = 110
+
+
+class ThisPythonKernel(AsyncKernelManager):
+    """The ``python3`` kernel run by the Python running ``flink-notebook``, whatever
+    kernel specs are installed: the kernel then imports the same flink_notebook."""
+
+    @property
+    def kernel_spec(self) -> KernelSpec:
+        return KernelSpec(
+            argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            display_name="Python 3",
+            language="python",
+        )
+
+
+def kernel_manager_class() -> type[AsyncKernelManager]:
+    """The installed ``python3`` kernel when it runs this Python (keeping its settings),
+    else :class:`ThisPythonKernel`."""
+    try:
+        argv = KernelSpecManager().get_kernel_spec("python3").argv
+    except NoSuchKernel:
+        return ThisPythonKernel
+    # jupyter_client itself replaces a bare "python"/"python3" with sys.executable.
+    bare = {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info)}
+    runs_here = bool(argv) and (
+        argv[0] in bare or os.path.abspath(argv[0]) == os.path.abspath(sys.executable)
+    )
+    return AsyncKernelManager if runs_here and "ipykernel_launcher" in argv else ThisPythonKernel
 
 
 def summarize(outputs: list[dict[str, Any]]) -> str:
-    """One line for a cell's outputs: its error, its job states, its tables or its text."""
-    parts: list[str] = []
+    """One line for a cell's outputs: its error, or what each output is (job, DataFrame,
+    table, printed text, result)."""
+    entries: list[Any] = []  # descriptions, and [name, text] for a stream while it continues
     for output in outputs:
         kind = output.get("output_type")
         if kind == "error":
-            lines = str(output.get("evalue", "")).strip().splitlines() or [""]
-            return f"error: {output.get('ename')}: {_ANSI.sub('', lines[0])}"
-        data = output.get("data", {})
-        table = data.get("text/html", "")
-        if "<table" in table and "flink-job-status" not in table:
-            rows = table.count("<tr") - table.count("<thead")
-            parts.append(f"table of {rows} rows")
-            continue
-        text = data.get("text/plain", "") if kind != "stream" else output.get("text", "")
-        text = "".join(text) if isinstance(text, list) else text
-        first = text.strip().splitlines()[0] if text.strip() else ""
+            return f"error: {output.get('ename')}: {_first_line(output.get('evalue', ''))}"
         if kind == "stream":
-            parts.append(f"printed {first[:70]!r}")
-        elif first:
-            parts.append(first[:90])
-    return "; ".join(parts) if parts else "no output"
+            name, text = output.get("name", "stdout"), _text(output.get("text", ""))
+            if entries and isinstance(entries[-1], list) and entries[-1][0] == name:
+                entries[-1][1] += text
+            else:
+                entries.append([name, text])
+        else:
+            entries.append(_describe(output.get("data", {})))
+    parts = [e if isinstance(e, str) else _stream(*e) for e in entries]
+    line = "; ".join(parts) if parts else "no output"
+    return line if len(line) <= _LINE else line[: _LINE - 3] + "..."
+
+
+def _stream(name: str, text: str) -> str:
+    lines = _ANSI.sub("", text).strip().splitlines() or [""]
+    more = f" (+{len(lines) - 1} lines)" if len(lines) > 1 else ""
+    return f"{name}: {lines[0][:60]!r}{more}"
+
+
+def _describe(data: dict[str, Any]) -> str:
+    plain = _text(data.get("text/plain", ""))
+    table = _text(data.get("text/html", ""))
+    status = _JOB_STATUS.match(plain.split("\n", 1)[0])
+    job_id = _JOB_ID.search(plain)
+    if status and job_id:
+        state, seconds, more = status.groups()
+        return f"job {job_id.group(1)[:8]} {state} in {seconds} s" + (f", {more}" if more else "")
+    if 'class="dataframe"' in table:
+        return "DataFrame {} rows x {} columns".format(*_dataframe_shape(table))
+    if "<table" in table:
+        body = table.split("<tbody", 1)[-1]
+        return f"table of {body.count('<tr')} rows"
+    if _WIDGET in data:
+        return "widget"
+    if plain:
+        return repr(_first_line(plain)[:60])
+    return ", ".join(sorted(data)) or "empty display"
+
+
+def _dataframe_shape(table: str) -> tuple[str, str]:
+    """Rows and columns of pandas' HTML: its own footer when it shows one, else counted."""
+    footer = _DIMENSIONS.search(table)
+    if footer:
+        return footer.group(1), footer.group(2)
+    head, _, body = table.partition("<tbody>")
+    rows = body.count("<tr")
+    if rows:
+        return str(rows), str(body.split("</tr>", 1)[0].count("<td"))
+    # No rows: count the header cells, less the index's one.
+    return "0", str(max(head.rsplit("<tr", 1)[-1].count("<th") - 1, 0))
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _first_line(text: Any) -> str:
+    lines = _ANSI.sub("", _text(text)).strip().splitlines()
+    return lines[0] if lines else ""
 
 
 def run_notebook(
-    path: str | Path, timeout: int = 600, output: str | Path | None = None,
-    stream: TextIO = sys.stdout,
+    path: str | Path,
+    timeout: int = 600,
+    stream: TextIO | None = None,
+    output: str | Path | None = None,
 ) -> int:
-    """Execute the notebook in a fresh kernel of this Python; print a line per cell.
-    Returns 0 when every cell ran, 1 at the first error."""
-    from jupyter_client.manager import KernelManager
+    """Execute the notebook top to bottom in a fresh kernel of this Python, in the notebook's
+    folder, printing one line per code cell as it finishes (number, first source line,
+    seconds, what it output). Stops at the first error. ``timeout`` is per cell;
+    ``output`` saves the executed notebook. Returns 0 when every cell ran, else 1."""
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-    path = Path(path)
+    out = stream or sys.stdout
+    path = Path(path).resolve()
     if not path.is_file():
-        raise UsageError(f"No notebook at {path}.")
-    notebook = nbformat.read(path, as_version=4)
-    manager = KernelManager(kernel_cmd=[sys.executable, "-m", "ipykernel_launcher", "-f",
-                                        "{connection_file}"])
-    started = {"time": time.monotonic()}
+        raise UsageError(f"No notebook at {path}: give the path of an .ipynb file.")
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except Exception as exc:  # nbformat raises several types for a file that is not a notebook
+        raise UsageError(f"{path} is not a notebook: {_first_line(exc)}") from None
+    code_cells = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
+    numbers = {index: number for number, index in enumerate(code_cells, start=1)}
+    current: dict[str, Any] = {"number": 0, "started": 0.0}
 
-    def before(cell: Any, cell_index: int, **_: Any) -> None:
-        started["time"] = time.monotonic()
+    def started(cell: Any, cell_index: int, **_: Any) -> None:
+        current.update(number=numbers[cell_index], started=time.monotonic())
+        # The line is finished when the cell is: a long streaming cell shows it is running.
+        print(
+            f"[{numbers[cell_index]:>2}] {_first_line(cell.source)[:40]:<40} ",
+            end="",
+            file=out,
+            flush=True,
+        )
 
-    def after(cell: Any, cell_index: int, **_: Any) -> None:
-        if cell.cell_type != "code":
-            return
-        first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
-        seconds = time.monotonic() - started["time"]
-        print(f"[{cell_index + 1:>2}] {first[:50]:<50} {seconds:6.1f} s  "
-              f"{summarize(cell.outputs)}", file=stream, flush=True)
+    def executed(cell: Any, cell_index: int, **_: Any) -> None:
+        print(f"{_elapsed(current)}  {summarize(cell.outputs)}", file=out, flush=True)
 
     client = NotebookClient(
-        notebook, timeout=timeout, km=manager, resources={"metadata": {"path": str(path.parent)}},
-        on_cell_start=before, on_cell_executed=after,
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        kernel_manager_class=kernel_manager_class(),
+        # The kernel's own start-up chatter (transport warnings) is not the notebook's.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        resources={"metadata": {"path": str(path.parent)}},
+        on_cell_execute=started,
+        on_cell_executed=executed,
     )
-    print(f"Running {path} (kernel: {sys.executable})", file=stream, flush=True)
-    began = time.monotonic()
+    print(f"Running {path.name} in {path.parent} (kernel: {sys.executable})", file=out, flush=True)
+    began, code = time.monotonic(), 1
     try:
         client.execute()
         code = 0
-    except CellExecutionError as exc:
-        last = _ANSI.sub("", str(exc).strip().splitlines()[-1])
-        print(f"Stopped at an error: {last}", file=stream)
-        code = 1
+    except CellExecutionError:
+        pass  # the cell's line already says which error
+    except CellTimeoutError:
+        print(f"{_elapsed(current)}  timed out after {timeout} s (--timeout)", file=out)
+    except DeadKernelError:
+        print(f"{_elapsed(current)}  the kernel died", file=out)
     finally:
         if output:
             nbformat.write(notebook, output)
-    cells = sum(1 for c in notebook.cells if c.cell_type == "code")
-    status = "all cells ran" if code == 0 else "failed"
-    print(f"{path.name}: {cells} code cells, {status}, {time.monotonic() - began:.1f} s",
-          file=stream)
+    total = len(numbers)
+    how = "all cells ran" if code == 0 else f"stopped at cell {current['number']} of {total}"
+    print(f"{path.name}: {total} code cells, {how}, {time.monotonic() - began:.1f} s", file=out)
     return code
+
+
+def _elapsed(current: dict[str, Any]) -> str:
+    return f"{time.monotonic() - current['started']:6.1f} s"

@@ -1,50 +1,66 @@
-"""The command line: `flink-notebook run` on a notebook, --version, bad paths."""
+"""The command line: `flink-notebook run`, --version, sub-commands, bad paths."""
 
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
 
 import nbformat
+import pytest
 
 from flink_notebook import __version__
 from flink_notebook.cli import main
-from flink_notebook.runner import run_notebook
 
 
-def notebook(tmp_path, *sources):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
-    path = tmp_path / "tiny.ipynb"
-    nbformat.write(nb, path)
-    return path
+def flink_notebook(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "flink_notebook", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+    )
 
 
-def test_run_prints_a_line_per_cell_and_stops_at_an_error(tmp_path):
-    path = notebook(tmp_path, "print('hello')",
-                    "import pandas as pd\npd.DataFrame({'a': [1, 2, 3]})", "1/0", "print('never')")
-    out = io.StringIO()
-    assert run_notebook(path, stream=out, output=tmp_path / "done.ipynb") == 1
-    text = out.getvalue()
-    assert "printed 'hello'" in text
-    assert "table of 3 rows" in text
-    assert "error: ZeroDivisionError: division by zero" in text
-    assert "never" not in text
-    assert (tmp_path / "done.ipynb").is_file()
+def test_run_in_the_notebooks_folder_and_save_it(tmp_path):
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "data.txt").write_text("from the notebook's folder\n")
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("print(open('data.txt').read())")]
+    nbformat.write(notebook, folder / "tiny.ipynb")
 
+    done = flink_notebook("run", "work/tiny.ipynb", "--output", "out.ipynb", cwd=tmp_path)
 
-def test_cli_exit_codes(tmp_path, capsys):
-    assert main(["run", str(tmp_path / "missing.ipynb")]) == 2
-    assert "No notebook at" in capsys.readouterr().err
-    path = notebook(tmp_path, "x = 1")
-    done = subprocess.run([sys.executable, "-m", "flink_notebook", "run", str(path)],
-                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "all cells ran" in done.stdout
+    assert 'stdout: "from the notebook\'s folder"' in done.stdout
+    assert done.stdout.splitlines()[-1].startswith("tiny.ipynb: 1 code cells, all cells ran, ")
+    assert done.stderr == ""  # no kernel chatter
+    saved = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    assert saved.cells[0].outputs[0]["text"] == "from the notebook's folder\n\n"
+
+
+def test_a_missing_notebook_exits_2_saying_so(tmp_path, capsys):
+    assert main(["run", str(tmp_path / "missing.ipynb")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("flink-notebook: No notebook at ")
+    assert "missing.ipynb" in err
+    assert "Traceback" not in err
 
 
 def test_version():
-    done = subprocess.run([sys.executable, "-m", "flink_notebook", "--version"],
-                          capture_output=True, text=True, timeout=60)
+    done = flink_notebook("--version")
+    assert done.returncode == 0
     assert done.stdout.strip() == f"flink-notebook {__version__}"
+
+
+def test_sub_commands(capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    usage = capsys.readouterr().out
+    assert "{run,lab,cluster}" in usage
+    with pytest.raises(SystemExit) as exited:
+        main([])
+    assert exited.value.code == 2
+    assert "required: command" in capsys.readouterr().err

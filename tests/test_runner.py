@@ -1,0 +1,148 @@
+"""The headless runner: one line per code cell as it runs, stopping at the first error."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from types import SimpleNamespace
+
+import nbformat
+import pandas as pd
+import pytest
+from IPython.core.error import UsageError
+
+from flink_notebook.display.html import bundle
+from flink_notebook.runner import (
+    AsyncKernelManager,
+    ThisPythonKernel,
+    kernel_manager_class,
+    run_notebook,
+    summarize,
+)
+
+
+def write_notebook(folder, *sources):
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell("# tiny")]
+    notebook.cells += [nbformat.v4.new_code_cell(source) for source in sources]
+    path = folder / "tiny.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_a_line_per_cell_then_stop_at_the_error(tmp_path):
+    path = write_notebook(
+        tmp_path,
+        "print('hello')\nprint('world')",
+        "import pandas as pd\npd.DataFrame({'a': [1, 2, 3], 'b': list('xyz')})",
+        "1/0",
+        "print('never')",
+    )
+    out = io.StringIO()
+    assert run_notebook(path, stream=out, output=tmp_path / "done.ipynb") == 1
+    lines = out.getvalue().splitlines()
+    assert lines[0] == f"Running tiny.ipynb in {tmp_path} (kernel: {sys.executable})"
+    assert lines[1].startswith("[ 1] print('hello')")
+    assert lines[1].endswith(" s  stdout: 'hello' (+1 lines)")
+    assert lines[2].startswith("[ 2] import pandas as pd")
+    assert lines[2].endswith("DataFrame 3 rows x 2 columns")
+    assert lines[3].startswith("[ 3] 1/0")
+    assert lines[3].endswith("error: ZeroDivisionError: division by zero")
+    assert lines[4].startswith("tiny.ipynb: 4 code cells, stopped at cell 3 of 4, ")
+    assert len(lines) == 5  # nothing after the error ran
+    done = nbformat.read(tmp_path / "done.ipynb", as_version=4)
+    assert done.cells[1].outputs[0]["text"] == "hello\nworld\n"
+    assert done.cells[4].outputs == []
+
+
+def test_a_missing_notebook_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="No notebook at .*missing.ipynb"):
+        run_notebook(tmp_path / "missing.ipynb")
+
+
+def test_a_file_that_is_not_a_notebook_is_a_usage_error(tmp_path):
+    path = tmp_path / "notes.ipynb"
+    path.write_text("not json")
+    with pytest.raises(UsageError, match="is not a notebook"):
+        run_notebook(path)
+
+
+def kernel_spec(folder, python):
+    spec = folder / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    argv = [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "language": "python", "display_name": "Python 3"})
+    )
+
+
+def test_an_installed_kernel_of_this_python_is_used(tmp_path, monkeypatch):
+    kernel_spec(tmp_path, sys.executable)
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    assert kernel_manager_class() is AsyncKernelManager
+
+
+def test_a_kernel_of_another_python_is_replaced_by_this_one(tmp_path, monkeypatch):
+    kernel_spec(tmp_path, "/usr/bin/python3")
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    assert kernel_manager_class() is ThisPythonKernel
+    assert ThisPythonKernel().format_kernel_cmd()[0] == sys.executable
+
+
+def job_view(state, received=None):
+    """The fields the display's snapshot reads, to check the runner reads what it writes."""
+    job = SimpleNamespace(
+        name="SELECT 1",
+        job_id="3f2a" * 8,
+        web_url=f"http://127.0.0.1:8081/#/job/running/{'3f2a' * 8}/overview",
+    )
+    return SimpleNamespace(
+        state=state,
+        job=job,
+        elapsed=2.14,
+        result=None if received is None else object(),
+        received=received,
+        rows_word="rows",
+        waiting=None,
+        note=None,
+        failure=None,
+        failure_trace=None,
+        operators=[],
+        rows=None,
+        truncated=False,
+    )
+
+
+def display(data, kind="display_data"):
+    return {"output_type": kind, "data": data, "metadata": {}}
+
+
+def test_summaries():
+    frame = pd.DataFrame({"a": range(100), "b": 1, "c": 2})
+    assert summarize([display(bundle(job_view("FINISHED", 10)))]) == (
+        "job 3f2a3f2a FINISHED in 2.1 s, 10 rows received"
+    )
+    assert summarize([display(bundle(job_view("RUNNING")))]) == "job 3f2a3f2a RUNNING in 2.1 s"
+    assert summarize([display({"text/html": frame._repr_html_()})]) == (
+        "DataFrame 100 rows x 3 columns"
+    )
+    with pd.option_context("display.max_rows", 10):  # pandas' own footer
+        assert summarize([display({"text/html": frame._repr_html_()})]) == (
+            "DataFrame 100 rows x 3 columns"
+        )
+    assert summarize([display({"text/html": frame.head(0)._repr_html_()})]) == (
+        "DataFrame 0 rows x 3 columns"
+    )
+    assert summarize([display({"text/plain": "42"}, "execute_result")]) == "'42'"
+    stream = [{"output_type": "stream", "name": "stdout", "text": t} for t in ("a\n", "b\n")]
+    assert summarize(stream) == "stdout: 'a' (+1 lines)"
+    error = {
+        "output_type": "error",
+        "ename": "UsageError",
+        "evalue": "\x1b[31mBad\x1b[0m\nmore",
+        "traceback": [],
+    }
+    assert summarize([*stream, error]) == "error: UsageError: Bad"
+    assert summarize([]) == "no output"
+    assert len(summarize([display({"text/plain": "x" * 50})] * 5)) == 110
