@@ -23,16 +23,6 @@ from flink_notebook import lab
 
 NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
 
-# The lab sub-command exactly as flink-notebook's parser registers it.
-RUN_LAB = (
-    "import argparse, sys\n"
-    "from flink_notebook import lab\n"
-    "parser = argparse.ArgumentParser()\n"
-    "lab.add_parser(parser.add_subparsers())\n"
-    "args = parser.parse_args(sys.argv[1:])\n"
-    "sys.exit(args.func(args))\n"
-)
-
 
 def test_kernel_spec_starts_this_python_with_the_extension(tmp_path):
     folder = lab.write_kernel_spec(tmp_path)
@@ -85,7 +75,7 @@ def test_lab_serves_the_notebooks_and_stops_on_ctrl_c(tmp_path):
     log = tmp_path / "lab.log"
     with log.open("w") as errors:
         command = subprocess.Popen(
-            [sys.executable, "-c", RUN_LAB, "lab", str(NOTEBOOKS), "--no-browser"],
+            [sys.executable, "-m", "flink_notebook", "lab", str(NOTEBOOKS), "--no-browser"],
             stdout=subprocess.PIPE, stderr=errors, text=True,
         )
     lines: queue.Queue[str] = queue.Queue()
