@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-venv.sh
+bash scripts/setup-browser.sh
 exec .venv/bin/python -m pytest -q "$@"

@@ -1,0 +1,128 @@
+"""A real browser: JupyterLab on 127.0.0.1, driven by headless Chromium through Playwright.
+
+The notebook runs an unbounded datagen query ``--detached`` (while an attached cell runs
+the kernel is busy and cannot take a button click), the live view's row count grows, and
+its Cancel button cancels the job: the view says CANCELED and so does Flink's REST API.
+
+Chromium is Debian's (``scripts/setup-browser.sh`` installs it); Playwright's own
+browser download is never used.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+import httpx
+import nbformat
+import psutil
+import pytest
+
+from flink_notebook.lab import LabServer
+
+pytestmark = pytest.mark.cluster
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [  # Playwright adds --headless itself
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+    "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
+]
+CELLS = [
+    "%load_ext flink_notebook",
+    "%%flink_sql --detached -D notebook.max-rows=5\n"
+    "CREATE TEMPORARY TABLE b_ticks (n INT) WITH ('connector'='datagen', 'rows-per-second'='20');\n"
+    "SELECT n FROM b_ticks",
+]
+ROWS = re.compile(r"([\d,]+) rows received")
+WAIT_MS = 60_000  # a bound on waiting, not a speed check: the first cell starts Flink
+
+
+@pytest.fixture
+def lab(tmp_path, monkeypatch):
+    """JupyterLab (with the package's kernel spec: this Python) on a folder holding
+    ``live.ipynb``; on teardown the kernel, its JVM and the server are gone."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    nbformat.write(notebook, folder / "live.ipynb")
+    # Nothing from the user's Jupyter setup (config, settings, open tabs), and no news
+    # prompt over the screenshot.
+    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_WORKSPACES_DIR",
+                 "JUPYTERLAB_SETTINGS_DIR"):
+        path = tmp_path / name.lower()
+        path.mkdir()
+        monkeypatch.setenv(name, str(path))
+    news = tmp_path / "jupyterlab_settings_dir" / "@jupyterlab" / "apputils-extension"
+    news.mkdir(parents=True)
+    (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+    server = LabServer(folder)
+    try:
+        server.wait_ready(timeout=90)
+        yield server
+    finally:
+        # The kernel and its Flink JVM (a child of the kernel) must end with the server.
+        processes = (psutil.Process(server.process.pid).children(recursive=True)
+                     if server.process.poll() is None else [])
+        server.stop()  # Jupyter shuts its kernels down on SIGTERM
+        _, alive = psutil.wait_procs(processes, timeout=30)
+        for process in alive:
+            process.kill()
+        assert not alive, f"left running after JupyterLab stopped: {alive}"
+
+
+def test_live_view_grows_and_its_cancel_button_cancels_the_job(lab, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    base, token = lab.url.split("/lab?token=")
+    spec = httpx.get(f"{base}/api/kernelspecs", params={"token": token}, timeout=10).json()
+    assert spec["kernelspecs"]["python3"]["spec"]["argv"][0] == sys.executable
+    screenshot = tmp_path / "browser.png"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True,
+            args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 900},
+        )
+        page = browser.new_page()
+        try:
+            page.goto(f"{base}/lab/tree/live.ipynb?token={token}")
+            expect(page.locator(".jp-Notebook .jp-Cell")).to_have_count(2, timeout=WAIT_MS)
+            expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+                   ).to_have_count(1, timeout=WAIT_MS)
+            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
+            page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Run All Cells$")).click()
+
+            view = page.locator(".widget-vbox").filter(
+                has=page.locator(".widget-html", has_text="rows received"))
+            status = view.locator(".flink-job-status")
+            expect(status).to_contain_text("RUNNING", timeout=WAIT_MS)
+            first = _rows(status)
+            expect(status).not_to_contain_text(f" {first:,} rows received", timeout=WAIT_MS)
+            assert _rows(status) > first
+
+            cancel = view.get_by_role("button", name="Cancel")
+            expect(cancel).to_be_enabled()
+            cancel.click()
+            expect(status).to_contain_text("CANCELED", timeout=WAIT_MS)
+            expect(cancel).to_be_disabled()
+
+            link = status.get_by_role("link", name="Flink web UI").get_attribute("href")
+            found = re.fullmatch(r"(http://127\.0\.0\.1:\d+)/#/job/\w+/([0-9a-f]{32})/overview",
+                                 link or "")
+            assert found, link
+            rest, job_id = found.groups()
+            job = httpx.get(f"{rest}/jobs/{job_id}", timeout=10).json()
+            assert job["state"] == "CANCELED"
+        finally:
+            page.screenshot(path=str(screenshot), full_page=True)
+            print(f"\nbrowser screenshot: {screenshot}")
+            browser.close()
+
+
+def _rows(status) -> int:
+    found = ROWS.search(status.inner_text())
+    assert found, status.inner_text()
+    return int(found.group(1).replace(",", ""))
