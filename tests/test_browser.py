@@ -75,7 +75,7 @@ def lab(tmp_path, monkeypatch):
         assert not alive, f"left running after JupyterLab stopped: {alive}"
 
 
-def test_live_view_grows_and_its_cancel_button_cancels_the_job(lab, tmp_path):
+def test_live_view_grows_and_its_cancel_button_cancels_the_job(lab, tmp_path, capsys):
     from playwright.sync_api import expect, sync_playwright
 
     base, token = lab.url.split("/lab?token=")
@@ -119,7 +119,8 @@ def test_live_view_grows_and_its_cancel_button_cancels_the_job(lab, tmp_path):
             assert job["state"] == "CANCELED"
         finally:
             page.screenshot(path=str(screenshot), full_page=True)
-            print(f"\nbrowser screenshot: {screenshot}")
+            with capsys.disabled():  # shown on every run, not only on failure
+                print(f"\nbrowser screenshot: {screenshot}")
             browser.close()
 
 
