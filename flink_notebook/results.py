@@ -18,6 +18,8 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from flink_notebook.py4j_threads import client_for_this_thread
+
 #: Rows per Arrow batch when a bounded result is fetched whole.
 FETCH_BATCH_ROWS = 200_000
 
@@ -73,33 +75,6 @@ def _result_buffer_class(gateway: Any) -> Any:
         return _buffer_class
 
 
-_background_client: Any = None
-
-
-def _client_for_this_thread(gateway: Any) -> Any:
-    """py4j's client for the calling thread: the gateway's own for the main thread, a
-    second client for background threads (the live-view monitor).
-
-    py4j serves each call on whichever pooled connection is free, and each connection
-    has its own Java thread. Flink's planner keeps per-Java-thread state (Calcite's
-    metadata providers), so if a monitor thread's calls shuffled the pool, the main
-    thread's next SQL call could land on a Java thread without it and fail. A separate
-    client keeps the main thread on its own connection.
-    """
-    global _background_client
-    if threading.current_thread() is threading.main_thread():
-        return gateway._gateway_client
-    with _compile_lock:
-        if _background_client is None:
-            from py4j.java_gateway import GatewayClient
-
-            main = gateway._gateway_client
-            _background_client = GatewayClient(gateway_parameters=main.gateway_parameters)
-            _background_client.gateway_property = main.gateway_property
-            _background_client.converters = main.converters
-        return _background_client
-
-
 def _new_instance(gateway: Any, java_class: Any) -> Any:
     no_types = gateway.new_array(gateway.jvm.Class, 0)
     no_args = gateway.new_array(gateway.jvm.Object, 0)
@@ -144,7 +119,7 @@ class QueryResult:
     @property
     def _buffer(self) -> Any:
         """The Java buffer, reached through the calling thread's py4j client."""
-        client = _client_for_this_thread(self._gateway)
+        client = client_for_this_thread(self._gateway)
         if client is self._main_buffer._gateway_client:
             return self._main_buffer
         if self._background_buffer is None:

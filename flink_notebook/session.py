@@ -97,6 +97,7 @@ class FlinkSession:
 
     def _start_environments(self) -> None:
         from flink_notebook.java import ensure_java
+        from flink_notebook.py4j_threads import pin_main_thread
 
         ensure_java()
         from pyflink.datastream import StreamExecutionEnvironment
@@ -104,6 +105,7 @@ class FlinkSession:
         from pyflink.table import StreamTableEnvironment
 
         gateway = get_gateway()
+        pin_main_thread(gateway._gateway_client)
         j_conf = gateway.jvm.org.apache.flink.configuration.Configuration()
         j_conf.setString("execution.target", "remote")
         j_conf.setString("rest.address", "127.0.0.1")
@@ -141,6 +143,10 @@ class FlinkSession:
             if isinstance(error, UsageError):
                 raise error
             raise UsageError(f"Could not start Flink: {error}") from error
+        if threading.current_thread() is threading.main_thread():
+            from flink_notebook.py4j_threads import prepare_planner_thread
+
+            prepare_planner_thread(self.gateway, self.t_env)
 
     def embedded_cluster(self) -> EmbeddedCluster:
         """The kernel's embedded session MiniCluster, started on first use."""

@@ -1,0 +1,113 @@
+"""Which Java thread serves which Python thread's py4j calls.
+
+py4j serves each call on a pooled socket connection, each with its own Java
+thread, and hands out whichever connection was given back last. Flink's
+planner keeps per-Java-thread state: Calcite's metadata providers, set on the
+thread that builds the planner. A cell whose SQL lands on another Java thread
+fails with ``NullPointerException: metadataHandlerProvider``. That happens
+when a background thread (a live view, a garbage-collected proxy) borrows the
+gateway at the same time and the pool's order changes, or when an interrupt
+closes a connection.
+
+So: the main thread (where cells run) keeps one connection of its own
+(:func:`pin_main_thread`), background threads use a second client
+(:func:`client_for_this_thread`), and each cell makes sure its Java thread
+has the planner state (:func:`prepare_planner_thread`).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+_lock = threading.Lock()
+_background_client: Any = None
+
+
+def pin_main_thread(client: Any) -> None:
+    """Make ``client`` (a py4j ``GatewayClient``) serve the main thread on one
+    connection of its own; other threads share the rest of its pool."""
+    if getattr(client, "_flink_notebook_pinned", False):
+        return
+    get_connection, give_back = client._get_connection, client._give_back_connection
+    home: dict[str, Any] = {}
+
+    def _get_connection() -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            return get_connection()
+        connection = home.get("connection")
+        if connection is None or not getattr(connection, "is_connected", False):
+            connection = home["connection"] = get_connection()
+        return connection
+
+    def _give_back_connection(connection: Any) -> None:
+        if connection is not home.get("connection"):
+            give_back(connection)
+
+    close = client.close
+
+    def _close() -> None:
+        connection = home.pop("connection", None)
+        if connection is not None:
+            give_back(connection)
+        close()
+
+    client._get_connection = _get_connection
+    client._give_back_connection = _give_back_connection
+    client.close = _close
+    client._flink_notebook_pinned = True
+
+
+def client_for_this_thread(gateway: Any) -> Any:
+    """py4j's client for the calling thread: the gateway's own for the main thread, a
+    second client, made once, for background threads."""
+    global _background_client
+    if threading.current_thread() is threading.main_thread():
+        return gateway._gateway_client
+    with _lock:
+        if _background_client is None:
+            from py4j.java_gateway import GatewayClient
+
+            main = gateway._gateway_client
+            _background_client = GatewayClient(gateway_parameters=main.gateway_parameters)
+            _background_client.gateway_property = main.gateway_property
+            _background_client.converters = main.converters
+        return _background_client
+
+
+def prepare_planner_thread(gateway: Any, t_env: Any) -> None:
+    """Give the Java thread serving this Python thread the planner's metadata
+    providers, as building the planner did for its own thread."""
+    global _planner_state
+    if _planner_state is None:
+        _planner_state = _planner_thread_state(gateway, t_env)
+    providers, flink_providers = _planner_state
+    if providers.get() is None:
+        providers.set(flink_providers)
+
+
+_planner_state: tuple[Any, Any] | None = None
+
+
+def _planner_thread_state(gateway: Any, t_env: Any) -> tuple[Any, Any]:
+    """Calcite's thread-local and the value Flink's planner puts in it, found through the
+    planner's own class loader (Flink loads the planner and Calcite apart from the rest)."""
+    jvm = gateway.jvm
+    loader = t_env._j_tenv.getPlanner().getClass().getClassLoader()
+
+    def load(name: str) -> Any:
+        return jvm.java.lang.Class.forName(name, True, loader)
+
+    no_types = gateway.new_array(jvm.java.lang.Class, 0)
+    no_args = gateway.new_array(jvm.java.lang.Object, 0)
+    query_base = load("org.apache.calcite.rel.metadata.RelMetadataQueryBase")
+    providers = query_base.getField("THREAD_PROVIDERS").get(None)
+    flink_default = load(
+        "org.apache.flink.table.planner.plan.metadata.FlinkDefaultRelMetadataProvider"
+    ).getMethod("INSTANCE", no_types).invoke(None, no_args)
+    provider_type = gateway.new_array(jvm.java.lang.Class, 1)
+    provider_type[0] = load("org.apache.calcite.rel.metadata.RelMetadataProvider")
+    janino = load("org.apache.calcite.rel.metadata.JaninoRelMetadataProvider")
+    argument = gateway.new_array(jvm.java.lang.Object, 1)
+    argument[0] = flink_default
+    return providers, janino.getMethod("of", provider_type).invoke(None, argument)
