@@ -130,7 +130,8 @@ def run_notebook(
     """Execute the notebook top to bottom in a fresh kernel of this Python, in the notebook's
     folder, printing one line per code cell as it finishes (number, first source line,
     seconds, what it output). Stops at the first error. ``timeout`` is per cell;
-    ``output`` saves the executed notebook. Returns 0 when every cell ran, else 1."""
+    ``output`` saves the executed notebook. Returns 0 when every cell ran, 1 on an error,
+    130 when interrupted (Ctrl-C)."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -181,6 +182,10 @@ def run_notebook(
         print(f"{_elapsed(current)}  timed out after {timeout} s (--timeout)", file=out)
     except DeadKernelError:
         print(f"{_elapsed(current)}  the kernel died", file=out)
+    except KeyboardInterrupt:
+        # nbclient shuts the kernel down on the way out; its jobs go with it.
+        print(f"{_elapsed(current)}  interrupted", file=out)
+        code = 130
     finally:
         if output:
             nbformat.write(notebook, output)
