@@ -192,3 +192,35 @@ def test_a_job_waiting_for_slots_says_what_it_needs(shell, detached):
         for job in jobs:
             if not job.is_terminal:
                 job.cancel()
+
+
+class _ScriptedJob:
+    """A job whose REST answers are scripted: pure view logic, no Flink."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.query_result = None
+        self.duration = 1.0
+        self._last_details: dict = {}
+
+    def status(self):
+        state, read, written = self.answers.pop(0)
+        vertex = {"id": "v1", "name": "Source", "parallelism": 1, "status": state,
+                  "tasks": {}, "metrics": {"read-records": read, "write-records": written}}
+        self._last_details = {"state": state, "vertices": [vertex]}
+        return state
+
+    def failure(self):
+        return None
+
+
+def test_operator_counts_never_go_back_and_a_cancelled_job_keeps_its_last_counts():
+    job = _ScriptedJob([("RUNNING", 0, 100), ("RUNNING", 0, 300), ("CANCELED", 0, 0)])
+    view = JobView(job)
+    view.refresh()
+    view.refresh()
+    assert view.operators[0].records_out == 300 and view.operators[0].rate_out > 0
+    view.refresh()
+    assert view.state == "CANCELED" and view.ended
+    assert view.operators[0].records_out == 300
+    assert view.operators[0].rate_out == 0.0

@@ -123,7 +123,11 @@ class JobView:
                 records_out=metrics.get("write-records", 0),
             )
             previous = self._last.get(vertex.get("id", op.name))
-            if previous is not None and now > previous[0]:
+            if previous is not None:
+                # A cancelled task may report no final counts: keep the last ones seen.
+                op.records_in = max(op.records_in, previous[1])
+                op.records_out = max(op.records_out, previous[2])
+            if previous is not None and now > previous[0] and self.state not in TERMINAL:
                 seconds = now - previous[0]
                 op.rate_in = max(0.0, (op.records_in - previous[1]) / seconds)
                 op.rate_out = max(0.0, (op.records_out - previous[2]) / seconds)
