@@ -30,24 +30,31 @@ def pin_main_thread(client: Any) -> None:
     if getattr(client, "_flink_notebook_pinned", False):
         return
     get_connection, give_back = client._get_connection, client._give_back_connection
-    home: dict[str, Any] = {}
+    home: dict[str, Any] = {"connection": None, "busy": False}
 
     def _get_connection() -> Any:
         if threading.current_thread() is not threading.main_thread():
             return get_connection()
-        connection = home.get("connection")
+        connection = home["connection"]
         if connection is None or not getattr(connection, "is_connected", False):
             connection = home["connection"] = get_connection()
+        elif home["busy"]:
+            # A call made while the main thread's own call is under way: a py4j finalizer
+            # run by the garbage collector. It must not share the busy socket.
+            return get_connection()
+        home["busy"] = True
         return connection
 
     def _give_back_connection(connection: Any) -> None:
-        if connection is not home.get("connection"):
+        if connection is home["connection"]:
+            home["busy"] = False
+        else:
             give_back(connection)
 
     close = client.close
 
     def _close() -> None:
-        connection = home.pop("connection", None)
+        connection, home["connection"] = home["connection"], None
         if connection is not None:
             give_back(connection)
         close()

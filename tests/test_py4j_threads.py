@@ -58,3 +58,22 @@ def test_a_cell_after_its_connection_was_closed_still_plans_queries(shell):
     shell.run_cell_magic("flink_sql", "-o counted", SELECT)
     assert _java_thread(gateway) != before
     assert sorted(shell.user_ns["counted"]["n"]) == [1, 2]
+
+
+def test_a_call_nested_in_a_main_thread_call_gets_another_connection(shell):
+    """The garbage collector can run a py4j finalizer (a call) in the middle of a main-thread
+    call; it must not read from the busy socket."""
+    from flink_notebook.session import FlinkSession
+
+    session = FlinkSession.current()
+    session.ensure_started()
+    client = session.gateway._gateway_client
+    outer = client._get_connection()
+    nested = client._get_connection()
+    assert nested is not outer
+    client._give_back_connection(nested)
+    client._give_back_connection(outer)
+    assert client._get_connection() is outer
+    client._give_back_connection(outer)
+    shell.run_cell_magic("flink_sql", "-o counted", SELECT)
+    assert sorted(shell.user_ns["counted"]["n"]) == [1, 2]
