@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, TextIO
@@ -148,18 +151,18 @@ def run_notebook(
     current: dict[str, Any] = {"number": 0, "started": 0.0}
 
     def started(cell: Any, cell_index: int, **_: Any) -> None:
+        interrupts.install()
         current.update(number=numbers[cell_index], started=time.monotonic())
         # The line is finished when the cell is: a long streaming cell shows it is running.
-        print(
-            f"[{numbers[cell_index]:>2}] {_first_line(cell.source)[:40]:<40} ",
-            end="",
-            file=out,
-            flush=True,
-        )
+        current["line"] = f"[{numbers[cell_index]:>2}] {_first_line(cell.source)[:40]:<40} "
+        print(current["line"], end="", file=out, flush=True)
 
     def executed(cell: Any, cell_index: int, **_: Any) -> None:
         print(f"{_elapsed(current)}  {summarize(cell.outputs)}", file=out, flush=True)
+        if interrupts.count:
+            raise _Interrupted  # the cell ended its job; the run stops here
 
+    interrupts: _InterruptCell
     client = NotebookClient(
         notebook,
         timeout=timeout,
@@ -171,6 +174,7 @@ def run_notebook(
         on_cell_execute=started,
         on_cell_executed=executed,
     )
+    interrupts = _InterruptCell(client, out, current)
     print(f"Running {path.name} in {path.parent} (kernel: {sys.executable})", file=out, flush=True)
     began, code = time.monotonic(), 1
     try:
@@ -182,17 +186,53 @@ def run_notebook(
         print(f"{_elapsed(current)}  timed out after {timeout} s (--timeout)", file=out)
     except DeadKernelError:
         print(f"{_elapsed(current)}  the kernel died", file=out)
-    except KeyboardInterrupt:
-        # nbclient shuts the kernel down on the way out; its jobs go with it.
-        print(f"{_elapsed(current)}  interrupted", file=out)
-        code = 130
+    except _Interrupted:
+        pass
     finally:
         if output:
             nbformat.write(notebook, output)
+    if interrupts.count and code != 0:
+        code = 130
     total = len(numbers)
     how = "all cells ran" if code == 0 else f"stopped at cell {current['number']} of {total}"
     print(f"{path.name}: {total} code cells, {how}, {time.monotonic() - began:.1f} s", file=out)
     return code
+
+
+class _Interrupted(Exception):
+    """Ctrl-C interrupted a cell: stop after it."""
+
+
+class _InterruptCell:
+    """Ctrl-C interrupts the running cell, as in a notebook (its job is cancelled, the run
+    stops there and the kernel is shut down cleanly); a second Ctrl-C stops the kernel.
+
+    nbclient's own Ctrl-C handler kills the kernel's process group at once, its JVM with
+    it, in the middle of the cell; this one replaces it once the kernel runs."""
+
+    def __init__(self, client: Any, out: TextIO, current: dict[str, Any]) -> None:
+        self.client, self.out, self.current, self.count = client, out, current, 0
+        self._installed = False
+
+    def install(self) -> None:
+        if self._installed or threading.current_thread() is not threading.main_thread():
+            return
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGINT, self._interrupt)
+        except (RuntimeError, NotImplementedError):  # no loop, or no signals (Windows)
+            return
+        self._installed = True
+
+    def _interrupt(self) -> None:
+        self.count += 1
+        pid = getattr(getattr(self.client.km, "provisioner", None), "pid", None)
+        if self.count > 1 or pid is None:
+            print("\n  stopping the kernel", file=self.out, flush=True)
+            asyncio.ensure_future(self.client._async_cleanup_kernel())
+            return
+        print("interrupted (Ctrl-C again to stop the kernel)", file=self.out)
+        print(self.current.get("line", ""), end="", file=self.out, flush=True)
+        os.kill(pid, signal.SIGINT)  # the kernel alone: its JVM must not see it
 
 
 def _elapsed(current: dict[str, Any]) -> str:

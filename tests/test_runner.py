@@ -146,3 +146,39 @@ def test_summaries():
     assert summarize([*stream, error]) == "error: UsageError: Bad"
     assert summarize([]) == "no output"
     assert len(summarize([display({"text/plain": "x" * 50})] * 5)) == 110
+
+
+@pytest.mark.cluster
+def test_ctrl_c_interrupts_the_running_cell_and_exits_130(tmp_path):
+    """As in a notebook: Ctrl-C interrupts the cell (its job is cancelled), the run stops
+    there and the kernel and its JVM go away."""
+    import signal
+    import subprocess
+    import time
+
+    path = write_notebook(
+        tmp_path,
+        "%load_ext flink_notebook",
+        "%%flink_sql\nCREATE TEMPORARY TABLE ticks (n INT) WITH "
+        "('connector' = 'datagen', 'rows-per-second' = '5')",
+        "%%flink_sql\nSELECT n FROM ticks",
+        "print('never')",
+    )
+    run = subprocess.Popen(
+        [sys.executable, "-m", "flink_notebook", "run", str(path)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    lines = []
+    for line in run.stdout:
+        lines.append(line)
+        if line.startswith("[ 2]"):
+            break
+    time.sleep(8)  # cell 3's query is running
+    run.send_signal(signal.SIGINT)
+    output = "".join(lines) + run.stdout.read()
+    assert run.wait(timeout=120) == 130, output
+    assert "interrupted (Ctrl-C again to stop the kernel)" in output
+    assert "CANCELED" in output
+    assert "stopped at cell 3 of 4" in output
+    assert "Error" not in output
+    assert "never" not in output and "Traceback" not in output
