@@ -23,6 +23,7 @@ from IPython.core.error import UsageError
 from flink_notebook.config import Configuration
 
 if TYPE_CHECKING:
+    from flink_notebook.clusters import LocalCluster
     from flink_notebook.executors.base import Executor
     from flink_notebook.executors.local import EmbeddedCluster
     from flink_notebook.job import JobClient
@@ -47,6 +48,7 @@ class FlinkSession:
     def __init__(self, configuration: Configuration | None = None) -> None:
         self.configuration = configuration or Configuration.load()
         self.jobs: list[JobClient] = []
+        self.clusters: list[LocalCluster] = []  # started by %flink_cluster, leased to us
         self._lock = threading.RLock()
         self._env_ready = threading.Event()
         self._env_error: BaseException | None = None
@@ -162,8 +164,12 @@ class FlinkSession:
         return cluster
 
     def close(self) -> None:
-        """Stop the embedded cluster and the clusters executors started. Idempotent."""
+        """Stop the embedded cluster and the clusters executors and %flink_cluster started.
+        Idempotent."""
         with self._lock:
+            clusters, self.clusters = self.clusters, []
+            for cluster in clusters:
+                cluster.stop()
             executors, self._executors = list(self._executors.values()), {}
             for executor in executors:
                 try:

@@ -1,0 +1,124 @@
+"""Session clusters a notebook starts, and handles for jobs it did not start.
+
+A cluster started from a notebook is leased to the kernel: it stops with the
+kernel (even a killed one) or with ``%flink_cluster stop``. Starting one points
+the ``remote`` target at it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from IPython.core.error import UsageError
+
+from flink_notebook.clusters import LocalCluster
+
+if TYPE_CHECKING:
+    from flink_notebook.job import JobClient
+    from flink_notebook.session import FlinkSession
+
+_JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+#: Seconds an attach may wait for a cluster before saying it cannot reach it.
+REACH_TIMEOUT = 5.0
+
+
+def start_cluster(
+    session: FlinkSession, slots: int, taskmanagers: int, name: str | None, use: bool
+) -> LocalCluster:
+    """Start a standalone cluster leased to this kernel; point ``remote`` at it."""
+    cluster = LocalCluster(slots=slots, taskmanagers=taskmanagers, name=name)
+    timeout = float(session.configuration.get("notebook.startup-timeout") or 60)
+    address = cluster.start(timeout=max(timeout, 90), owner_pid=os.getpid())
+    session.clusters.append(cluster)
+    configuration = session.configuration
+    configuration.set("rest.address", address.host)
+    configuration.set("rest.port", address.port)
+    if use:
+        configuration.set("execution.target", "remote")
+    return cluster
+
+
+def stop_clusters(session: FlinkSession, name: str | None, every: bool) -> list[str]:
+    """Stop the named cluster, all known ones, or the last one this notebook started.
+    Returns the names stopped."""
+    if every:
+        targets = {c.name: c for c in LocalCluster.known()}
+        targets.update({c.name: c for c in session.clusters})
+        chosen = list(targets.values())
+    elif name:
+        mine = [c for c in session.clusters if c.name == name]
+        chosen = mine or [LocalCluster.load(name)]
+    else:
+        running = [c for c in session.clusters if c.status() != "stopped"]
+        if not running:
+            raise UsageError(
+                "This notebook has no running cluster; `%flink_cluster status` lists the "
+                "others, `%flink_cluster stop NAME` stops one."
+            )
+        chosen = [running[-1]]
+    configuration = session.configuration
+    for cluster in chosen:
+        url = cluster.rest_url
+        cluster.stop()
+        if url and url == _remote_url(session):
+            # The remote target pointed at it: unset, so the next cell says what to do.
+            configuration.set("rest.address", None)
+            configuration.set("rest.port", None)
+            if configuration.get("execution.target") == "remote":
+                configuration.set("execution.target", "local")
+    session.clusters = [c for c in session.clusters if c not in chosen]
+    return [c.name for c in chosen]
+
+
+def cluster_table(session: FlinkSession) -> pd.DataFrame:
+    """Known clusters: this notebook's and those started with `flink-notebook cluster`."""
+    mine = {c.name for c in session.clusters}
+    rows = []
+    for cluster in LocalCluster.known():
+        rows.append({
+            "name": cluster.name,
+            "state": cluster.status(),
+            "rest_url": cluster.rest_url or "",
+            "taskmanagers": cluster.taskmanagers,
+            "slots": cluster.slots,
+            "started_by": "this notebook" if cluster.name in mine else "elsewhere",
+            "remote_target": "yes" if cluster.rest_url == _remote_url(session) else "",
+        })
+    columns = ["name", "state", "rest_url", "taskmanagers", "slots", "started_by",
+               "remote_target"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def attach(session: FlinkSession, job_id: str, rest_url: str | None) -> JobClient:
+    """A handle for a job already on a cluster: the given REST URL, else the remote
+    target's cluster, else the embedded one."""
+    from flink_notebook.job import JobClient
+    from flink_notebook.rest import RestClient
+
+    job_id = job_id.strip().lower()
+    if not _JOB_ID.match(job_id):
+        raise UsageError(
+            f"{job_id!r} is not a Flink job id (32 hexadecimal characters, as in the "
+            "web UI or %flink_jobs)."
+        )
+    url = rest_url or _remote_url(session)
+    if url is None:
+        session.ensure_started()
+        url = session.embedded_cluster().address.url
+    if not url.startswith(("http://", "https://")):
+        url = "http://" + url
+    RestClient(url, timeout=REACH_TIMEOUT).overview()  # unreachable: says so in seconds
+    job = JobClient.attach(job_id, url)
+    return session.register(job)
+
+
+def _remote_url(session: FlinkSession) -> str | None:
+    host = session.configuration.get("rest.address")
+    if not host:
+        return None
+    if str(host).startswith(("http://", "https://")):
+        return str(host).rstrip("/")
+    return f"http://{host}:{int(session.configuration.get('rest.port') or 8081)}"

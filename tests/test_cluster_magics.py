@@ -1,0 +1,109 @@
+"""%flink_cluster and %flink_attach against real standalone clusters."""
+
+from __future__ import annotations
+
+import time
+
+import psutil
+import pytest
+from IPython.core.error import UsageError
+
+from flink_notebook.session import FlinkSession
+
+SOURCE = """
+CREATE TEMPORARY TABLE IF NOT EXISTS attach_ticks (n BIGINT) WITH (
+  'connector' = 'datagen', 'rows-per-second' = '5');
+CREATE TEMPORARY TABLE IF NOT EXISTS attach_sink (n BIGINT) WITH ('connector' = 'blackhole');
+"""
+
+
+def until(predicate, seconds: float = 90.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.3)
+
+
+@pytest.mark.cluster
+def test_start_run_remote_status_attach_and_stop(shell, capsys):
+    configuration = FlinkSession.current().configuration
+    shell.run_line_magic("flink_cluster", "start --slots 2 --name nb-magic-test")
+    session = FlinkSession.current()
+    cluster = next(c for c in session.clusters if c.name == "nb-magic-test")
+    pids = list(cluster.pids)
+    try:
+        assert cluster.status() == "running"
+        assert cluster.rest_url.startswith("http://127.0.0.1:")
+        assert f"http://127.0.0.1:{configuration.get('rest.port')}" == cluster.rest_url
+        assert configuration.get("execution.target") == "local"  # no --use: unchanged
+
+        # A bounded query on it through the remote target.
+        shell.run_cell_magic(
+            "flink_sql", "--target remote -o rows",
+            "SELECT n * 2 AS twice FROM (VALUES (1), (2), (3)) AS t(n)",
+        )
+        assert sorted(shell.user_ns["rows"]["twice"]) == [2, 4, 6]
+
+        table = shell.run_line_magic("flink_cluster", "status")
+        row = table[table["name"] == "nb-magic-test"].iloc[0]
+        assert (row["state"], row["started_by"], row["remote_target"]) == (
+            "running", "this notebook", "yes")
+
+        # A detached job there, then a second handle for it through %flink_attach.
+        shell.run_cell_magic("flink_sql", "", SOURCE)
+        shell.run_cell_magic("flink_sql", "--target remote --detached -o original",
+                             "INSERT INTO attach_sink SELECT n FROM attach_ticks")
+        original = shell.user_ns["original"]
+        until(lambda: original.status() == "RUNNING")
+        shell.run_line_magic("flink_attach", f"{original.job_id} -o again")
+        again = shell.user_ns["again"]
+        assert again is not original and again.job_id == original.job_id
+        assert again.status() == "RUNNING"
+        assert again.rest.url == cluster.rest_url
+        assert again.cancel() == "CANCELED"
+        assert original.status() == "CANCELED"
+    finally:
+        shell.run_line_magic("flink_cluster", "stop nb-magic-test")
+    assert "Stopped nb-magic-test." in capsys.readouterr().out
+    assert not [pid for pid in pids if psutil.pid_exists(pid)
+                and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+    assert configuration.get("rest.address") is None  # the remote target no longer points there
+    assert all(c.name != "nb-magic-test" for c in session.clusters)
+
+
+@pytest.mark.cluster
+def test_attach_to_a_job_on_the_embedded_cluster_by_default(shell):
+    shell.run_cell_magic("flink_sql", "", SOURCE)
+    shell.run_cell_magic("flink_sql", "--detached -o embedded_job",
+                         "INSERT INTO attach_sink SELECT n FROM attach_ticks")
+    job = shell.user_ns["embedded_job"]
+    try:
+        shell.run_line_magic("flink_attach", f"{job.job_id.upper()} -o handle")
+        handle = shell.user_ns["handle"]
+        assert handle.job_id == job.job_id
+        assert handle.status() in ("CREATED", "INITIALIZING", "RUNNING")
+        assert handle in FlinkSession.current().jobs  # listed by %flink_jobs
+    finally:
+        job.cancel()
+
+
+def test_attach_says_what_a_job_id_is(shell):
+    with pytest.raises(UsageError, match="not a Flink job id"):
+        shell.run_line_magic("flink_attach", "12345")
+
+
+@pytest.mark.cluster
+def test_attach_to_an_unknown_job_names_it(shell):
+    missing = "0" * 32
+    with pytest.raises(UsageError, match=f"No job {missing}"):
+        shell.run_line_magic("flink_attach", missing)
+
+
+def test_attach_to_an_unreachable_cluster_names_it(shell):
+    with pytest.raises(UsageError, match="Cannot reach the Flink cluster at http://127.0.0.1:9"):
+        shell.run_line_magic("flink_attach", f"{'a' * 32} --rest 127.0.0.1:9")
+
+
+def test_stop_without_a_cluster_of_this_notebook_says_what_to_do(shell):
+    with pytest.raises(UsageError, match="no running cluster.*%flink_cluster status"):
+        shell.run_line_magic("flink_cluster", "stop")
