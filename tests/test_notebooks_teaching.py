@@ -58,6 +58,8 @@ def test_executors(tmp_path):
     assert "status: FINISHED" in text  # the detached per-job job, stopped with a savepoint
     assert "counts continued from the savepoint: True" in text
     assert "RUNNING -> CANCELED" in text
+    assert "500 sales counted on the session cluster" in text  # %flink_cluster + remote
+    assert "Stopped cluster-" in text
 
 
 def test_lesson_windows(tmp_path):
