@@ -24,7 +24,7 @@ from IPython.core.error import UsageError
 LAYERS = ("default", "file", "env", "notebook", "cell")
 ALIASES = {"executor.target": "execution.target"}
 MASK = "********"
-_SECRET_WORDS = ("password", "secret", "token", "authorization")
+_SECRET_WORDS = ("password", "secret", "token", "authorization", "headers")
 _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 # YAML's rule: a comment starts at "#" at the line start or after whitespace, so
@@ -113,7 +113,9 @@ _OPTIONS = [
         "streaming, batch or automatic",
         choices=("streaming", "batch", "automatic"),
     ),
-    ConfigOption("rest.address", str, None, "REST address of a session cluster (remote)"),
+    ConfigOption(
+        "rest.address", str, None, "REST address of a session cluster (remote): a host or a URL"
+    ),
     ConfigOption("rest.port", int, None, "REST port of a session cluster (remote)", minimum=1),
     ConfigOption("state.savepoints.dir", str, None, "default directory for savepoints"),
     ConfigOption("notebook.max-rows", int, 1000, "rows kept and shown per query", minimum=1),
@@ -132,6 +134,18 @@ _OPTIONS = [
         "auto",
         "how jobs are drawn: auto, widget, html, text or zeppelin",
         choices=("auto", "widget", "html", "text", "zeppelin"),
+    ),
+    ConfigOption(
+        "notebook.rest-headers",
+        str,
+        None,
+        "HTTP headers for the cluster's REST API, 'Name: value' separated by ';' (never shown)",
+    ),
+    ConfigOption(
+        "notebook.rest-verify",
+        str,
+        "true",
+        "TLS certificate check of an https REST API: true, false or a CA bundle (PEM) path",
     ),
     ConfigOption(
         "notebook.startup-timeout", float, 60.0, "seconds to wait for a cluster to start", minimum=1

@@ -2,11 +2,68 @@
 
 from __future__ import annotations
 
+import os
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from IPython.core.error import UsageError
+
+if TYPE_CHECKING:
+    from flink_notebook.config import Configuration
+
+#: Flink's own client reads extra HTTP headers from this variable ("Name:value" lines),
+#: once per submission, from the environment the JVM started with.
+HEADERS_VARIABLE = "FLINK_REST_CLIENT_HEADERS"
+
+
+def parse_headers(text: str | None) -> dict[str, str]:
+    """``Name: value`` entries separated by ``;`` or newlines. Values are never quoted in
+    errors: they hold credentials."""
+    headers: dict[str, str] = {}
+    for entry in (text or "").replace("\n", ";").split(";"):
+        if not entry.strip():
+            continue
+        name, colon, value = entry.partition(":")
+        if not colon or not name.strip():
+            raise UsageError(
+                "notebook.rest-headers expects 'Name: value' entries separated by ';' "
+                f"(entry {len(headers) + 1} has no 'Name:')."
+            )
+        headers[name.strip()] = value.strip()
+    return headers
+
+
+def rest_headers(configuration: Configuration) -> dict[str, str]:
+    """The extra HTTP headers for REST calls: notebook.rest-headers, else Flink's variable."""
+    configured = configuration.get("notebook.rest-headers")
+    return parse_headers(configured if configured else os.environ.get(HEADERS_VARIABLE))
+
+
+def flink_headers_text(headers: dict[str, str]) -> str:
+    """The headers as Flink's variable holds them."""
+    return "\n".join(f"{name}:{value}" for name, value in headers.items())
+
+
+def rest_verify(configuration: Configuration) -> bool | str:
+    """httpx's ``verify``: True, False or a CA bundle path."""
+    setting = str(configuration.get("notebook.rest-verify") or "true").strip()
+    if setting.lower() in ("true", "yes", "on", "1"):
+        return True
+    if setting.lower() in ("false", "no", "off", "0"):
+        return False
+    if not os.path.isfile(setting):
+        raise UsageError(
+            f"notebook.rest-verify is true, false or the path of a CA bundle; no file at "
+            f"{setting}."
+        )
+    return setting
+
+
+def client_for(url: str, configuration: Configuration, timeout: float = 5.0) -> RestClient:
+    """A RestClient with the configuration's headers and TLS settings."""
+    return RestClient(url, headers=rest_headers(configuration),
+                      verify=rest_verify(configuration), timeout=timeout)
 
 
 class RestClient:
@@ -39,12 +96,19 @@ class RestClient:
             ) from None
         if response.status_code == 404 and path.startswith("/jobs/"):
             raise UsageError(f"No job {path.split('/')[2]} on {self.url}.")
+        if response.status_code in (401, 403, 407):
+            raise UsageError(
+                f"The Flink cluster at {self.url} refused the request ({response.status_code} "
+                f"{response.reason_phrase}): an authenticating proxy? Set its headers with "
+                "notebook.rest-headers."
+            )
         if response.status_code >= 400:
             try:
                 errors = response.json().get("errors", [])
             except ValueError:
                 errors = [response.text]
-            first = str(errors[0]).strip().splitlines()[0] if errors else response.reason_phrase
+            lines = str(errors[0]).strip().splitlines() if errors else []
+            first = lines[0] if lines else response.reason_phrase
             raise UsageError(f"Flink REST {method} {path} failed ({response.status_code}): {first}")
         if not response.content:
             return None

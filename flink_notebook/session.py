@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import sys
 import threading
 from collections.abc import Iterator
@@ -48,6 +49,7 @@ class FlinkSession:
     def __init__(self, configuration: Configuration | None = None) -> None:
         self.configuration = configuration or Configuration.load()
         self.jobs: list[JobClient] = []
+        self.jvm_headers: dict[str, str] = {}  # the REST headers Flink's client was given
         self.clusters: list[LocalCluster] = []  # started by %flink_cluster, leased to us
         self._lock = threading.RLock()
         self._env_ready = threading.Event()
@@ -106,6 +108,12 @@ class FlinkSession:
         from pyflink.java_gateway import get_gateway
         from pyflink.table import StreamTableEnvironment
 
+        from flink_notebook.rest import HEADERS_VARIABLE, flink_headers_text, rest_headers
+
+        # Flink's client reads extra REST headers from the environment the JVM starts with.
+        self.jvm_headers = rest_headers(self.configuration)
+        if self.jvm_headers:
+            os.environ[HEADERS_VARIABLE] = flink_headers_text(self.jvm_headers)
         gateway = get_gateway()
         pin_main_thread(gateway._gateway_client)
         j_conf = gateway.jvm.org.apache.flink.configuration.Configuration()
@@ -204,9 +212,28 @@ class FlinkSession:
             j_conf.setString("rest.port", str(address.port))
             try:
                 self._apply_options(configuration)
+                if address.scheme == "https" and "security.ssl.rest.enabled" not in self._applied:
+                    # Flink's client picks https from this option (its truststore is Flink's).
+                    j_conf.setString("security.ssl.rest.enabled", "true")
                 yield
             finally:  # a cell's options never outlive its submission, even a failed one
                 self._apply_options(self.configuration)
+                if "security.ssl.rest.enabled" not in self._applied:
+                    j_conf.removeKey("security.ssl.rest.enabled")
+
+    def check_submission_headers(self, configuration: Configuration) -> None:
+        """Flink's client takes REST headers from the environment the JVM started with;
+        other headers set later cannot reach it."""
+        from flink_notebook.rest import rest_headers
+
+        self.ensure_started()
+        if rest_headers(configuration) != self.jvm_headers:
+            raise UsageError(
+                "notebook.rest-headers changed after Flink started, and Flink's client reads "
+                "them only then: put them in ~/.flink-notebook/config.yaml or "
+                "FLINK_NOTEBOOK_OPTS (or export FLINK_REST_CLIENT_HEADERS) and restart the "
+                "kernel."
+            )
 
     def check_runtime_mode(self, configuration: Configuration) -> None:
         """The runtime mode is fixed when the table environment is created."""

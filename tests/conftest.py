@@ -16,6 +16,11 @@ import pytest
 
 STATE_DIR = tempfile.mkdtemp(prefix="flink-notebook-tests-")
 os.environ.setdefault("FLINK_NOTEBOOK_STATE_DIR", STATE_DIR)
+# Every REST call of the suite carries this header, Flink's own client's too (it reads the
+# variable when the JVM starts): tests/test_remote_proxy.py puts a proxy that demands it
+# in front of a cluster.
+SUITE_HEADER = ("X-Suite-Token", "suite-secret-4d2f")
+os.environ["FLINK_REST_CLIENT_HEADERS"] = f"{SUITE_HEADER[0]}:{SUITE_HEADER[1]}"
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ Any session cluster whose REST API is reachable works: one started with
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from IPython.core.error import UsageError
 
@@ -23,15 +24,25 @@ REACH_TIMEOUT = 5.0
 
 
 def remote_address(configuration: Configuration) -> ClusterAddress:
-    """The cluster ``rest.address`` and ``rest.port`` (default 8081) name."""
-    host = configuration.get("rest.address")
+    """The cluster ``rest.address`` (a host, or a URL such as https://host:port) and
+    ``rest.port`` (default 8081) name."""
+    host = str(configuration.get("rest.address") or "").strip()
     if not host:
         raise UsageError(
             "The remote target needs the cluster's REST address: "
-            "%flink_config rest.address=HOST rest.port=PORT "
-            "(start one with `flink-notebook cluster start`)."
+            "%flink_config rest.address=HOST rest.port=PORT, or rest.address=URL "
+            "(start one with %flink_cluster start or `flink-notebook cluster start`)."
         )
-    return ClusterAddress(host, int(configuration.get("rest.port") or DEFAULT_PORT))
+    port = int(configuration.get("rest.port") or DEFAULT_PORT)
+    if "://" not in host:
+        return ClusterAddress(host, port)
+    url = urlsplit(host)
+    if url.scheme not in ("http", "https") or not url.hostname or url.path.strip("/"):
+        raise UsageError(
+            f"rest.address {host} is not a cluster URL: write http(s)://HOST[:PORT] "
+            "(a path prefix is Flink's rest.path option)."
+        )
+    return ClusterAddress(url.hostname, url.port or port, url.scheme)
 
 
 class RemoteExecutor(Executor):
@@ -39,11 +50,12 @@ class RemoteExecutor(Executor):
 
     def execute(self, pipeline: Pipeline, configuration: Configuration) -> JobClient:
         from flink_notebook.job import JobClient
-        from flink_notebook.rest import RestClient
+        from flink_notebook.rest import client_for
         from flink_notebook.session import FlinkSession
 
         address = remote_address(configuration)
-        rest = RestClient(address.url, timeout=REACH_TIMEOUT)
+        FlinkSession.current().check_submission_headers(configuration)
+        rest = client_for(address.url, configuration, timeout=REACH_TIMEOUT)
         overview = rest.overview()
         needed = pipeline.parallelism or FlinkSession.parallelism(configuration)
         free = overview.get("slots-available", 0)
@@ -56,7 +68,8 @@ class RemoteExecutor(Executor):
             )
         submission = pipeline.submit(address)
         return JobClient(
-            submission.job_id, RestClient(address.url), name=pipeline.name, result=submission.result
+            submission.job_id, client_for(address.url, configuration), name=pipeline.name,
+            result=submission.result,
         )
 
 
