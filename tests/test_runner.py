@@ -161,6 +161,9 @@ def test_ctrl_c_interrupts_the_running_cell_and_exits_130(tmp_path):
         "%load_ext flink_notebook",
         "%%flink_sql\nCREATE TEMPORARY TABLE ticks (n INT) WITH "
         "('connector' = 'datagen', 'rows-per-second' = '5')",
+        # A first job makes sure the cluster runs jobs before the attached one starts.
+        "%%flink_sql --detached -o warm\nSELECT n FROM ticks",
+        "import time\nwhile warm.status() != 'RUNNING':\n    time.sleep(0.2)\nwarm.cancel()",
         "%%flink_sql\nSELECT n FROM ticks",
         "print('never')",
     )
@@ -171,14 +174,14 @@ def test_ctrl_c_interrupts_the_running_cell_and_exits_130(tmp_path):
     lines = []
     for line in run.stdout:
         lines.append(line)
-        if line.startswith("[ 2]"):
+        if line.startswith("[ 4]"):
             break
-    time.sleep(8)  # cell 3's query is running
+    time.sleep(6)  # cell 5's query is running
     run.send_signal(signal.SIGINT)
     output = "".join(lines) + run.stdout.read()
     assert run.wait(timeout=120) == 130, output
     assert "interrupted (Ctrl-C again to stop the kernel)" in output
     assert "CANCELED" in output
-    assert "stopped at cell 3 of 4" in output
+    assert "stopped at cell 5 of 6" in output
     assert "Error" not in output
     assert "never" not in output and "Traceback" not in output
