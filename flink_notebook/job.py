@@ -66,9 +66,14 @@ class JobClient:
             return self._last_state
         try:
             details = self.rest.job(self.job_id)
-        except UsageError:
+        except UsageError as exc:
             # A dedicated cluster that ended with its job leaves the job's outcome behind.
             ended = getattr(self.cluster, "ended_jobs", dict)().get(self.job_id)
+            if ended is None and str(exc).startswith("Cannot reach"):
+                raise UsageError(
+                    f"Lost the connection to the cluster of job {self._label()}; its last "
+                    f"known state is {self._last_state}. {exc}"
+                ) from None
             if ended is None:
                 raise
             self.failure_trace = ended.get("failure")
