@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from flink_notebook.session import FlinkSession
 
 _JOB_STATEMENTS = {StatementKind.QUERY, StatementKind.INSERT, StatementKind.STATEMENT_SET}
+# Jobs whose rows the cell's code reads itself: the cell does not wait for them to end.
+_READ_BY_THE_CODE = {"query", "collect"}
 
 
 class PythonCell:
@@ -58,7 +60,7 @@ class PythonCell:
             # Query results the code holds are read by the code itself; other jobs are
             # followed here, at the end of the cell, in the order they were submitted.
             for job in self.jobs:
-                if self._kinds[job.job_id] != "query" and not job.is_terminal:
+                if self._kinds[job.job_id] not in _READ_BY_THE_CODE and not job.is_terminal:
                     follow(job, self.configuration, self.request.timeout)
         else:
             for job in self.jobs:
@@ -114,11 +116,12 @@ class PythonCell:
 
     @contextmanager
     def _routing(self) -> Iterator[None]:
-        from pyflink.datastream import StreamExecutionEnvironment
+        from pyflink.datastream import DataStream, StreamExecutionEnvironment
         from pyflink.table import StatementSet, Table, TableEnvironment
         from pyflink.table.table_pipeline import TablePipeline
 
         patches = {
+            (DataStream, "execute_and_collect"): self._execute_and_collect,
             (StreamExecutionEnvironment, "execute"): self._env_execute,
             (StreamExecutionEnvironment, "execute_async"): self._env_execute_async,
             (TableEnvironment, "execute_sql"): self._execute_sql,
@@ -174,6 +177,34 @@ class PythonCell:
             return native
 
         return execute_async
+
+    def _execute_and_collect(self, original: Callable) -> Callable:
+        cell = self
+
+        def execute_and_collect(stream: Any, job_execution_name: str | None = None,
+                                limit: int | None = None) -> Any:
+            # What PyFlink's method does, with the job submitted through the executor: the
+            # stream's collect sink first, then the job, which hands the sink its client.
+            from pyflink.datastream import StreamExecutionEnvironment
+            from pyflink.datastream.data_stream import CloseableIterator
+            from pyflink.java_gateway import get_gateway
+
+            j_env = stream._j_data_stream.getExecutionEnvironment()
+            get_gateway().jvm.org.apache.flink.python.util.PythonConfigUtil \
+                .configPythonOperator(j_env)
+            stream._apply_chaining_optimization()
+            rows = CloseableIterator(stream._j_data_stream.collectAsync(), stream.get_type())
+            name = (job_execution_name or cell.configuration.get("pipeline.name")
+                    or "Flink Streaming Job")
+            env = StreamExecutionEnvironment(j_env)
+            cell.submit(name, "collect", lambda: cell._originals_execute_async(env, name),
+                        _client_job_id)
+            if limit is None:
+                return rows
+            with rows:
+                return [row for row, _ in zip(rows, range(limit))]
+
+        return execute_and_collect
 
     def _execute_sql(self, original: Callable) -> Callable:
         cell = self

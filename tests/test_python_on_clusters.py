@@ -1,0 +1,65 @@
+"""Python UDFs and Python DataStream functions from %%flink cells run on real clusters:
+a session cluster through `remote`, and `per-job` clusters. Their TaskManagers start
+Python workers with the kernel's interpreter (python.executable)."""
+
+from __future__ import annotations
+
+import pytest
+
+from flink_notebook.clusters import LocalCluster
+
+pytestmark = pytest.mark.cluster
+
+UDF_CELL = """
+from pyflink.table import DataTypes
+from pyflink.table.udf import udf
+
+@udf(result_type=DataTypes.BIGINT())
+def cubed(x):
+    return x * x * x
+
+t_env.drop_temporary_function("cubed")
+t_env.create_temporary_function("cubed", cubed)
+t_env.sql_query("SELECT n, cubed(n) AS c FROM (VALUES (1), (2), (3)) AS t(n)")
+"""
+
+STREAM_CELL = """
+from pyflink.common import Types
+
+words = env.from_collection(["flink", "notebook", "py"], type_info=Types.STRING())
+lengths = sorted(words.map(lambda w: (w, len(w)),
+                           output_type=Types.TUPLE([Types.STRING(), Types.INT()]))
+                 .execute_and_collect(limit=3))
+"""
+
+
+@pytest.fixture(scope="module")
+def session_cluster():
+    with LocalCluster(slots=2, name="python-remote") as cluster:
+        yield cluster
+
+
+def targets(cluster: LocalCluster) -> dict[str, str]:
+    return {"remote": f"--target remote -D rest.address={cluster.rest_url}",
+            "per-job": "--target per-job"}
+
+
+@pytest.mark.parametrize("target", ["remote", "per-job"])
+def test_a_python_udf_runs_on_the_cluster(shell, session_cluster, target):
+    shell.run_cell_magic("flink", f"{targets(session_cluster)[target]} -o cubes", UDF_CELL)
+    cubes = shell.user_ns["cubes"].sort_values("n")
+    assert list(cubes["c"]) == [1, 8, 27]
+
+
+@pytest.mark.parametrize("target", ["remote", "per-job"])
+def test_a_python_datastream_function_runs_on_the_cluster(shell, session_cluster, target):
+    from flink_notebook.session import FlinkSession
+
+    before = len(FlinkSession.current().jobs)
+    shell.run_cell_magic("flink", targets(session_cluster)[target], STREAM_CELL)
+    assert [tuple(row) for row in shell.user_ns["lengths"]] == [
+        ("flink", 5), ("notebook", 8), ("py", 2)]
+    job = FlinkSession.current().jobs[before]  # the collect job went through the executor
+    assert job.wait(timeout=120) == "FINISHED"
+    if target == "remote":
+        assert job.rest.url == session_cluster.rest_url
