@@ -45,6 +45,15 @@ def test_address_comes_from_rest_options():
     assert remote_address(remote_configuration(**{"rest.address": "h"})).port == 8081
 
 
+def test_address_may_be_a_url():
+    https = remote_address(remote_configuration(**{"rest.address": "https://flink.example:443"}))
+    assert (https.host, https.port, https.url) == ("flink.example", 443, "https://flink.example:443")
+    plain = remote_address(remote_configuration(**{"rest.address": "http://h/", "rest.port": 9}))
+    assert plain.url == "http://h:9"
+    with pytest.raises(UsageError, match="not a cluster URL.*rest.path"):
+        remote_address(remote_configuration(**{"rest.address": "http://h:1/flink"}))
+
+
 def test_missing_address_says_how_to_set_it():
     with pytest.raises(UsageError, match="rest.address=HOST"):
         remote_address(remote_configuration())
