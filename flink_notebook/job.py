@@ -44,6 +44,7 @@ class JobClient:
         self._callbacks: list[Callable[[JobClient], None]] = []
         self._lock = threading.Lock()
         self.failure_trace: str | None = None
+        self._winding_down = False
 
     @classmethod
     def attach(cls, job_id: str, rest_url: str, headers: dict[str, str] | None = None
@@ -170,6 +171,10 @@ class JobClient:
     def result(self) -> Any:
         """Wait for the end. A query gives its DataFrame, other jobs a summary dict;
         a failed job raises with its root cause."""
+        if self.query_result is not None:
+            self.query_result.wait(timeout=float("inf"))  # every row, or the job's end
+            if self.rows_complete():
+                return self.to_pandas()
         state = self.wait()
         if state == "FAILED":
             raise UsageError(f"Job {self._label()} failed: {self.failure() or 'unknown cause'}")
@@ -177,6 +182,30 @@ class JobClient:
             return self.to_pandas()
         return {"job_id": self.job_id, "name": self.name, "state": state,
                 "duration_s": round(self.duration, 3)}
+
+    def rows_complete(self) -> bool:
+        """True once a query's every row is in: its answer is final while Flink still winds
+        the job down (seconds). A dedicated cluster is then stopped once the job ends."""
+        result = self.query_result
+        if result is None or result.closed or not result.done or result.error() is not None:
+            return False
+        with self._lock:
+            start = self.cluster is not None and not self._ended.is_set() \
+                and not self._winding_down
+            self._winding_down = self._winding_down or start
+        if start:
+            threading.Thread(target=self._wind_down, daemon=True,
+                             name=f"flink-job-end {self.job_id}").start()
+        return True
+
+    def _wind_down(self) -> None:
+        try:
+            self.wait(timeout=_CANCEL_WAIT_SECONDS)  # seeing the end stops the cluster
+        except UsageError:
+            pass
+        finally:
+            if not self._ended.is_set():
+                self.cluster.stop()
 
     def to_pandas(self) -> pd.DataFrame:
         """A query job's rows (all of a bounded result; what is in view for a stream)."""

@@ -267,7 +267,6 @@ class PythonCell:
                 name, "query", lambda: table._j_table.execute(), _table_job_id,
                 result_mode=mode,
             )
-            job.wait()
             return job.result()
 
         return to_pandas

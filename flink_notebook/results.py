@@ -115,6 +115,7 @@ class QueryResult:
         self._batches: list[pa.Table] = []
         self._fetched = 0
         self._final: pd.DataFrame | None = None
+        self.closed = False  # reading stopped early: done, but not the whole answer
 
     @property
     def _buffer(self) -> Any:
@@ -199,6 +200,7 @@ class QueryResult:
 
     def close(self) -> None:
         """Stop reading rows (the job itself is cancelled by its JobClient)."""
+        self.closed = True
         self._buffer.close()
 
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from flink_notebook.config import Configuration
     from flink_notebook.job import JobClient
 
+_FIRST_PAUSE = 0.05  # a small query's answer is often there within the first tenth of a second
 _SETTLE_SECONDS = 60.0  # after a cancel, how long to wait for the final state
 
 
@@ -33,13 +34,15 @@ def follow(job: JobClient, configuration: Configuration, timeout: float | None =
     renderer.show()
     refresh = float(configuration.get("notebook.refresh-interval"))
     started = time.monotonic()
+    pause = _FIRST_PAUSE
     try:
         while not view.refresh().ended:
             if timeout is not None and time.monotonic() - started > timeout:
                 view.cancel()
                 break
-            renderer.update()
-            time.sleep(refresh)
+            renderer.update()  # at most one update per pause, and pauses grow to `refresh`
+            time.sleep(pause)
+            pause = min(pause * 2, refresh)
     except KeyboardInterrupt:
         view.cancel()
     settle = time.monotonic() + _SETTLE_SECONDS

@@ -41,3 +41,23 @@ def test_detached_cell_cluster_ends_itself_and_the_handle_knows_how(shell):
         time.sleep(1)
     assert job.status() == "FINISHED"
     assert job.result()["state"] == "FINISHED"
+
+
+@pytest.mark.cluster
+def test_attached_query_returns_its_rows_and_its_cluster_still_goes(shell):
+    """The cell returns once every row is in; the cluster stops when Flink has wound the
+    job down."""
+    import time
+
+    from flink_notebook.session import FlinkSession
+
+    shell.run_cell_magic("flink_sql", "--target per-job -o doubled",
+                         "SELECT n * 2 AS m FROM (VALUES (1), (2)) AS t(n)")
+    assert sorted(shell.user_ns["doubled"]["m"]) == [2, 4]
+    job = FlinkSession.current().jobs[-1]
+    processes = list(job.cluster.processes)
+    deadline = time.monotonic() + 120
+    while any(p.alive() for p in processes) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not [p for p in processes if p.alive()]
+    assert job.status() == "FINISHED"

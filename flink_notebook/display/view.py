@@ -94,6 +94,10 @@ class JobView:
                 self.rows = result.page(SHOWN_ROWS)
         self.waiting = self._waiting_for_slots()
         rows_done = result is None or result.done or self.state in ("FAILED", "CANCELED")
+        if self.state not in TERMINAL and result is not None and self.job.rows_complete():
+            # Every row is in (the end of the data came through): the answer is complete
+            # while Flink still winds the job down, which takes seconds.
+            self.state = "FINISHED"
         if self.state in TERMINAL and rows_done:
             self._finish()
         self.version += 1
