@@ -1,0 +1,80 @@
+"""``python -m benchmarks [--quick] [--only B1,B3] [--json FILE]``: every scenario in its own
+process (its own JVM), our figures next to plain PyFlink's and the goals, as a table.
+Benchmarks report; they never fail on a number (the exit code is 0 when all ran)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import time
+
+from benchmarks.common import MARK, Figure
+
+#: Scenario codes and the module measuring them (B4 and B6 share one live run).
+MODULES = {"B1": "startup", "B2": "startup", "B3": "fetch", "B4": "live", "B5": "perjob",
+           "B6": "live", "B7": "many"}
+
+
+def run_module(module: str, quick: bool) -> list[Figure]:
+    code = (f"import sys; from benchmarks import {module}; "
+            f"from benchmarks.common import emit; emit({module}.run({quick}))")
+    done = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                          timeout=3600)
+    for line in done.stdout.splitlines():
+        if line.startswith(MARK):
+            return [Figure(**f) for f in json.loads(line[len(MARK):])]
+    return [Figure(module, f"{module} did not finish (exit {done.returncode})", None)]
+
+
+def _number(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit in ("rows/s", "req/s") and value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+
+
+def table(figures: list[Figure]) -> str:
+    rows = [("", "figure", "ours", "plain PyFlink", "ratio", "goal", "met")]
+    for f in figures:
+        ratio = f"{f.ratio:,.1f}x" if f.ratio else "-"
+        met = {True: "yes", False: "NO", None: "-"}[f.met]
+        rows.append((f.scenario, f.figure + (f" ({f.note})" if f.note else ""),
+                     f"{_number(f.ours, f.unit)} {f.unit}", f"{_number(f.baseline, f.unit)}",
+                     ratio, f.goal, met))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="short runs (what the tests use)")
+    parser.add_argument("--only", help="comma-separated scenarios, e.g. B1,B3")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    wanted = [s.strip().upper() for s in args.only.split(",")] if args.only else list(MODULES)
+    unknown = [s for s in wanted if s not in MODULES]
+    if unknown:
+        parser.error(f"unknown scenario {', '.join(unknown)}; known: {', '.join(MODULES)}")
+    print(f"flink-notebook benchmarks ({'quick' if args.quick else 'full'}) on "
+          f"{platform.machine()} Python {platform.python_version()}", flush=True)
+    figures: list[Figure] = []
+    for module in dict.fromkeys(MODULES[s] for s in wanted):
+        began = time.monotonic()
+        print(f"- {module} ...", flush=True)
+        found = run_module(module, args.quick)
+        figures += [f for f in found if f.scenario in wanted or f.ours is None]
+        print(f"  done in {time.monotonic() - began:.0f} s", flush=True)
+    print()
+    print(table(figures))
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump([f.__dict__ for f in figures], out, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

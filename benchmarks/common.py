@@ -1,0 +1,90 @@
+"""What every scenario shares: figures, a fresh IPython shell, plain PyFlink, timing."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Callable
+
+#: Each scenario process prints its figures on one line starting with this.
+MARK = "BENCHMARK-FIGURES "
+
+
+@dataclass
+class Figure:
+    scenario: str
+    figure: str
+    ours: float | None
+    baseline: float | None = None
+    unit: str = ""
+    goal: str = ""
+    met: bool | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.ours and self.baseline:
+            return self.baseline / self.ours if self.unit == "s" else self.ours / self.baseline
+        return None
+
+
+def emit(figures: list[Figure]) -> None:
+    print(MARK + json.dumps([asdict(f) for f in figures]), flush=True)
+
+
+def shell() -> Any:
+    """A fresh in-process IPython shell with the extension loaded (the timing starts at
+    ``%load_ext``), its output kept quiet."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "flink_notebook")
+    return ip
+
+
+def quiet(call: Callable[[], Any]) -> Any:
+    """Run ``call`` without its displays and prints reaching the terminal."""
+    from IPython.utils.capture import capture_output
+
+    with capture_output():
+        return call()
+
+
+def plain_table_env() -> Any:
+    """What a user writes without this project."""
+    from pyflink.table import EnvironmentSettings, TableEnvironment
+
+    from flink_notebook.java import ensure_java
+
+    ensure_java()
+    return TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+
+
+def median_seconds(call: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def rss_mb(pid: int | None = None) -> float:
+    import psutil
+
+    return psutil.Process(pid or os.getpid()).memory_info().rss / 2**20
+
+
+def jvm_pids() -> list[int]:
+    """The JVMs this process started (PyFlink's gateway, with the embedded cluster)."""
+    import psutil
+
+    return [p.pid for p in psutil.Process().children(recursive=True) if "java" in p.name()]
+
+
+def log(message: str) -> None:
+    print(f"  {message}", file=sys.stderr, flush=True)
