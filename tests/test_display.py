@@ -224,3 +224,45 @@ def test_operator_counts_never_go_back_and_a_cancelled_job_keeps_its_last_counts
     assert view.state == "CANCELED" and view.ended
     assert view.operators[0].records_out == 300
     assert view.operators[0].rate_out == 0.0
+
+
+def test_the_monitor_drops_ended_views_and_stops_after_the_last():
+    """Views that hold rows (DataFrames) are told apart by identity, not by value."""
+
+    class Rest:
+        url = "http://scripted"
+        ticks = 0
+
+        def jobs_overview(self):  # once per monitor tick
+            Rest.ticks += 1
+            return []
+
+    class Job(_ScriptedJob):
+        rest = Rest()
+        job_id = "scripted"
+
+        def status(self):  # every view of the job sees the same state in a tick
+            self.answers.insert(0, self.answers[min(Rest.ticks, len(self.answers) - 1)])
+            return super().status()
+
+    class Renderer:
+        closed = 0
+
+        def update(self):
+            pass
+
+        def close(self):
+            self.closed += 1
+
+    # Two views of one job (a detached cell's and %flink_jobs'), both holding rows.
+    job = Job([("RUNNING", 0, 1)] * 3 + [("FINISHED", 0, 9)])
+    views = [JobView(job), JobView(job)]
+    for view in views:
+        view.rows = pd.DataFrame({"a": [1, 2]})
+    monitor = ClusterMonitor("http://scripted", 0.05)
+    renderers = [Renderer(), Renderer()]
+    for view, renderer in zip(views, renderers):
+        monitor.watch(view, renderer)
+    until(lambda: not monitor.running, 10)
+    assert [r.closed for r in renderers] == [1, 1]
+    assert monitor._watched == []

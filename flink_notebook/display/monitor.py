@@ -19,7 +19,7 @@ from flink_notebook.display.view import JobView
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(eq=False)  # identity: a view holds DataFrames
 class _Watched:
     view: JobView
     renderer: Any

@@ -37,7 +37,7 @@ class Operator:
     rate_out: float = 0.0
 
 
-@dataclass
+@dataclass(eq=False)  # identity: it holds a DataFrame
 class JobView:
     """The state a renderer draws: status, per-operator progress, counters, rows, errors."""
 
