@@ -64,7 +64,7 @@ def stop_clusters(session: FlinkSession, name: str | None, every: bool) -> list[
         url = cluster.rest_url
         cluster.stop()
         if url and url == _remote_url(session):
-            # The remote target pointed at it: unset, so the next cell says what to do.
+            # The remote target pointed at it: unset it; a --use target goes back to local.
             configuration.set("rest.address", None)
             configuration.set("rest.port", None)
             if configuration.get("execution.target") == "remote":
