@@ -34,14 +34,16 @@ def follow(job: JobClient, configuration: Configuration, timeout: float | None =
     renderer.show()
     refresh = float(configuration.get("notebook.refresh-interval"))
     started = time.monotonic()
-    pause = _FIRST_PAUSE
+    pause, drawn = _FIRST_PAUSE, 0.0
     try:
         while not view.refresh().ended:
             if timeout is not None and time.monotonic() - started > timeout:
                 view.cancel()
                 break
-            renderer.update()  # at most one update per pause, and pauses grow to `refresh`
-            time.sleep(pause)
+            if time.monotonic() - drawn >= refresh:  # at most one update per refresh tick
+                renderer.update()
+                drawn = time.monotonic()
+            time.sleep(pause)  # short at first: a small query's answer comes quickly
             pause = min(pause * 2, refresh)
     except KeyboardInterrupt:
         view.cancel()
