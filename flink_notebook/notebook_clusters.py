@@ -96,7 +96,7 @@ def attach(session: FlinkSession, job_id: str, rest_url: str | None) -> JobClien
     """A handle for a job already on a cluster: the given REST URL, else the remote
     target's cluster, else the embedded one."""
     from flink_notebook.job import JobClient
-    from flink_notebook.rest import RestClient
+    from flink_notebook.rest import client_for
 
     job_id = job_id.strip().lower()
     if not _JOB_ID.match(job_id):
@@ -110,8 +110,13 @@ def attach(session: FlinkSession, job_id: str, rest_url: str | None) -> JobClien
         url = session.embedded_cluster().address.url
     if not url.startswith(("http://", "https://")):
         url = "http://" + url
-    RestClient(url, timeout=REACH_TIMEOUT).overview()  # unreachable: says so in seconds
-    job = JobClient.attach(job_id, url)
+    # The notebook's headers and TLS settings (a cluster behind a proxy); unreachable or
+    # refused: says so within seconds.
+    rest = client_for(url, session.configuration, timeout=REACH_TIMEOUT)
+    rest.overview()
+    details = rest.job(job_id)  # no such job: "No job ... on URL"
+    job = JobClient(job_id, rest, name=details.get("name"))
+    job.status()
     return session.register(job)
 
 

@@ -119,3 +119,27 @@ def test_headers_set_after_flink_started_are_refused_and_never_shown(shell, prox
                                  "SELECT 1")
     finally:
         shell.run_line_magic("flink_config", "notebook.rest-headers=")
+
+
+@pytest.mark.cluster
+def test_attach_through_the_proxy_sends_the_headers(shell, proxy):
+    url = f"http://127.0.0.1:{proxy.server_port}"
+    rejected = len(proxy.rejected)
+    shell.run_cell_magic("flink_sql", "", """
+        CREATE TEMPORARY TABLE IF NOT EXISTS proxy_ticks (n BIGINT) WITH (
+          'connector' = 'datagen', 'rows-per-second' = '5');
+        CREATE TEMPORARY TABLE IF NOT EXISTS proxy_sink (n BIGINT) WITH ('connector' = 'blackhole')
+    """)
+    shell.run_cell_magic("flink_sql", f"--target remote -D rest.address={url} --detached -o sub",
+                         "INSERT INTO proxy_sink SELECT n FROM proxy_ticks")
+    job = shell.user_ns["sub"]
+    try:
+        shell.run_line_magic("flink_attach", f"{job.job_id} --rest {url} -o via_proxy")
+        handle = shell.user_ns["via_proxy"]
+        assert handle.rest.url == url
+        assert handle.status() in ("CREATED", "INITIALIZING", "RUNNING")
+        assert handle.cancel() == "CANCELED"
+    finally:
+        if not job.is_terminal:
+            job.cancel()
+    assert len(proxy.rejected) == rejected
