@@ -45,8 +45,8 @@ class ClusterMagics(Magics):
         elif args.action == "status":
             return notebook_clusters.cluster_table(session)
         else:
-            for name in notebook_clusters.stop_clusters(session, args.name, args.all):
-                print(f"Stopped {name}.")
+            for line in notebook_clusters.stop_clusters(session, args.name, args.all):
+                print(line)
         return None
 
     @magic_arguments()

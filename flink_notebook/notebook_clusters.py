@@ -43,7 +43,7 @@ def start_cluster(
 
 def stop_clusters(session: FlinkSession, name: str | None, every: bool) -> list[str]:
     """Stop the named cluster, all known ones, or the last one this notebook started.
-    Returns the names stopped."""
+    Returns one line per cluster stopped, saying what became of the remote target."""
     if every:
         targets = {c.name: c for c in LocalCluster.known()}
         targets.update({c.name: c for c in session.clusters})
@@ -60,17 +60,23 @@ def stop_clusters(session: FlinkSession, name: str | None, every: bool) -> list[
             )
         chosen = [running[-1]]
     configuration = session.configuration
+    said = []
     for cluster in chosen:
         url = cluster.rest_url
         cluster.stop()
+        line = f"Stopped {cluster.name}."
         if url and url == _remote_url(session):
             # The remote target pointed at it: unset it; a --use target goes back to local.
             configuration.set("rest.address", None)
             configuration.set("rest.port", None)
+            line += " The remote target pointed at it: rest.address and rest.port are unset"
             if configuration.get("execution.target") == "remote":
                 configuration.set("execution.target", "local")
+                line += ", and the notebook's target is local again"
+            line += "."
+        said.append(line)
     session.clusters = [c for c in session.clusters if c not in chosen]
-    return [c.name for c in chosen]
+    return said
 
 
 def cluster_table(session: FlinkSession) -> pd.DataFrame:

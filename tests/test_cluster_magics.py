@@ -64,7 +64,8 @@ def test_start_run_remote_status_attach_and_stop(shell, capsys):
         assert original.status() == "CANCELED"
     finally:
         shell.run_line_magic("flink_cluster", "stop nb-magic-test")
-    assert "Stopped nb-magic-test." in capsys.readouterr().out
+    assert "Stopped nb-magic-test. The remote target pointed at it: rest.address and " \
+        "rest.port are unset." in capsys.readouterr().out
     assert not [pid for pid in pids if psutil.pid_exists(pid)
                 and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
     assert configuration.get("rest.address") is None  # the remote target no longer points there

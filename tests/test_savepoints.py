@@ -13,6 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from flink_notebook.session import FlinkSession
+
 pytestmark = pytest.mark.cluster
 
 TICKS = """
@@ -88,7 +90,7 @@ def test_counts_continue_from_a_savepoint_on_the_embedded_cluster(shell, tmp_pat
 
 
 def test_counts_continue_on_a_session_cluster_stopped_through_an_attached_handle(
-    shell, tmp_path
+    shell, tmp_path, capsys
 ):
     def attached(job):
         shell.run_line_magic("flink_attach", f"{job.job_id} -o attached")
@@ -96,8 +98,15 @@ def test_counts_continue_on_a_session_cluster_stopped_through_an_attached_handle
         assert handle is not job and handle.status() == "RUNNING"
         return handle
 
-    shell.run_line_magic("flink_cluster", "start --slots 2 --name savepoint-test")
+    configuration = FlinkSession.current().configuration
+    # --use: remote becomes the notebook's target until the cluster stops.
+    shell.run_line_magic("flink_cluster", "start --slots 2 --name savepoint-test --use")
     try:
+        assert configuration.get("execution.target") == "remote"
         stop_and_resume(shell, tmp_path, "remote", stop_handle=attached)
     finally:
         shell.run_line_magic("flink_cluster", "stop savepoint-test")
+    assert configuration.get("execution.target") == "local"
+    assert "Stopped savepoint-test. The remote target pointed at it: rest.address and " \
+        "rest.port are unset, and the notebook's target is local again." \
+        in capsys.readouterr().out
