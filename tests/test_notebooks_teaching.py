@@ -59,6 +59,7 @@ def test_executors(tmp_path):
     assert "counts continued from the savepoint: True" in text
     assert "RUNNING -> CANCELED" in text
     assert "500 sales counted on the session cluster" in text  # %flink_cluster + remote
+    assert "cancelled through the attached handle: CANCELED" in text  # %flink_attach
     assert "Stopped cluster-" in text
 
 
