@@ -11,6 +11,7 @@ import os
 import re
 from typing import TYPE_CHECKING
 
+import httpx
 import pandas as pd
 from IPython.core.error import UsageError
 
@@ -21,8 +22,9 @@ if TYPE_CHECKING:
     from flink_notebook.session import FlinkSession
 
 _JOB_ID = re.compile(r"^[0-9a-f]{32}$")
-#: Seconds an attach may wait for a cluster before saying it cannot reach it.
-REACH_TIMEOUT = 5.0
+#: The first request of an attach: connect and answer each get a bound, so a cluster that
+#: does not answer (refused, black-holed, silent) is named within 5 s.
+REACH_TIMEOUT = httpx.Timeout(2.5, connect=2.0)
 
 
 def start_cluster(
@@ -118,8 +120,8 @@ def attach(session: FlinkSession, job_id: str, rest_url: str | None) -> JobClien
         url = "http://" + url
     # The notebook's headers and TLS settings (a cluster behind a proxy); unreachable or
     # refused: says so within seconds.
-    rest = client_for(url, session.configuration, timeout=REACH_TIMEOUT)
-    rest.overview()
+    client_for(url, session.configuration, timeout=REACH_TIMEOUT).overview()
+    rest = client_for(url, session.configuration)
     details = rest.job(job_id)  # no such job: "No job ... on URL"
     job = JobClient(job_id, rest, name=details.get("name"))
     job.status()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 
 import psutil
@@ -108,3 +109,16 @@ def test_attach_to_an_unreachable_cluster_names_it(shell):
 def test_stop_without_a_cluster_of_this_notebook_says_what_to_do(shell):
     with pytest.raises(UsageError, match="no running cluster.*%flink_cluster status"):
         shell.run_line_magic("flink_cluster", "stop")
+
+
+def test_attach_to_a_cluster_that_never_answers_names_it(shell):
+    silent = socket.socket()  # accepts connections (backlog) but never answers
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)
+    url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+    try:
+        with pytest.raises(UsageError, match=f"Cannot reach the Flink cluster at {url} "
+                                             r"\(timed out\)"):
+            shell.run_line_magic("flink_attach", f"{'b' * 32} --rest {url}")
+    finally:
+        silent.close()
