@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -49,6 +50,33 @@ def table(figures: list[Figure]) -> str:
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 
 
+def machine() -> str:
+    """CPUs, memory, CPU model, Java, Python and PyFlink versions: what RESULTS.md names."""
+    model = "?"
+    try:
+        with open("/proc/cpuinfo") as info:
+            model = next(line.split(":", 1)[1].strip() for line in info
+                         if line.startswith("model name"))
+        with open("/proc/meminfo") as info:
+            memory = int(info.readline().split()[1]) / 2**20
+    except (OSError, StopIteration, ValueError):
+        memory = 0.0
+    try:
+        java = subprocess.run(["java", "-version"], capture_output=True, text=True,
+                              timeout=30).stderr.splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        java = "java: not found"
+    try:
+        from importlib.metadata import version
+
+        flink = version("apache-flink")
+    except Exception:
+        flink = "?"
+    return (f"{os.cpu_count()} CPUs ({model}), {memory:.0f} GB, {platform.system()} "
+            f"{platform.machine()}, {java}, Python {platform.python_version()}, "
+            f"apache-flink {flink}, load average {os.getloadavg()[0]:.1f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="short runs (what the tests use)")
@@ -60,14 +88,15 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown scenario {', '.join(unknown)}; known: {', '.join(MODULES)}")
     print(f"flink-notebook benchmarks ({'quick' if args.quick else 'full'}) on "
-          f"{platform.machine()} Python {platform.python_version()}", flush=True)
+          f"{machine()}", flush=True)
     figures: list[Figure] = []
     for module in dict.fromkeys(MODULES[s] for s in wanted):
         began = time.monotonic()
         print(f"- {module} ...", flush=True)
         found = run_module(module, args.quick)
         figures += [f for f in found if f.scenario in wanted or f.ours is None]
-        print(f"  done in {time.monotonic() - began:.0f} s", flush=True)
+        print(f"  done in {time.monotonic() - began:.0f} s (load average "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)", flush=True)
     print()
     print(table(figures))
     if args.json:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -12,6 +13,8 @@ from typing import Any, Callable
 
 #: Each scenario process prints its figures on one line starting with this.
 MARK = "BENCHMARK-FIGURES "
+#: A measurement made in a fresh process prints its answer on one line starting with this.
+ANSWER = "BENCHMARK-ANSWER "
 
 
 @dataclass
@@ -34,6 +37,24 @@ class Figure:
 
 def emit(figures: list[Figure]) -> None:
     print(MARK + json.dumps([asdict(f) for f in figures]), flush=True)
+
+
+def answer(value: Any) -> None:
+    """Hand a fresh process's measurement back to ``fresh_process``."""
+    print(ANSWER + json.dumps(value), flush=True)
+
+
+def fresh_process(module: str, *args: Any, timeout: float = 900) -> Any:
+    """Run ``python -m benchmarks.<module> ARGS`` (a fresh Python, so a fresh JVM: cold
+    starts are honest and nothing of ours shares the JVM) and return what it ``answer``-ed."""
+    done = subprocess.run([sys.executable, "-m", f"benchmarks.{module}", *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout)
+    for line in done.stdout.splitlines():
+        if line.startswith(ANSWER):
+            return json.loads(line[len(ANSWER):])
+    tail = "\n".join(done.stderr.strip().splitlines()[-15:])
+    raise RuntimeError(f"benchmarks.{module} {' '.join(map(str, args))} gave no answer "
+                       f"(exit {done.returncode}):\n{tail}")
 
 
 def shell() -> Any:

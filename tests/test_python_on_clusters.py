@@ -63,3 +63,13 @@ def test_a_python_datastream_function_runs_on_the_cluster(shell, session_cluster
     assert job.wait(timeout=120) == "FINISHED"
     if target == "remote":
         assert job.rest.url == session_cluster.rest_url
+
+
+def test_the_kernels_python_stays_the_default_after_a_cell_chose_one(shell):
+    """A cell's python.executable lasts for that cell; later cells use the kernel's Python
+    again (the embedded cluster has no python.executable of its own)."""
+    import sys
+
+    shell.run_cell_magic("flink", f"-D python.executable={sys.executable} -o first", UDF_CELL)
+    shell.run_cell_magic("flink", "-o again", UDF_CELL)
+    assert list(shell.user_ns["again"].sort_values("n")["c"]) == [1, 8, 27]
