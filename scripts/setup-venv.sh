@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Create .venv in the checkout and install flink-notebook (editable) with its test tools.
-# Idempotent: installs again only when pyproject.toml changed since the last install.
+# Create .venv in the checkout and install exactly requirements/lock.txt into it, then
+# flink-notebook itself (editable, no dependencies of its own: the lock has them all).
+# A new release on PyPI changes nothing until the lock is updated (bash scripts/lock.sh).
+# Idempotent: syncs again only when the lock, pyproject.toml or the installer pin changed.
 # PYTHON=/path/to/python picks the interpreter (default: the first python3 of 3.9-3.12 on PATH).
+# --tools-only: create .venv with the installer (uv) only (what scripts/lock.sh needs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,14 +29,27 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 
-# The stamp holds the hash of the pyproject.toml last installed.
+# The installer, pinned (requirements/tools.txt), installed with the venv's own pip.
+if ! .venv/bin/python -m pip install --quiet --requirement requirements/tools.txt \
+    --no-warn-script-location 2>.venv/.uv-install.log; then
+  cat .venv/.uv-install.log >&2
+  exit 1
+fi
+if [ "${1:-}" = "--tools-only" ]; then
+  exit 0
+fi
+
+# The stamp holds the hash of what was last installed: lock, pyproject.toml, installer pin.
 stamp=.venv/.flink-notebook-installed
-wanted="$(.venv/bin/python -c 'import hashlib; print(hashlib.sha256(open("pyproject.toml", "rb").read()).hexdigest())')"
+wanted="$(cat requirements/lock.txt pyproject.toml requirements/tools.txt | .venv/bin/python -c 'import hashlib, sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
-  echo "Installing flink-notebook and its dependencies into .venv (the first time takes a few minutes: apache-flink is large)"
-  .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e '.[test]'
+  echo "Installing requirements/lock.txt and flink-notebook into .venv (the first time takes a few minutes: apache-flink is large)"
+  # sync: exactly the lock, nothing more (packages from an older install are removed).
+  .venv/bin/uv pip sync --quiet --python .venv/bin/python --allow-empty-requirements \
+    requirements/lock.txt
+  .venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps --no-build-isolation \
+    --editable .
   echo "$wanted" > "$stamp"
 else
-  echo ".venv is up to date ($(.venv/bin/python --version))"
+  echo ".venv is up to date ($(.venv/bin/python --version), requirements/lock.txt)"
 fi
