@@ -117,6 +117,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def probe(rest_url: str, path: str) -> Any:
+    """GET from the REST API of a cluster of ours (on loopback; https without checking its
+    certificate, which the cluster's options name, not ours)."""
+    return httpx.get(f"{rest_url}{path}", timeout=2, verify=False).json()
+
+
 def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for key, value in tree.items():
@@ -209,6 +215,7 @@ class LocalCluster:
             "taskmanagers": self.taskmanagers,
             "host": self.address.host if self.address else None,
             "port": self.address.port if self.address else None,
+            "scheme": self.address.scheme if self.address else None,
             "processes": [asdict(p) for p in self.processes],
             "lease": asdict(self.lease) if self.lease else None,
         }
@@ -217,7 +224,8 @@ class LocalCluster:
     def from_record(cls, record: dict[str, Any]) -> LocalCluster:
         cluster = cls(record["slots"], record["taskmanagers"], record["name"])
         if record.get("port"):
-            cluster.address = ClusterAddress(record["host"], record["port"])
+            cluster.address = ClusterAddress(record["host"], record["port"],
+                                             record.get("scheme") or "http")
         cluster.processes = [ClusterProcess(**p) for p in record["processes"]]
         cluster.lease = ClusterProcess(**record["lease"]) if record.get("lease") else None
         return cluster
@@ -349,7 +357,8 @@ class LocalCluster:
         )
         settings.update(self.options)
         (conf / "config.yaml").write_text(yaml.safe_dump(settings, default_flow_style=False))
-        self.address = ClusterAddress(HOST, port)
+        https = str(settings.get("security.ssl.rest.enabled", "")).lower() == "true"
+        self.address = ClusterAddress(HOST, port, "https" if https else "http")
         return {
             **os.environ,
             "FLINK_CONF_DIR": str(conf),
@@ -406,8 +415,11 @@ class LocalCluster:
             if dead:
                 raise self._start_failure(f"the {dead[0].role} exited", dead[0].role)
             try:
-                overview = httpx.get(f"{self.rest_url}/overview", timeout=2).json()
-                if overview.get("taskmanagers", 0) >= self.taskmanagers:
+                overview = probe(self.rest_url, "/overview")
+                # Usable means the slots are there: Flink lists a TaskManager a moment
+                # before it reports its slots, and a job submitted then finds "0 free".
+                if (overview.get("taskmanagers", 0) >= self.taskmanagers
+                        and overview.get("slots-total", 0) >= self.slots * self.taskmanagers):
                     return
             except (httpx.HTTPError, ValueError):
                 pass  # REST is not up yet

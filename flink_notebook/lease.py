@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from flink_notebook.clusters import ClusterProcess, LocalCluster
+from flink_notebook.clusters import ClusterProcess, LocalCluster, probe
 
 POLL_SECONDS = 1.0
 TERMINAL_JOB_STATES = frozenset({"FINISHED", "FAILED", "CANCELED"})
@@ -27,7 +27,7 @@ TERMINAL_JOB_STATES = frozenset({"FINISHED", "FAILED", "CANCELED"})
 def ended_jobs(rest_url: str) -> dict[str, str] | None:
     """Final state by job id once the cluster has run jobs and all have ended, else None."""
     try:
-        jobs = httpx.get(f"{rest_url}/jobs/overview", timeout=2).json()["jobs"]
+        jobs = probe(rest_url, "/jobs/overview")["jobs"]
     except (httpx.HTTPError, ValueError, KeyError):
         return None  # not answering right now; the process check covers a dead cluster
     if jobs and all(job["state"] in TERMINAL_JOB_STATES for job in jobs):
@@ -43,8 +43,7 @@ def record_outcome(cluster: LocalCluster, ended: dict[str, str]) -> None:
         failure = None
         if state == "FAILED":
             try:
-                failure = httpx.get(f"{cluster.rest_url}/jobs/{jid}/exceptions",
-                                    timeout=2).json().get("root-exception")
+                failure = probe(cluster.rest_url, f"/jobs/{jid}/exceptions").get("root-exception")
             except (httpx.HTTPError, ValueError):
                 failure = None
         outcome[jid] = {"state": state, "failure": failure}

@@ -28,6 +28,16 @@ def test_cluster_answers_rest_with_its_taskmanager(cluster):
     assert cluster.status() == "running"
 
 
+@pytest.mark.parametrize("attempt", range(3))
+def test_a_started_cluster_is_usable_at_once_every_time(attempt):
+    """Ready means the slots are registered, not only the TaskManagers (Flink lists a
+    TaskManager a moment before its slots): a job submitted at once finds them free."""
+    with LocalCluster(slots=2, taskmanagers=2, name=f"test-ready-{attempt}") as started:
+        overview = httpx.get(f"{started.rest_url}/overview", timeout=5).json()
+        assert (overview["taskmanagers"], overview["slots-total"],
+                overview["slots-available"]) == (2, 4, 4)
+
+
 def test_cluster_listens_on_loopback_only(cluster):
     sockets = [
         conn
