@@ -8,24 +8,21 @@ thread into a bounded buffer; Python asks for whole pages as Arrow IPC bytes.
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 from enum import Enum
-from importlib.resources import files
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 
+from flink_notebook.java_classes import java_class, new_instance
 from flink_notebook.py4j_threads import client_for_this_thread
 
 #: Rows per Arrow batch when a bounded result is fetched whole.
 FETCH_BATCH_ROWS = 200_000
 
 _ROW_KINDS = {0: "+I", 1: "-U", 2: "+U", 3: "-D"}
-_compile_lock = threading.Lock()
-_buffer_class: Any = None
 
 
 class ResultMode(str, Enum):
@@ -60,27 +57,6 @@ class ResultCounters:
         return cls(v[0], v[1], v[2], v[3], v[4], v[5], bool(v[6]), bool(v[7]))
 
 
-def _result_buffer_class(gateway: Any) -> Any:
-    """Compile ResultBuffer.java once per JVM (about 0.1 s) and return its Java class."""
-    global _buffer_class
-    with _compile_lock:
-        if _buffer_class is None:
-            jvm = gateway.jvm
-            source = files("flink_notebook").joinpath("jvm/ResultBuffer.java").read_text()
-            compiler = jvm.org.codehaus.janino.SimpleCompiler()
-            compiler.setTargetVersion(8)  # static interface methods (StringData.fromString)
-            compiler.setParentClassLoader(jvm.Thread.currentThread().getContextClassLoader())
-            compiler.cook(source)
-            _buffer_class = compiler.getClassLoader().loadClass("flink_notebook.ResultBuffer")
-        return _buffer_class
-
-
-def _new_instance(gateway: Any, java_class: Any) -> Any:
-    no_types = gateway.new_array(gateway.jvm.Class, 0)
-    no_args = gateway.new_array(gateway.jvm.Object, 0)
-    return java_class.getDeclaredConstructor(no_types).newInstance(no_args)
-
-
 def _arrow_table(data: bytes | None) -> pa.Table | None:
     if data is None:
         return None
@@ -103,7 +79,7 @@ class QueryResult:
         self.columns: list[str] = list(schema.getColumnNames())
         row_type = schema.toPhysicalRowDataType().getLogicalType()
         self._gateway = gateway
-        self._main_buffer = _new_instance(gateway, _result_buffer_class(gateway))
+        self._main_buffer = new_instance(gateway, java_class(gateway, "ResultBuffer"))
         self._background_buffer: Any = None
         self._buffer.open(
             j_table_result.collectInternal(),

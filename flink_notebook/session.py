@@ -50,6 +50,7 @@ class FlinkSession:
         self.configuration = configuration or Configuration.load()
         self.jobs: list[JobClient] = []
         self.jvm_headers: dict[str, str] = {}  # the REST headers Flink's client was given
+        self._java_started = False  # jvm_headers are fixed from then on
         self.clusters: list[LocalCluster] = []  # started by %flink_cluster, leased to us
         self._lock = threading.RLock()
         self._env_ready = threading.Event()
@@ -111,7 +112,9 @@ class FlinkSession:
         from flink_notebook.rest import HEADERS_VARIABLE, flink_headers_text, rest_headers
 
         # Flink's client reads extra REST headers from the environment the JVM starts with.
-        self.jvm_headers = rest_headers(self.configuration)
+        with self._lock:
+            self.jvm_headers = rest_headers(self.configuration)
+            self._java_started = True
         if self.jvm_headers:
             os.environ[HEADERS_VARIABLE] = flink_headers_text(self.jvm_headers)
         gateway = get_gateway()
@@ -119,10 +122,13 @@ class FlinkSession:
         j_conf = gateway.jvm.org.apache.flink.configuration.Configuration()
         j_conf.setString("execution.target", "remote")
         j_conf.setString("rest.address", "127.0.0.1")
-        # Python UDF workers are started by the TaskManagers with this interpreter.
-        j_conf.setString("python.executable", sys.executable)
+        from flink_notebook.java_classes import java_class, new_instance
+
+        # Each submission's executor gets a copy of the configuration as it is then (see
+        # jvm/SnapshotExecutors.java): routing the next cell elsewhere leaves earlier jobs be.
+        executors = new_instance(gateway, java_class(gateway, "SnapshotExecutors"))
         j_env = gateway.jvm.org.apache.flink.streaming.api.environment.StreamExecutionEnvironment(
-            j_conf
+            executors, j_conf, gateway.jvm.Thread.currentThread().getContextClassLoader()
         )
         j_env.setParallelism(DEFAULT_PARALLELISM)
         from pyflink.table import EnvironmentSettings
@@ -223,11 +229,13 @@ class FlinkSession:
 
     def check_submission_headers(self, configuration: Configuration) -> None:
         """Flink's client takes REST headers from the environment the JVM started with;
-        other headers set later cannot reach it."""
+        other headers set later cannot reach it. (Quick: it starts nothing.)"""
         from flink_notebook.rest import rest_headers
 
-        self.ensure_started()
-        if rest_headers(configuration) != self.jvm_headers:
+        with self._lock:
+            # Before Java starts, it will start with the notebook's headers.
+            fixed = self.jvm_headers if self._java_started else rest_headers(self.configuration)
+        if rest_headers(configuration) != fixed:
             raise UsageError(
                 "notebook.rest-headers changed after Flink started, and Flink's client reads "
                 "them only then: put them in ~/.flink-notebook/config.yaml or "
@@ -252,7 +260,9 @@ class FlinkSession:
         j_conf = j_env.getConfiguration()
         table_conf = self.t_env.get_config().get_configuration()._j_configuration
         wanted = {
-            k: v for k, v in configuration.flink_options().items() if k not in _ROUTING_KEYS
+            # TaskManagers start Python workers with the kernel's interpreter unless told.
+            "python.executable": sys.executable,
+            **{k: v for k, v in configuration.flink_options().items() if k not in _ROUTING_KEYS},
         }
         for key in self._applied - set(wanted):
             j_conf.removeKey(key)

@@ -86,3 +86,27 @@ def test_more_parallelism_than_free_slots_is_refused_before_submitting(session_c
     assert str(raised.value).startswith(
         f"The job needs 3 slots but the cluster at {session_cluster.rest_url} has 2 free"
     )
+
+
+@pytest.mark.cluster
+def test_a_live_query_keeps_its_cluster_when_the_next_cell_runs_elsewhere(shell,
+                                                                         session_cluster):
+    """Flink's executors keep the configuration they were given and read it again for each
+    later request of the job: the session hands each submission a copy of its own."""
+    from waiting import until
+
+    shell.run_cell_magic("flink_sql", "", "CREATE TEMPORARY TABLE IF NOT EXISTS switch_ticks "
+                         "(n BIGINT) WITH ('connector'='datagen', 'rows-per-second'='50')")
+    shell.run_cell_magic("flink_sql", "--detached -o on_local", "SELECT n FROM switch_ticks")
+    local = shell.user_ns["on_local"]
+    try:
+        until(lambda: local.query_result.counters().received > 0, "rows on the embedded cluster")
+        shell.run_cell_magic("flink_sql", f"--target remote -D rest.address="
+                             f"{session_cluster.rest_url} -o elsewhere", "SELECT 7 AS x")
+        assert shell.user_ns["elsewhere"]["x"].tolist() == [7]
+        seen = local.query_result.counters().received
+        until(lambda: local.query_result.counters().received > seen + 50,
+              "rows still arriving from the embedded cluster")
+        assert local.query_result.error() is None
+    finally:
+        local.cancel()

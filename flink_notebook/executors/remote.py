@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+import httpx
 from IPython.core.error import UsageError
 
 from flink_notebook.executors.base import Executor, ExecutorFactory
@@ -20,7 +21,9 @@ if TYPE_CHECKING:
     from flink_notebook.pipeline import Pipeline
 
 DEFAULT_PORT = 8081
-REACH_TIMEOUT = 5.0
+#: The first request to the cluster: connect and answer each get a bound, so an address
+#: that does not answer (refused, black-holed, silent) fails within 5 s naming it.
+REACH_TIMEOUT = httpx.Timeout(2.5, connect=2.0)
 
 
 def remote_address(configuration: Configuration) -> ClusterAddress:
@@ -56,7 +59,7 @@ class RemoteExecutor(Executor):
         address = remote_address(configuration)
         FlinkSession.current().check_submission_headers(configuration)
         rest = client_for(address.url, configuration, timeout=REACH_TIMEOUT)
-        overview = rest.overview()
+        overview = rest.overview()  # before Java starts: an unreachable cluster fails at once
         needed = pipeline.parallelism or FlinkSession.parallelism(configuration)
         free = overview.get("slots-available", 0)
         # Flink would wait minutes for slots and then fail; say it now.
