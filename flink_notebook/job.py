@@ -89,9 +89,10 @@ class JobClient:
             with self._lock:
                 if self._ended.is_set():
                     return
+                # Before the end is announced: another thread that sees it reads the cause.
+                if self._last_state == "FAILED" and self.failure_trace is None:
+                    self._read_failure()
                 self._ended.set()
-            if self._last_state == "FAILED" and self.failure_trace is None:
-                self._read_failure()
             for callback in self._callbacks:
                 callback(self)
             if self.cluster is not None:
@@ -152,21 +153,21 @@ class JobClient:
     # -- results -------------------------------------------------------------
 
     def _read_failure(self) -> None:
+        self.failure_trace = self.last_exception()
+
+    def last_exception(self) -> str | None:
+        """The Java trace of the job's latest failure (why it failed, or restarted)."""
         try:
             exceptions = self.rest.job_exceptions(self.job_id)
         except UsageError:
-            return
+            return None
         history = exceptions.get("exceptionHistory", {}).get("entries", [])
-        trace = exceptions.get("root-exception") or (history[0].get("stacktrace") if history
-                                                     else None)
-        self.failure_trace = trace
+        return exceptions.get("root-exception") or (history[0].get("stacktrace") if history
+                                                    else None)
 
     def failure(self) -> str | None:
         """The short root cause of a failed job."""
-        if self.failure_trace is None:
-            return None
-        summary, _ = java_error_summary(_TraceText(self.failure_trace))
-        return summary
+        return None if self.failure_trace is None else summarize_trace(self.failure_trace)
 
     def result(self) -> Any:
         """Wait for the end. A query gives its DataFrame, other jobs a summary dict;
@@ -208,13 +209,33 @@ class JobClient:
                 self.cluster.stop()
 
     def to_pandas(self) -> pd.DataFrame:
-        """A query job's rows (all of a bounded result; what is in view for a stream)."""
+        """A query job's rows (all of a bounded result; what is in view for a stream).
+        Never silently short: raises when the job failed or its rows could not be read
+        (a cancelled job gives the rows it had sent)."""
         if self.query_result is None:
             raise UsageError(f"Job {self._label()} is not a query; it has no rows.")
         if self._ended.is_set() and self._last_state == "FINISHED":
             # The job can finish while its last rows are still on their way to the client.
             self.query_result.wait()
+        self._check_rows()
         return self.query_result.to_pandas()
+
+    def _check_rows(self) -> None:
+        error = self.query_result.error()
+        if error is None or self.query_result.closed:  # closed: we stopped reading (cancel)
+            return
+        try:
+            state = self.status()
+        except UsageError:
+            state = self._last_state
+        if state == "CANCELED":
+            return  # cancelled elsewhere (web UI, another handle): the rows until then
+        if state == "FAILED":
+            raise UsageError(f"Job {self._label()} failed: {self.failure() or 'unknown cause'}")
+        raise UsageError(
+            f"Reading the rows of job {self._label()} failed, so its result would be "
+            f"incomplete: {summarize_trace(error)}"
+        )
 
     # -- control -------------------------------------------------------------
 
@@ -271,9 +292,16 @@ class JobClient:
         if state == "FAILED" and self.failure():
             parts.append(f"<pre>{esc(self.failure())}</pre>")
         if self.query_result is not None and state == "FINISHED":
-            parts.append(self.to_pandas().to_html(escape=True, max_rows=50, index=False))
+            rows = self.query_result.to_pandas()
+            parts.append(rows.to_html(escape=True, max_rows=50, index=False))
         parts.append("</div>")
         return "".join(parts)
+
+
+def summarize_trace(trace: str) -> str:
+    """A REST Java trace as a short message (no class names, no "Caused by")."""
+    summary, _ = java_error_summary(_TraceText(trace))
+    return summary
 
 
 class _TraceText(Exception):

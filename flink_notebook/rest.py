@@ -60,7 +60,8 @@ def rest_verify(configuration: Configuration) -> bool | str:
     return setting
 
 
-def client_for(url: str, configuration: Configuration, timeout: float = 5.0) -> RestClient:
+def client_for(url: str, configuration: Configuration, timeout: float | httpx.Timeout = 5.0
+               ) -> RestClient:
     """A RestClient with the configuration's headers and TLS settings."""
     return RestClient(url, headers=rest_headers(configuration),
                       verify=rest_verify(configuration), timeout=timeout)
@@ -75,7 +76,7 @@ class RestClient:
         url: str,
         headers: dict[str, str] | None = None,
         verify: bool | str = True,
-        timeout: float = 5.0,
+        timeout: float | httpx.Timeout = 5.0,
     ) -> None:
         self.url = url.rstrip("/")
         self._client = httpx.Client(
@@ -90,12 +91,23 @@ class RestClient:
             response = self._client.request(method, path, **kwargs)
         except httpx.TransportError as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if "CERTIFICATE_VERIFY_FAILED" in reason:
+                raise UsageError(
+                    f"The TLS certificate of {self.url} is not trusted ({reason}). Set "
+                    "notebook.rest-verify to the cluster's CA bundle (a PEM file), or to "
+                    "false to skip the check."
+                ) from None
             raise UsageError(
                 f"Cannot reach the Flink cluster at {self.url} ({reason}). Is it running? "
                 "Check rest.address and rest.port."
             ) from None
         if response.status_code == 404 and path.startswith("/jobs/"):
             raise UsageError(f"No job {path.split('/')[2]} on {self.url}.")
+        if response.status_code == 404 and path == "/overview":
+            raise UsageError(
+                f"No Flink REST API at {self.url} (GET /overview: 404 Not Found). "
+                "Check rest.address and rest.port."
+            )
         if response.status_code in (401, 403, 407):
             raise UsageError(
                 f"The Flink cluster at {self.url} refused the request ({response.status_code} "
@@ -109,7 +121,9 @@ class RestClient:
                 errors = [response.text]
             lines = str(errors[0]).strip().splitlines() if errors else []
             first = lines[0] if lines else response.reason_phrase
-            raise UsageError(f"Flink REST {method} {path} failed ({response.status_code}): {first}")
+            raise UsageError(
+                f"Flink REST {method} {self.url}{path} failed ({response.status_code}): {first}"
+            )
         if not response.content:
             return None
         return response.json()

@@ -55,6 +55,7 @@ class JobView:
     ended: bool = False
     version: int = 0
     _last: dict[str, tuple[float, int, int]] = field(default_factory=dict, repr=False)
+    _restarted_at: int = field(default=0, repr=False)
 
     @property
     def result(self) -> Any:
@@ -70,6 +71,11 @@ class JobView:
     @property
     def elapsed(self) -> float:
         return self.job.duration
+
+    @property
+    def running(self) -> bool:
+        """True once the job runs and so do all its tasks (start-up is over)."""
+        return self.state == "RUNNING" and all(op.status == "RUNNING" for op in self.operators)
 
     def refresh(self) -> JobView:
         """Bring the view up to date (one REST request, one page of rows)."""
@@ -93,6 +99,7 @@ class JobView:
             if result.mode is not ResultMode.ALL:
                 self.rows = result.page(SHOWN_ROWS)
         self.waiting = self._waiting_for_slots()
+        self._read_restart()
         rows_done = result is None or result.done or self.state in ("FAILED", "CANCELED")
         if self.state not in TERMINAL and result is not None and self.job.rows_complete():
             # Every row is in (the end of the data came through): the answer is complete
@@ -106,8 +113,15 @@ class JobView:
     def _finish(self) -> None:
         self.ended = True
         self.waiting = None
-        if self.result is not None:
-            self.rows = self.job.to_pandas()
+        if self.result is not None:  # what arrived, even if the job failed (it says so)
+            if self.state == "FINISHED":
+                self.result.wait()  # its last rows may still be on their way
+            self.rows = self.result.to_pandas()
+            error = self.result.error()
+            if error and self.state == "FINISHED" and not self.result.closed:
+                from flink_notebook.job import summarize_trace
+
+                self.note = f"Reading the rows failed (incomplete): {summarize_trace(error)}"
             counters = self.result.counters()
             self.received, self.in_view = counters.received, counters.in_view
         if self.state == "FAILED":
@@ -139,6 +153,19 @@ class JobView:
             operators.append(op)
         self.operators = operators
 
+    def _read_restart(self) -> None:
+        """A job that restarted says why, from then on (Flink keeps the time it last
+        entered each state; a new restart time means one more restart)."""
+        restarted = self.job._last_details.get("timestamps", {}).get("RESTARTING") or 0
+        if restarted <= self._restarted_at or self.state in TERMINAL:
+            return
+        trace = self.job.last_exception()
+        if trace:  # the history may lag the state by a poll
+            from flink_notebook.job import summarize_trace
+
+            self._restarted_at = restarted
+            self.note = f"Restarted after a failure: {summarize_trace(trace)}"
+
     def _waiting_for_slots(self) -> str | None:
         """While tasks wait to be scheduled, say how many slots the job needs and has."""
         if self.state in TERMINAL or not self.operators:
@@ -152,6 +179,8 @@ class JobView:
             overview = self.job.rest.overview()
         except UsageError:
             return None
+        if overview.get("slots-available", 0) >= needed:
+            return None  # being deployed, not waiting
         return (f"waiting for {needed} task slot(s); the cluster has "
                 f"{overview.get('slots-available', 0)} free of {overview.get('slots-total', 0)}")
 
