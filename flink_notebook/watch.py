@@ -28,16 +28,24 @@ def _renderer(view: JobView, configuration: Configuration):
 
 
 def follow(job: JobClient, configuration: Configuration, timeout: float | None = None) -> JobView:
-    """Show the job live until it ends; return its final view."""
+    """Show the job live until it ends; return its final view. ``timeout`` cancels the job
+    that many seconds after it started running (its start-up does not count, but a job that
+    never gets to run is cancelled after ``notebook.startup-timeout`` on top)."""
     view = JobView(job)
     renderer = _renderer(view, configuration)
     renderer.show()
     refresh = float(configuration.get("notebook.refresh-interval"))
-    started = time.monotonic()
+    give_up = None if timeout is None else (
+        time.monotonic() + timeout + float(configuration.get("notebook.startup-timeout")))
+    running_since: float | None = None
     pause, drawn = _FIRST_PAUSE, 0.0
     try:
         while not view.refresh().ended:
-            if timeout is not None and time.monotonic() - started > timeout:
+            now = time.monotonic()
+            if running_since is None and view.running:
+                running_since = now
+            if timeout is not None and (now > give_up or (
+                    running_since is not None and now - running_since > timeout)):
                 view.cancel()
                 break
             if time.monotonic() - drawn >= refresh:  # at most one update per refresh tick

@@ -24,6 +24,7 @@ class _Watched:
     view: JobView
     renderer: Any
     parent: dict[str, Any] | None
+    refresh: float
 
 
 class ClusterMonitor:
@@ -32,7 +33,7 @@ class ClusterMonitor:
 
     def __init__(self, url: str, refresh: float) -> None:
         self.url = url
-        self.refresh = refresh
+        self.refresh = refresh  # the pace while no view is watched
         self._watched: list[_Watched] = []
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -49,10 +50,17 @@ class ClusterMonitor:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def watch(self, view: JobView, renderer: Any) -> None:
-        """Keep ``view`` current and redraw it through ``renderer`` until its job ends."""
+    def interval(self) -> float:
+        """Seconds between ticks: the shortest refresh interval a watched view asked for."""
         with self._lock:
-            self._watched.append(_Watched(view, renderer, current_parent()))
+            return min((item.refresh for item in self._watched), default=self.refresh)
+
+    def watch(self, view: JobView, renderer: Any, refresh: float | None = None) -> None:
+        """Keep ``view`` current and redraw it through ``renderer`` until its job ends,
+        every ``refresh`` seconds (the notebook's refresh interval when the job started)."""
+        with self._lock:
+            self._watched.append(_Watched(view, renderer, current_parent(),
+                                          self.refresh if refresh is None else refresh))
             if not self.running:
                 self._thread = threading.Thread(target=self._run, daemon=True,
                                                 name=f"flink-monitor {self.url}")
@@ -69,7 +77,7 @@ class ClusterMonitor:
                 self._tick(watched)
             except Exception:  # a monitor must outlive one bad poll
                 log.warning("monitor tick failed", exc_info=True)
-            time.sleep(self.refresh)
+            time.sleep(self.interval())
 
     def _tick(self, watched: list[_Watched]) -> None:
         states: dict[str, str] = {}
@@ -102,4 +110,4 @@ class ClusterMonitor:
 def show_detached(view: JobView, renderer: Any, refresh: float) -> None:
     """Display a detached job's view and keep it updating from the cluster's monitor."""
     renderer.show()
-    ClusterMonitor.for_url(view.job.rest.url, refresh).watch(view, renderer)
+    ClusterMonitor.for_url(view.job.rest.url, refresh).watch(view, renderer, refresh)
