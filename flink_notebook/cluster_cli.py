@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 
+from IPython.core.error import UsageError
+
 from flink_notebook.clusters import LocalCluster
 
 
@@ -26,9 +28,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     status = actions.add_parser("status", help="list known clusters and their state")
     status.set_defaults(func=show_status)
 
-    stop = actions.add_parser("stop", help="stop a cluster (or all)")
-    which = stop.add_mutually_exclusive_group(required=True)
-    which.add_argument("--name", help="the cluster to stop")
+    stop = actions.add_parser("stop", help="stop a cluster: the only one, --name NAME or --all")
+    which = stop.add_mutually_exclusive_group()
+    which.add_argument("--name", help="the cluster to stop (default: the only one there is)")
     which.add_argument("--all", action="store_true", help="stop every known cluster")
     stop.set_defaults(func=stop_clusters)
 
@@ -63,8 +65,29 @@ def show_status(args: argparse.Namespace) -> int:
 
 
 def stop_clusters(args: argparse.Namespace) -> int:
-    clusters = LocalCluster.known() if args.all else [LocalCluster.load(args.name)]
+    if args.all:
+        clusters = LocalCluster.known()
+    elif args.name:
+        clusters = [LocalCluster.load(args.name)]
+    else:
+        clusters = _the_only_cluster()
     for cluster in clusters:
         cluster.stop()
         print(f"Stopped {cluster.name}.")
     return 0
+
+
+def _the_only_cluster() -> list[LocalCluster]:
+    """The one running cluster (stale registry entries of dead ones are cleared); a
+    UsageError listing them when there are several, or saying there is none."""
+    known = LocalCluster.known()
+    running = [c for c in known if c.status() != "stopped"]
+    for stale in (c for c in known if c not in running):
+        stale.stop()
+    if len(running) == 1:
+        return running
+    if not running:
+        raise UsageError("No cluster is running (`flink-notebook cluster start` starts one).")
+    names = ", ".join(f"{c.name} ({c.rest_url})" for c in running)
+    raise UsageError(f"{len(running)} clusters are running: {names}. Stop one with "
+                     "--name NAME, or all of them with --all.")

@@ -23,8 +23,9 @@ def flink_notebook(*args: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def cleanup():
     yield
-    if (clusters_dir() / "test-cli.json").exists():
-        LocalCluster.load("test-cli").stop()
+    for name in ("test-cli", "test-cli-2"):
+        if (clusters_dir() / f"{name}.json").exists():
+            LocalCluster.load(name).stop()
 
 
 @pytest.mark.cluster
@@ -53,3 +54,24 @@ def test_stopping_an_unknown_cluster_says_so():
 
     assert stopped.returncode == 2
     assert "No cluster named 'no-such-cluster'" in stopped.stderr
+
+
+@pytest.mark.cluster
+def test_stop_without_a_name_stops_the_only_cluster_and_lists_several(cleanup):
+    for name in ("test-cli", "test-cli-2"):
+        started = flink_notebook("cluster", "start", "--name", name)
+        assert started.returncode == 0, started.stderr
+    refused = flink_notebook("cluster", "stop")
+    assert refused.returncode == 2
+    assert "2 clusters are running: " in refused.stderr
+    assert "test-cli (http://127.0.0.1:" in refused.stderr
+    assert "test-cli-2 (http://127.0.0.1:" in refused.stderr
+    assert "--name NAME" in refused.stderr and "--all" in refused.stderr
+    assert flink_notebook("cluster", "stop", "--name", "test-cli-2").returncode == 0
+    only = LocalCluster.load("test-cli")
+    stopped = flink_notebook("cluster", "stop")  # the only one there is
+    assert stopped.returncode == 0, stopped.stderr
+    assert stopped.stdout.strip() == "Stopped test-cli."
+    assert not [proc for proc in only.processes if proc.alive()]
+    nothing = flink_notebook("cluster", "stop")
+    assert nothing.returncode == 2 and "No cluster is running" in nothing.stderr
