@@ -2,14 +2,17 @@
 
 Every Flink process the tests start carries the suite's state directory in its
 command line (clusters keep their conf and logs there), so the end of the run
-can check that none is left behind.
+can check that none is left behind. A test that starts Flink (a JVM, a cluster) must be
+marked ``cluster``: ``-m "not cluster"`` runs none, and a test that does so unmarked fails.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -25,15 +28,44 @@ os.environ["FLINK_REST_CLIENT_HEADERS"] = f"{SUITE_HEADER[0]}:{SUITE_HEADER[1]}"
 
 @pytest.fixture(scope="session")
 def shell():
-    """An in-process IPython shell with ``%load_ext flink_notebook`` done."""
+    """An in-process IPython shell with ``%load_ext flink_notebook`` done. Flink is not
+    pre-warmed: it starts with the first cell that needs it (a test marked ``cluster``)."""
     from IPython.core.interactiveshell import InteractiveShell
 
     ip = InteractiveShell.instance()
+    ip.config.FlinkMagics.prewarm = False
     ip.run_line_magic("load_ext", "flink_notebook")
     yield ip
     from flink_notebook.session import FlinkSession
 
     FlinkSession.current().close()
+
+
+def _flink_started() -> bool:
+    """A JVM in this process (PyFlink's gateway), a cluster of the suite's, or a JVM
+    among this process's children (a kernel's)."""
+    gateway = sys.modules.get("pyflink.java_gateway")
+    if gateway is not None and getattr(gateway, "_gateway", None) is not None:
+        return True
+    if (Path(os.environ["FLINK_NOTEBOOK_STATE_DIR"]) / "clusters").exists():
+        return True
+    try:
+        children = psutil.Process().children(recursive=True)
+        return any(child.name() == "java" for child in children)
+    except psutil.Error:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _flink_only_when_marked(request):
+    """A test not marked ``cluster`` must start no Flink (so ``-m "not cluster"`` is quick
+    and needs no Java)."""
+    marked = request.node.get_closest_marker("cluster") is not None
+    before = marked or _flink_started()
+    yield
+    if not before and _flink_started():
+        pytest.fail("this test started Flink (a JVM or a cluster) but is not marked cluster",
+                    pytrace=False)
 
 
 def _leftover_flink_processes() -> list[psutil.Process]:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import socket
-import time
 
 import psutil
 import pytest
 from IPython.core.error import UsageError
+from waiting import until
 
 from flink_notebook.session import FlinkSession
 
@@ -16,13 +16,6 @@ CREATE TEMPORARY TABLE IF NOT EXISTS attach_ticks (n BIGINT) WITH (
   'connector' = 'datagen', 'rows-per-second' = '5');
 CREATE TEMPORARY TABLE IF NOT EXISTS attach_sink (n BIGINT) WITH ('connector' = 'blackhole');
 """
-
-
-def until(predicate, seconds: float = 90.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.3)
 
 
 @pytest.mark.cluster
@@ -55,7 +48,7 @@ def test_start_run_remote_status_attach_and_stop(shell, capsys):
         shell.run_cell_magic("flink_sql", "--target remote --detached -o original",
                              "INSERT INTO attach_sink SELECT n FROM attach_ticks")
         original = shell.user_ns["original"]
-        until(lambda: original.status() == "RUNNING")
+        until(lambda: original.status() == "RUNNING", "the detached job running")
         shell.run_line_magic("flink_attach", f"{original.job_id} -o again")
         again = shell.user_ns["again"]
         assert again is not original and again.job_id == original.job_id
@@ -106,7 +99,8 @@ def test_attach_to_an_unreachable_cluster_names_it(shell):
         shell.run_line_magic("flink_attach", f"{'a' * 32} --rest 127.0.0.1:9")
 
 
-def test_stop_without_a_cluster_of_this_notebook_says_what_to_do(shell):
+def test_stop_without_a_cluster_of_this_notebook_says_what_to_do(shell, monkeypatch):
+    monkeypatch.setattr(FlinkSession.current(), "clusters", [])  # whatever other tests did
     with pytest.raises(UsageError, match="no running cluster.*%flink_cluster status"):
         shell.run_line_magic("flink_cluster", "stop")
 
@@ -122,3 +116,35 @@ def test_attach_to_a_cluster_that_never_answers_names_it(shell):
             shell.run_line_magic("flink_attach", f"{'b' * 32} --rest {url}")
     finally:
         silent.close()
+
+
+@pytest.mark.cluster
+def test_taskmanagers_status_of_cli_clusters_and_stop_all(shell, capsys):
+    import subprocess
+    import sys
+
+    import httpx
+
+    from flink_notebook.clusters import LocalCluster
+
+    cli = subprocess.run([sys.executable, "-m", "flink_notebook", "cluster", "start",
+                          "--name", "from-cli"], capture_output=True, text=True, timeout=300)
+    assert cli.returncode == 0, cli.stderr
+    session = FlinkSession.current()
+    try:
+        shell.run_line_magic("flink_cluster", "start --taskmanagers 2 --slots 1 --name nb-two")
+        two = next(c for c in session.clusters if c.name == "nb-two")
+        overview = httpx.get(f"{two.rest_url}/overview", timeout=5).json()
+        assert (overview["taskmanagers"], overview["slots-total"]) == (2, 2)
+        table = shell.run_line_magic("flink_cluster", "status").set_index("name")
+        assert table.loc["from-cli", "started_by"] == "elsewhere"
+        assert table.loc["from-cli", "state"] == "running"
+        assert (table.loc["nb-two", "started_by"], table.loc["nb-two", "taskmanagers"]) == (
+            "this notebook", 2)
+        processes = [*two.processes, *LocalCluster.load("from-cli").processes]
+    finally:
+        shell.run_line_magic("flink_cluster", "stop --all")
+    said = capsys.readouterr().out
+    assert "Stopped from-cli." in said and "Stopped nb-two." in said
+    assert not [p for p in processes if p.alive()]
+    assert not LocalCluster.known()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
-import time
 from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from waiting import until
 
 from flink_notebook.display.choose import renderer_name
 from flink_notebook.display.html import html_snapshot
@@ -34,13 +34,6 @@ def detached(shell):
     return start
 
 
-def until(predicate, seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.2)
-
-
 @pytest.mark.cluster
 def test_widget_view_counts_rows_and_cancels_through_its_button(detached):
     from flink_notebook.display.widget import WidgetRenderer
@@ -51,19 +44,21 @@ def test_widget_view_counts_rows_and_cancels_through_its_button(detached):
     sent = []
     renderer.body.comm.send = lambda *a, **k: sent.append(k or a)
     renderer.show()
-    ticks = 0
-    until(lambda: (view.refresh().received > 0) and (renderer.update() or True))
-    first = view.received
-    for _ in range(8):
-        time.sleep(0.3)
+    until(lambda: (view.refresh().received > 0) and (renderer.update() or True), "rows")
+    first, ticks = view.received, 0
+
+    def tick() -> bool:
+        nonlocal ticks
         view.refresh()
         renderer.update()
         ticks += 1
-    assert view.received > first  # the count grows while the job runs
+        return view.received > first and ticks >= 3
+
+    until(tick, "the count growing while the job runs", every=0.3)
     assert "RUNNING" in renderer.body.value and "records in" in renderer.body.value
     assert len(sent) <= ticks + 1  # at most one message per refresh
     renderer.cancel_button.click()
-    until(lambda: view.refresh().ended)
+    until(lambda: view.refresh().ended, "the view ending")
     assert view.state == "CANCELED" and job.rest.job(job.job_id)["state"] == "CANCELED"
     assert renderer.cancel_button.disabled
     renderer.close()
@@ -78,9 +73,10 @@ def test_detached_view_keeps_updating_and_the_monitor_stops_on_its_own(shell, de
         job = detached("SELECT k, COUNT(*) AS n FROM view_ticks GROUP BY k", "agg")
         monitor = ClusterMonitor.for_url(job.rest.url, 0.3)
         assert monitor.running
-        time.sleep(2)
+        until(lambda: len([o for o in captured.outputs if o.update]) >= 2,
+              "two updates of the detached view")
         job.cancel()
-        until(lambda: not monitor.running)
+        until(lambda: not monitor.running, "the monitor stopping")
     updates = [o for o in captured.outputs if o.update]
     assert len(updates) >= 2
     assert "CANCELED" in updates[-1].data["text/html"]
@@ -172,7 +168,19 @@ def test_renderer_choice():
 def test_a_job_waiting_for_slots_says_what_it_needs(shell, detached):
     from flink_notebook.session import FlinkSession
 
-    slots = FlinkSession.current().embedded_cluster().slots
+    cluster = FlinkSession.current().embedded_cluster()
+    slots = cluster.slots
+
+    from flink_notebook.rest import client_for
+
+    rest = client_for(cluster.address.url, FlinkSession.current().configuration)
+
+    def idle() -> bool:  # every slot free: jobs of earlier tests have ended and let go
+        overview = rest.overview()
+        return overview["slots-available"] == overview["slots-total"] == slots
+
+    until(idle, "the embedded cluster idle (an earlier test left a job running?)")
+
     jobs = []
     try:
         for i in range(slots + 1):
@@ -184,7 +192,7 @@ def test_a_job_waiting_for_slots_says_what_it_needs(shell, detached):
             )
             jobs.append(shell.user_ns[f"w{i}"])
         view = JobView(jobs[-1])
-        until(lambda: view.refresh().waiting is not None)
+        until(lambda: view.refresh().waiting is not None, "the last job waiting for a slot")
         assert "waiting for 1 task slot(s)" in view.waiting
         assert f"0 free of {slots}" in view.waiting
         assert "waiting for 1 task slot" in html_snapshot(view)
@@ -263,6 +271,27 @@ def test_the_monitor_drops_ended_views_and_stops_after_the_last():
     renderers = [Renderer(), Renderer()]
     for view, renderer in zip(views, renderers):
         monitor.watch(view, renderer)
-    until(lambda: not monitor.running, 10)
+    until(lambda: not monitor.running, "the monitor stopping", seconds=10)
     assert [r.closed for r in renderers] == [1, 1]
     assert monitor._watched == []
+
+
+@pytest.mark.cluster
+def test_the_stop_with_savepoint_button_stops_the_job_with_a_savepoint(shell, detached,
+                                                                     tmp_path):
+    from flink_notebook.display.widget import WidgetRenderer
+
+    job = detached("SELECT k, COUNT(*) AS n FROM view_ticks GROUP BY k", "savepoint-button")
+    view = JobView(job)
+    renderer = WidgetRenderer(view, savepoint_dir=str(tmp_path / "savepoints"))
+    renderer.show()
+    # Savepoints need every task running.
+    until(lambda: view.refresh().state == "RUNNING" and view.operators
+          and all(op.status == "RUNNING" for op in view.operators), "the job running")
+    renderer.savepoint_button.click()
+    assert view.note.startswith("savepoint: file:"), view.note
+    assert (tmp_path / "savepoints").is_dir() and any((tmp_path / "savepoints").iterdir())
+    until(lambda: view.refresh().ended, "the view ending")
+    assert job.status() == "FINISHED"  # stopped, not cancelled
+    assert renderer.savepoint_button.disabled and renderer.cancel_button.disabled
+    assert "savepoint: file:" in renderer.body.value

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
+from waiting import until
 
 from flink_notebook.testing.executor import ExecutorConformanceTests
 
@@ -35,10 +34,8 @@ def test_detached_cell_cluster_ends_itself_and_the_handle_knows_how(shell):
         "INSERT INTO pj_sink SELECT n FROM pj_rows",
     )
     job = shell.user_ns["pj"]
-    deadline = time.monotonic() + 90
-    while job.cluster.status() != "stopped":  # the lease stops it, not the notebook
-        assert time.monotonic() < deadline, "the per-job cluster did not end with its job"
-        time.sleep(1)
+    # The lease stops it, not the notebook.
+    until(lambda: job.cluster.status() == "stopped", "the per-job cluster ending with its job")
     assert job.status() == "FINISHED"
     assert job.result()["state"] == "FINISHED"
 
@@ -47,8 +44,6 @@ def test_detached_cell_cluster_ends_itself_and_the_handle_knows_how(shell):
 def test_attached_query_returns_its_rows_and_its_cluster_still_goes(shell):
     """The cell returns once every row is in; the cluster stops when Flink has wound the
     job down."""
-    import time
-
     from flink_notebook.session import FlinkSession
 
     shell.run_cell_magic("flink_sql", "--target per-job -o doubled",
@@ -56,8 +51,26 @@ def test_attached_query_returns_its_rows_and_its_cluster_still_goes(shell):
     assert sorted(shell.user_ns["doubled"]["m"]) == [2, 4]
     job = FlinkSession.current().jobs[-1]
     processes = list(job.cluster.processes)
-    deadline = time.monotonic() + 120
-    while any(p.alive() for p in processes) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert not [p for p in processes if p.alive()]
+    until(lambda: not any(p.alive() for p in processes), "the per-job cluster gone")
     assert job.status() == "FINISHED"
+
+
+@pytest.mark.cluster
+def test_several_jobs_in_one_cell_get_a_cluster_each(shell):
+    shell.run_cell_magic(
+        "flink_sql", "",
+        "CREATE TEMPORARY TABLE IF NOT EXISTS pj_rows (n INT) WITH "
+        "('connector'='datagen','number-of-rows'='20');"
+        "CREATE TEMPORARY TABLE IF NOT EXISTS pj_sink (n INT) WITH ('connector'='blackhole');",
+    )
+    shell.run_cell_magic(
+        "flink", "--target per-job -o pair",
+        "t_env.execute_sql('INSERT INTO pj_sink SELECT n FROM pj_rows')\n"
+        "t_env.execute_sql('INSERT INTO pj_sink SELECT n * 2 FROM pj_rows')\n",
+    )
+    first, second = shell.user_ns["pair"]
+    assert first.cluster is not second.cluster
+    assert first.rest.url != second.rest.url  # two clusters, two REST endpoints
+    assert [first.status(), second.status()] == ["FINISHED", "FINISHED"]
+    processes = [*first.cluster.processes, *second.cluster.processes]
+    until(lambda: not any(p.alive() for p in processes), "both per-job clusters gone")

@@ -82,3 +82,15 @@ def test_unknown_job_and_unreachable_cluster_fail_fast(run):
         JobClient.attach("0" * 32, url)
     with pytest.raises(UsageError, match="Cannot reach the Flink cluster at http://127.0.0.1:1"):
         RestClient("http://127.0.0.1:1").overview()
+
+
+def test_wait_with_a_timeout_raises_when_the_job_is_still_running(run):
+    job = run("INSERT INTO job_counts SELECT k, n FROM job_ticks")
+    try:
+        started = time.monotonic()
+        with pytest.raises(UsageError, match=r"still (RUNNING|INITIALIZING|CREATED) after 1 s"):
+            job.wait(timeout=1)
+        waited = time.monotonic() - started
+        assert 1 <= waited < 10, waited  # about the timeout, not Flink's own minutes
+    finally:
+        job.cancel()

@@ -76,8 +76,19 @@ def test_datastream_execute_goes_through_the_executor(shell, flink):
 
 
 def test_to_pandas_is_fetched_in_bulk(shell, flink):
+    from flink_notebook.rest import RestClient
+    from flink_notebook.session import FlinkSession
+
+    session = FlinkSession.current()
+    before = len(session.jobs)
     flink("frame = t_env.from_path('py_nums').to_pandas()")
     assert len(shell.user_ns["frame"]) == 10
+    # Through the executor: a handle, and the job on the embedded cluster (plain PyFlink
+    # would give the same rows from a MiniCluster of its own).
+    [job] = session.jobs[before:]
+    embedded = session.embedded_cluster().address.url
+    assert job.rest.url == embedded
+    assert job.job_id in {j["jid"] for j in RestClient(embedded).jobs_overview()}
 
 
 def test_detached_cell_returns_handles_at_once(shell, flink):
@@ -120,3 +131,60 @@ def test_failed_job_reports_its_root_cause(flink):
             "env.execute('failing')\n"
         )
     assert "exploded in a UDF" in str(error.value)
+
+
+#: Every PyFlink call that submits a job, as user code makes it.
+ROUTED_CALLS = {
+    "StreamExecutionEnvironment.execute":
+        "env.from_collection([1, 2, 3], type_info=Types.INT()).print()\n"
+        "env.execute('routed execute')",
+    "StreamExecutionEnvironment.execute_async":
+        "env.from_collection([1, 2, 3], type_info=Types.INT()).print()\n"
+        "env.execute_async('routed async').get_job_execution_result().result()",
+    "DataStream.execute_and_collect":
+        "got = list(env.from_collection([1, 2, 3], type_info=Types.INT())"
+        ".execute_and_collect())\nassert sorted(got) == [1, 2, 3], got",
+    "TableEnvironment.execute_sql":
+        "t_env.execute_sql('INSERT INTO py_sink SELECT n FROM py_nums').wait()",
+    "StatementSet.execute":
+        "s = t_env.create_statement_set()\n"
+        "s.add_insert_sql('INSERT INTO py_sink SELECT n FROM py_nums')\ns.execute().wait()",
+    "Table.execute":
+        "got = list(t_env.from_path('py_nums').execute().collect())\nassert len(got) == 10",
+    "Table.execute_insert": "t_env.from_path('py_nums').execute_insert('py_sink').wait()",
+    "Table.to_pandas": "assert len(t_env.from_path('py_nums').to_pandas()) == 10",
+    "TablePipeline.execute":
+        "t_env.from_path('py_nums').insert_into('py_sink').execute().wait()",
+}
+
+
+@pytest.fixture(scope="module")
+def routing_cluster(shell):
+    from flink_notebook.clusters import LocalCluster
+
+    shell.run_cell_magic(
+        "flink_sql", "",
+        "CREATE TEMPORARY TABLE IF NOT EXISTS py_nums (n INT) WITH "
+        "('connector'='datagen','number-of-rows'='10');"
+        "CREATE TEMPORARY TABLE IF NOT EXISTS py_sink (n INT) WITH ('connector'='blackhole')",
+    )
+    with LocalCluster(slots=2, name="test-routing") as cluster:
+        yield cluster
+
+
+@pytest.mark.parametrize("call", sorted(ROUTED_CALLS))
+def test_every_submitting_call_is_routed_to_the_configured_cluster(shell, flink, call,
+                                                                  routing_cluster):
+    from flink_notebook.rest import RestClient
+    from flink_notebook.session import FlinkSession
+
+    session = FlinkSession.current()
+    before = len(session.jobs)
+    flink("from pyflink.common import Types\n" + ROUTED_CALLS[call],
+          f"--target remote -D rest.address={routing_cluster.rest_url}")
+    [job] = session.jobs[before:]  # one handle for the one job
+    assert job.rest.url == routing_cluster.rest_url
+    on_cluster = {j["jid"]: j["state"] for j in RestClient(routing_cluster.rest_url)
+                  .jobs_overview()}
+    assert job.job_id in on_cluster  # the job ran there, not on a cluster of its own
+    assert job.wait(timeout=120) == "FINISHED"

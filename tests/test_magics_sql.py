@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import _thread
-import threading
+import time
 
 import pandas as pd
 import pytest
 from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
+from waiting import interrupt_when
+
+from flink_notebook.session import FlinkSession
 
 pytestmark = pytest.mark.cluster
 
@@ -125,27 +127,41 @@ def test_detached_insert_returns_a_handle_at_once(shell, sql):
     assert job.status() == "CANCELED"
 
 
-def test_unbounded_query_runs_until_interrupted_then_cancels(shell, sql):
-    timer = threading.Timer(6.0, _thread.interrupt_main)
-    timer.start()
-    try:
-        sql("SELECT user_id, url FROM clicks", "-o live")
-    finally:
-        timer.cancel()
-    df = shell.user_ns["live"]
-    assert len(df) > 0
-    from flink_notebook.session import FlinkSession
+def newest_job(after: int):
+    """The job a cell started after the session had ``after`` jobs (None before it exists)."""
+    jobs = FlinkSession.current().jobs
+    return jobs[-1] if len(jobs) > after else None
 
-    job = FlinkSession.current().jobs[-1]
-    assert job.status() == "CANCELED"
+
+def test_unbounded_query_runs_until_interrupted_then_cancels(shell, sql):
+    before = len(FlinkSession.current().jobs)
+    # The notebook's stop button, pressed once rows are on screen.
+    with interrupt_when(lambda: newest_job(before).query_result.counters().received >= 5,
+                        "rows of the live query"):
+        sql("SELECT user_id, url FROM clicks", "-o live")
+    df = shell.user_ns["live"]
+    assert len(df) >= 5 and set(df["user_id"]) <= {1, 2, 3, 4}
+    assert newest_job(before).status() == "CANCELED"
 
 
 def test_updating_aggregate_shows_the_current_count_per_key(shell, sql):
-    sql("SELECT user_id, COUNT(*) AS n FROM clicks GROUP BY user_id", "--timeout 6 -o agg")
+    before = len(FlinkSession.current().jobs)
+    with interrupt_when(lambda: len(newest_job(before).query_result.page(10)) == 4,
+                        "all four users counted"):
+        sql("SELECT user_id, COUNT(*) AS n FROM clicks GROUP BY user_id", "-o agg")
     df = shell.user_ns["agg"]
-    assert sorted(df["user_id"]) == sorted(set(df["user_id"]))  # one row per key
-    assert set(df["user_id"]) <= {1, 2, 3, 4}
+    assert sorted(df["user_id"]) == [1, 2, 3, 4]  # one row per key: retractions applied
     assert (df["n"] > 0).all()
+
+
+def test_timeout_cancels_an_attached_job_that_long_after_it_started_running(shell, sql):
+    began = time.monotonic()
+    sql("SELECT user_id, url FROM clicks", "--timeout 2 -o timed")
+    took = time.monotonic() - began
+    job = FlinkSession.current().jobs[-1]
+    assert job.status() == "CANCELED"
+    assert len(shell.user_ns["timed"]) > 0  # two seconds of rows, start-up not counted
+    assert 2 <= took < 60, took
 
 
 def test_changelog_mode_shows_row_kinds(shell, sql):
@@ -239,3 +255,67 @@ def test_embedded_cluster_is_resized_from_the_configuration_when_idle(shell, sql
         shell.run_line_magic("flink_config", "notebook.slots=4")
     sql("SELECT COUNT(*) AS n FROM nums", "-o narrow")
     assert cluster.slots == 4
+
+
+def test_statement_sets_run_as_one_job_in_either_syntax(shell, sql):
+    sql("CREATE TEMPORARY TABLE IF NOT EXISTS set_a (k INT) WITH ('connector'='blackhole');"
+        "CREATE TEMPORARY TABLE IF NOT EXISTS set_b (k INT) WITH ('connector'='blackhole');")
+    flink_style = ("EXECUTE STATEMENT SET BEGIN\n"
+                   "  INSERT INTO set_a SELECT k FROM nums;\n"
+                   "  INSERT INTO set_b SELECT k FROM nums;\nEND;")
+    client_style = ("BEGIN STATEMENT SET;\n"
+                    "INSERT INTO set_a SELECT k FROM nums;\n"
+                    "INSERT INTO set_b SELECT k + 1 FROM nums;\nEND;")
+    for cell in (flink_style, client_style):
+        before = len(FlinkSession.current().jobs)
+        sql(cell, "-o both")
+        job = shell.user_ns["both"]
+        assert len(FlinkSession.current().jobs) == before + 1  # one job for both INSERTs
+        assert job.status() == "FINISHED"
+        vertices = " ".join(v["name"] for v in job.rest.job(job.job_id)["vertices"])
+        assert "set_a" in vertices and "set_b" in vertices
+
+
+def test_mode_append_keeps_the_last_rows_and_says_older_ones_were_dropped(shell, sql):
+    with capture_output() as captured:
+        sql("SELECT k, v FROM nums", "--mode append --max-rows 5 -o last")
+    job = FlinkSession.current().jobs[-1]
+    assert job.query_result.mode.value == "append"
+    assert len(shell.user_ns["last"]) == 5  # of 50
+    html = captured.outputs[-1].data["text/html"]
+    assert "(older rows dropped: notebook.max-rows)" in html
+
+
+def test_mode_update_applies_retractions_to_a_bounded_aggregate(shell, sql):
+    sql("SELECT k, COUNT(*) AS n FROM nums GROUP BY k", "--mode update -o table")
+    job = FlinkSession.current().jobs[-1]
+    assert job.query_result.mode.value == "update"
+    df = shell.user_ns["table"]
+    assert sorted(df["k"]) == sorted(set(df["k"])) and int(df["n"].sum()) == 50
+
+
+def test_magic_settings_verbose_errors_and_refresh_interval(shell, sql):
+    configuration = FlinkSession.current().configuration
+    shell.run_line_magic("config", "FlinkMagics.verbose_errors = True")
+    try:
+        with pytest.raises(UsageError) as error:
+            sql("SELECT * FROM no_such_table_either")
+        assert "org.apache.flink" in str(error.value)  # the Java trace, asked for
+    finally:
+        shell.run_line_magic("config", "FlinkMagics.verbose_errors = False")
+    with pytest.raises(UsageError) as error:
+        sql("SELECT * FROM no_such_table_either")
+    assert "org.apache.flink" not in str(error.value)
+
+    shell.run_line_magic("config", "FlinkMagics.refresh_interval = 0.1")
+    try:
+        assert configuration.get("notebook.refresh-interval") == 0.1
+        from flink_notebook.display.monitor import ClusterMonitor
+
+        sql("SELECT user_id FROM clicks", "--detached -o fast")
+        job = shell.user_ns["fast"]
+        assert ClusterMonitor.for_url(job.rest.url, 1.0).interval() == 0.1  # the view's pace
+        job.cancel()
+    finally:
+        shell.run_line_magic("config", "FlinkMagics.refresh_interval = 0.3")
+    assert configuration.get("notebook.refresh-interval") == 0.3

@@ -148,22 +148,51 @@ def test_summaries():
     assert len(summarize([display({"text/plain": "x" * 50})] * 5)) == 110
 
 
+def test_timeout_stops_a_cell_that_runs_too_long(tmp_path):
+    """``flink-notebook run --timeout S``: a cell still running after S seconds ends the run."""
+    import subprocess
+    import time
+
+    path = write_notebook(tmp_path, "print('quick')", "import time\ntime.sleep(600)",
+                          "print('never')")
+    started = time.monotonic()
+    run = subprocess.run([sys.executable, "-m", "flink_notebook", "run", str(path),
+                          "--timeout", "3"], capture_output=True, text=True, timeout=300)
+    took = time.monotonic() - started
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "timed out after 3 s (--timeout)" in run.stdout
+    assert "stopped at cell 2 of 3" in run.stdout and "never" not in run.stdout
+    assert took < 120  # the 600 s cell was cut short (kernel start-up and shutdown included)
+
+
+def running_jobs(rest_url: str) -> list[dict]:
+    import httpx
+    from conftest import SUITE_HEADER
+
+    jobs = httpx.get(f"{rest_url}/jobs/overview", headers=dict([SUITE_HEADER]),
+                     timeout=5).json()["jobs"]
+    return [job for job in jobs if job["state"] == "RUNNING"
+            and job["tasks"]["running"] == job["tasks"]["total"]]
+
+
 @pytest.mark.cluster
 def test_ctrl_c_interrupts_the_running_cell_and_exits_130(tmp_path):
     """As in a notebook: Ctrl-C interrupts the cell (its job is cancelled), the run stops
     there and the kernel and its JVM go away."""
+    import re
     import signal
     import subprocess
-    import time
+
+    from waiting import until
 
     path = write_notebook(
         tmp_path,
         "%load_ext flink_notebook",
         "%%flink_sql\nCREATE TEMPORARY TABLE ticks (n INT) WITH "
         "('connector' = 'datagen', 'rows-per-second' = '5')",
-        # A first job makes sure the cluster runs jobs before the attached one starts.
+        # A first job gives the embedded cluster's address (the cell prints it).
         "%%flink_sql --detached -o warm\nSELECT n FROM ticks",
-        "import time\nwhile warm.status() != 'RUNNING':\n    time.sleep(0.2)\nwarm.cancel()",
+        "warm.cancel(); print(warm.rest.url)",
         "%%flink_sql\nSELECT n FROM ticks",
         "print('never')",
     )
@@ -176,7 +205,10 @@ def test_ctrl_c_interrupts_the_running_cell_and_exits_130(tmp_path):
         lines.append(line)
         if line.startswith("[ 4]"):
             break
-    time.sleep(6)  # cell 5's query is running
+    url = re.search(r"stdout: '(http://127\.0\.0\.1:\d+)'", lines[-1])
+    assert url, "".join(lines)
+    # Cell 5's query is running (all its tasks), the only job running there now.
+    until(lambda: running_jobs(url.group(1)), "cell 5's query running")
     run.send_signal(signal.SIGINT)
     output = "".join(lines) + run.stdout.read()
     assert run.wait(timeout=120) == 130, output
