@@ -19,6 +19,7 @@ import httpx
 import nbformat
 import psutil
 import pytest
+from waiting import until
 
 from flink_notebook.lab import LabServer
 
@@ -93,6 +94,10 @@ def test_live_view_grows_and_its_cancel_button_cancels_the_job(lab, tmp_path, ca
             expect(page.locator(".jp-Notebook .jp-Cell")).to_have_count(2, timeout=WAIT_MS)
             expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
                    ).to_have_count(1, timeout=WAIT_MS)
+            # Its kernel has started (on a busy machine the page is idle before the kernel
+            # is; "Run All" then asks which kernel to start).
+            until(lambda: _kernel_idle(base, token, "live.ipynb"), "the notebook's kernel",
+                  WAIT_MS / 1000)
             page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
             page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Run All Cells$")).click()
 
@@ -138,3 +143,10 @@ def _rows(status) -> int:
     found = ROWS.search(status.inner_text())
     assert found, status.inner_text()
     return int(found.group(1).replace(",", ""))
+
+
+def _kernel_idle(base: str, token: str, notebook: str) -> bool:
+    """True once the server has a session for ``notebook`` whose kernel is idle."""
+    sessions = httpx.get(f"{base}/api/sessions", params={"token": token}, timeout=10).json()
+    return any(s.get("path", "").endswith(notebook) and s.get("kernel")
+               and s["kernel"].get("execution_state") == "idle" for s in sessions)
