@@ -79,7 +79,7 @@ def plain_table_env() -> Any:
     """What a user writes without this project."""
     from pyflink.table import EnvironmentSettings, TableEnvironment
 
-    from flink_notebook.java import ensure_java
+    from flink_notebook.core.java import ensure_java
 
     ensure_java()
     return TableEnvironment.create(EnvironmentSettings.in_streaming_mode())

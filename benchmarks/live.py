@@ -61,7 +61,7 @@ class _Views:
     """The view each detached cell shows (the magic's own, with its renderer)."""
 
     def __init__(self) -> None:
-        import flink_notebook.sql_cell as sql_cell
+        import flink_notebook.cells.sql as sql_cell
 
         self.last = None
         original = sql_cell.show

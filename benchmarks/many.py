@@ -21,7 +21,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS many_sink (n BIGINT) WITH ('connector' = 'b
 
 class _Requests:
     def __init__(self) -> None:
-        from flink_notebook.rest import RestClient
+        from flink_notebook.jobs.rest import RestClient
 
         self.count = 0
         original = RestClient.request
@@ -37,23 +37,23 @@ class _Refreshes:
     """When each view was last refreshed, and how often it was drawn."""
 
     def __init__(self) -> None:
-        from flink_notebook.display.view import JobView
+        from flink_notebook.display.poller import JobPoller
 
         self.last: dict[int, float] = {}
-        original = JobView.refresh
+        original = JobPoller.poll
 
-        def recording(view):
-            result = original(view)
-            self.last[id(view)] = time.monotonic()
+        def recording(poller):
+            result = original(poller)
+            self.last[id(poller.view)] = time.monotonic()
             return result
 
-        JobView.refresh = recording
+        JobPoller.poll = recording
 
 
 def run(quick: bool) -> list[Figure]:
     jobs = 5 if quick else 20
     window = 5.0 if quick else 30.0
-    from flink_notebook.session import FlinkSession
+    from flink_notebook.engine.session import FlinkSession
 
     ip = shell()
     ip.run_line_magic("flink_config", f"notebook.slots={jobs} notebook.renderer=widget")
@@ -73,7 +73,7 @@ def run(quick: bool) -> list[Figure]:
     from flink_notebook.display.monitor import ClusterMonitor
 
     monitors = list(ClusterMonitor._monitors.values())
-    watched = [item.view for monitor in monitors for item in monitor._watched]
+    watched = [item.poller.view for monitor in monitors for item in monitor._watched]
     drawn_before = {id(view): view.version for view in watched}
     me = psutil.Process()
     cpu_before, counted, began = me.cpu_times(), requests.count, time.monotonic()

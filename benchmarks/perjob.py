@@ -37,7 +37,7 @@ def _until(predicate, seconds: float = 180.0) -> None:
 def ours() -> tuple[float, float]:
     ip = shell()
     quiet(lambda: ip.run_cell_magic("flink_sql", "", SOURCE))
-    from flink_notebook.session import FlinkSession
+    from flink_notebook.engine.session import FlinkSession
 
     # Pre-warm starts the embedded cluster too; let it finish, or it competes for CPU.
     FlinkSession.current().embedded_cluster()
@@ -57,8 +57,8 @@ def ours() -> tuple[float, float]:
 
 def baseline() -> tuple[float, float]:
     """The distribution's scripts with a generated configuration (127.0.0.1, free ports)."""
-    from flink_notebook.clusters import LocalCluster, flink_home
-    from flink_notebook.java import ensure_java
+    from flink_notebook.clusters.standalone import LocalCluster, flink_home
+    from flink_notebook.core.java import ensure_java
 
     ensure_java()
     cluster = LocalCluster(slots=1, name=f"bench-scripts-{os.getpid()}")
@@ -81,7 +81,7 @@ def _baseline_run(cluster, script) -> tuple[float, float]:
     began = time.perf_counter()
     for name in ("jobmanager.sh", "taskmanager.sh"):
         script(name, "start")
-    from flink_notebook.rest import RestClient
+    from flink_notebook.jobs.rest import RestClient
 
     rest = RestClient(cluster.address.url)
 

@@ -1,45 +1,6 @@
-"""What a cell asks Flink to run, in a form every executor understands (FLIP-73).
+"""Kept for code written against earlier releases: what executors submit now lives in
+:mod:`flink_notebook.jobs.pipeline`. New code imports from there."""
 
-A :class:`Pipeline` wraps one job-submitting call (a SQL query or INSERT, a
-statement set, a DataStream ``execute``). It knows *how* to submit itself to a
-cluster's REST address; the executor decides *which* cluster that is.
-"""
+from flink_notebook.jobs.pipeline import ClusterAddress, Pipeline, Submission
 
-from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
-
-if TYPE_CHECKING:
-    from flink_notebook.results import QueryResult
-
-
-@dataclass(frozen=True)
-class ClusterAddress:
-    """The REST endpoint of a Flink cluster (JobManager)."""
-
-    host: str
-    port: int
-    scheme: str = "http"
-
-    @property
-    def url(self) -> str:
-        return f"{self.scheme}://{self.host}:{self.port}"
-
-
-@dataclass
-class Submission:
-    """A submitted job: its id and, for queries, the rows it returns."""
-
-    job_id: str
-    result: QueryResult | None = None
-
-
-@dataclass
-class Pipeline:
-    """One job to run. ``kind`` is ``query``, ``insert``, ``statement-set`` or ``datastream``."""
-
-    name: str
-    kind: str
-    parallelism: int | None
-    submit: Callable[[ClusterAddress], Submission]
+__all__ = ["ClusterAddress", "Pipeline", "Submission"]

@@ -36,7 +36,7 @@ def shell():
     ip.config.FlinkMagics.prewarm = False
     ip.run_line_magic("load_ext", "flink_notebook")
     yield ip
-    from flink_notebook.session import FlinkSession
+    from flink_notebook.engine.session import FlinkSession
 
     FlinkSession.current().close()
 
@@ -68,6 +68,48 @@ def _flink_only_when_marked(request):
                     pytrace=False)
 
 
+def _running_on_the_embedded_cluster() -> list[dict]:
+    from flink_notebook.core.states import TERMINAL
+    from flink_notebook.engine.session import FlinkSession
+
+    session = FlinkSession._current
+    embedded = getattr(session, "_embedded", None)
+    if embedded is None or embedded.address is None:
+        return []
+    import httpx
+
+    try:
+        jobs = httpx.get(f"{embedded.address.url}/jobs/overview", timeout=5).json()["jobs"]
+    except (httpx.HTTPError, ValueError, KeyError):
+        return []
+    return [job for job in jobs if job["state"] not in TERMINAL]
+
+
+@pytest.fixture(autouse=True)
+def _no_job_left_running(request):
+    """A test leaves no job running on the embedded cluster for the next one (a job being
+    cancelled gets a while to end)."""
+    yield
+    if request.node.get_closest_marker("cluster") is None:
+        return
+    deadline = time.monotonic() + 60
+    left = _running_on_the_embedded_cluster()
+    while left and time.monotonic() < deadline:
+        time.sleep(0.5)
+        left = _running_on_the_embedded_cluster()
+    if left:
+        import httpx
+
+        from flink_notebook.engine.session import FlinkSession
+
+        url = FlinkSession._current._embedded.address.url
+        for job in left:
+            httpx.patch(f"{url}/jobs/{job['jid']}", params={"mode": "cancel"}, timeout=5)
+        names = ", ".join(f"{job['name']!r} ({job['state']})" for job in left)
+        pytest.fail(f"this test left jobs running on the embedded cluster: {names}",
+                    pytrace=False)
+
+
 def _leftover_flink_processes() -> list[psutil.Process]:
     marker = os.environ["FLINK_NOTEBOOK_STATE_DIR"]
     found = []
@@ -82,7 +124,7 @@ def _leftover_flink_processes() -> list[psutil.Process]:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Fail the run if a Flink process started by the tests outlives them."""
-    from flink_notebook.session import FlinkSession
+    from flink_notebook.engine.session import FlinkSession
 
     if FlinkSession._current is not None:
         FlinkSession._current.close()

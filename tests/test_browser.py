@@ -21,7 +21,7 @@ import psutil
 import pytest
 from waiting import until
 
-from flink_notebook.lab import LabServer
+from flink_notebook.cli.lab import LabServer
 
 pytestmark = pytest.mark.cluster
 

@@ -8,12 +8,13 @@ import sys
 import httpx
 import pytest
 
-from flink_notebook.clusters import LocalCluster, clusters_dir
+from flink_notebook.clusters.registry import clusters_dir
+from flink_notebook.clusters.standalone import LocalCluster
 
 
 def flink_notebook(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "flink_notebook.cli", *args],
+        [sys.executable, "-m", "flink_notebook", *args],
         capture_output=True,
         text=True,
         timeout=180,

@@ -9,7 +9,7 @@ import pytest
 from IPython.core.error import UsageError
 from waiting import until
 
-from flink_notebook.session import FlinkSession
+from flink_notebook.engine.session import FlinkSession
 
 SOURCE = """
 CREATE TEMPORARY TABLE IF NOT EXISTS attach_ticks (n BIGINT) WITH (
@@ -125,7 +125,7 @@ def test_taskmanagers_status_of_cli_clusters_and_stop_all(shell, capsys):
 
     import httpx
 
-    from flink_notebook.clusters import LocalCluster
+    from flink_notebook.clusters.standalone import LocalCluster
 
     cli = subprocess.run([sys.executable, "-m", "flink_notebook", "cluster", "start",
                           "--name", "from-cli"], capture_output=True, text=True, timeout=300)

@@ -7,7 +7,7 @@ import psutil
 import pytest
 from IPython.core.error import UsageError
 
-from flink_notebook.clusters import LocalCluster, failure_reason
+from flink_notebook.clusters.standalone import LocalCluster, failure_reason
 
 pytestmark = pytest.mark.cluster
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from IPython.core.error import UsageError
 
-from flink_notebook.config import (
+from flink_notebook.core.config import (
     ALIASES,
     LAYERS,
     OPTIONS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flink_notebook.config import Configuration
+from flink_notebook.core.config import Configuration
 from flink_notebook.display.config_widget import MASK, ConfigWidget
 
 
@@ -65,7 +65,7 @@ def test_secrets_are_masked_and_kept(form):
 
 @pytest.mark.cluster
 def test_jobs_widget_cancels_a_running_job(shell):
-    from flink_notebook.display.jobs_widget import JobsWidget
+    from flink_notebook.display.job_list import JobsWidget
 
     shell.run_cell_magic(
         "flink_sql", "--detached -o jw",

@@ -9,12 +9,13 @@ import pandas as pd
 import pytest
 from waiting import until
 
-from flink_notebook.display.choose import renderer_name
-from flink_notebook.display.html import html_snapshot
 from flink_notebook.display.monitor import ClusterMonitor
-from flink_notebook.display.text import TextRenderer
+from flink_notebook.display.poller import JobPoller
+from flink_notebook.display.renderers import renderer_name
+from flink_notebook.display.renderers.snapshot import html_snapshot
+from flink_notebook.display.renderers.text import TextRenderer
+from flink_notebook.display.renderers.zeppelin import ZeppelinRenderer, in_zeppelin, table_text
 from flink_notebook.display.view import JobView
-from flink_notebook.display.zeppelin import ZeppelinRenderer, in_zeppelin, table_text
 
 STREAM = """
 CREATE TEMPORARY TABLE IF NOT EXISTS view_ticks (k INT, s STRING) WITH (
@@ -36,20 +37,21 @@ def detached(shell):
 
 @pytest.mark.cluster
 def test_widget_view_counts_rows_and_cancels_through_its_button(detached):
-    from flink_notebook.display.widget import WidgetRenderer
+    from flink_notebook.display.renderers.widget import WidgetRenderer
 
     job = detached()
-    view = JobView(job)
-    renderer = WidgetRenderer(view)
+    poller = JobPoller(job)
+    view = poller.view
+    renderer = WidgetRenderer(poller)
     sent = []
     renderer.body.comm.send = lambda *a, **k: sent.append(k or a)
     renderer.show()
-    until(lambda: (view.refresh().received > 0) and (renderer.update() or True), "rows")
+    until(lambda: (poller.poll().received > 0) and (renderer.update() or True), "rows")
     first, ticks = view.received, 0
 
     def tick() -> bool:
         nonlocal ticks
-        view.refresh()
+        poller.poll()
         renderer.update()
         ticks += 1
         return view.received > first and ticks >= 3
@@ -58,7 +60,7 @@ def test_widget_view_counts_rows_and_cancels_through_its_button(detached):
     assert "RUNNING" in renderer.body.value and "records in" in renderer.body.value
     assert len(sent) <= ticks + 1  # at most one message per refresh
     renderer.cancel_button.click()
-    until(lambda: view.refresh().ended, "the view ending")
+    until(lambda: poller.poll().ended, "the view ending")
     assert view.state == "CANCELED" and job.rest.job(job.job_id)["state"] == "CANCELED"
     assert renderer.cancel_button.disabled
     renderer.close()
@@ -91,10 +93,11 @@ def test_failed_job_shows_root_cause_with_trace_behind_details(shell):
             "def boom(x):\n    raise ValueError('bad row <x>')\n"
             "env.from_collection([1]).map(boom).print()\nenv.execute('boom')",
         ).raise_error()
-    from flink_notebook.session import FlinkSession
+    from flink_notebook.engine.session import FlinkSession
 
     job = FlinkSession.current().jobs[-1]
-    view = JobView(job).refresh()
+    poller = JobPoller(job)
+    view = poller.poll()
     page = html_snapshot(view)
     assert view.state == "FAILED"
     assert "ValueError: bad row &lt;x&gt;" in page
@@ -166,12 +169,12 @@ def test_renderer_choice():
 
 @pytest.mark.cluster
 def test_a_job_waiting_for_slots_says_what_it_needs(shell, detached):
-    from flink_notebook.session import FlinkSession
+    from flink_notebook.engine.session import FlinkSession
 
     cluster = FlinkSession.current().embedded_cluster()
     slots = cluster.slots
 
-    from flink_notebook.rest import client_for
+    from flink_notebook.jobs.rest import client_for
 
     rest = client_for(cluster.address.url, FlinkSession.current().configuration)
 
@@ -191,8 +194,9 @@ def test_a_job_waiting_for_slots_says_what_it_needs(shell, detached):
                 "INSERT INTO slot_sink SELECT k, s FROM view_ticks",
             )
             jobs.append(shell.user_ns[f"w{i}"])
-        view = JobView(jobs[-1])
-        until(lambda: view.refresh().waiting is not None, "the last job waiting for a slot")
+        poller = JobPoller(jobs[-1])
+        view = poller.view
+        until(lambda: poller.poll().waiting is not None, "the last job waiting for a slot")
         assert "waiting for 1 task slot(s)" in view.waiting
         assert f"0 free of {slots}" in view.waiting
         assert "waiting for 1 task slot" in html_snapshot(view)
@@ -224,11 +228,12 @@ class _ScriptedJob:
 
 def test_operator_counts_never_go_back_and_a_cancelled_job_keeps_its_last_counts():
     job = _ScriptedJob([("RUNNING", 0, 100), ("RUNNING", 0, 300), ("CANCELED", 0, 0)])
-    view = JobView(job)
-    view.refresh()
-    view.refresh()
+    poller = JobPoller(job)
+    view = poller.view
+    poller.poll()
+    poller.poll()
     assert view.operators[0].records_out == 300 and view.operators[0].rate_out > 0
-    view.refresh()
+    poller.poll()
     assert view.state == "CANCELED" and view.ended
     assert view.operators[0].records_out == 300
     assert view.operators[0].rate_out == 0.0
@@ -270,7 +275,7 @@ def test_the_monitor_drops_ended_views_and_stops_after_the_last():
     monitor = ClusterMonitor("http://scripted", 0.05)
     renderers = [Renderer(), Renderer()]
     for view, renderer in zip(views, renderers):
-        monitor.watch(view, renderer)
+        monitor.watch(JobPoller(view), renderer)
     until(lambda: not monitor.running, "the monitor stopping", seconds=10)
     assert [r.closed for r in renderers] == [1, 1]
     assert monitor._watched == []
@@ -279,19 +284,20 @@ def test_the_monitor_drops_ended_views_and_stops_after_the_last():
 @pytest.mark.cluster
 def test_the_stop_with_savepoint_button_stops_the_job_with_a_savepoint(shell, detached,
                                                                      tmp_path):
-    from flink_notebook.display.widget import WidgetRenderer
+    from flink_notebook.display.renderers.widget import WidgetRenderer
 
     job = detached("SELECT k, COUNT(*) AS n FROM view_ticks GROUP BY k", "savepoint-button")
-    view = JobView(job)
-    renderer = WidgetRenderer(view, savepoint_dir=str(tmp_path / "savepoints"))
+    poller = JobPoller(job)
+    view = poller.view
+    renderer = WidgetRenderer(poller, savepoint_dir=str(tmp_path / "savepoints"))
     renderer.show()
     # Savepoints need every task running.
-    until(lambda: view.refresh().state == "RUNNING" and view.operators
+    until(lambda: poller.poll().state == "RUNNING" and view.operators
           and all(op.status == "RUNNING" for op in view.operators), "the job running")
     renderer.savepoint_button.click()
     assert view.note.startswith("savepoint: file:"), view.note
     assert (tmp_path / "savepoints").is_dir() and any((tmp_path / "savepoints").iterdir())
-    until(lambda: view.refresh().ended, "the view ending")
+    until(lambda: poller.poll().ended, "the view ending")
     assert job.status() == "FINISHED"  # stopped, not cancelled
     assert renderer.savepoint_button.disabled and renderer.cancel_button.disabled
     assert "savepoint: file:" in renderer.body.value

@@ -10,8 +10,9 @@ import re
 
 import pytest
 
-from flink_notebook.errors import format_sql_error, java_error_summary
-from flink_notebook.sql import Statement, StatementKind, split_statements
+from flink_notebook.core.errors import java_error_summary
+from flink_notebook.sql.errors import format_sql_error
+from flink_notebook.sql.statements import Statement, StatementKind, split_statements
 
 FRAMES = (
     "\tat org.apache.flink.table.planner.calcite.FlinkPlannerImpl.validate(FlinkPlanner.scala:1)\n"
@@ -113,7 +114,7 @@ def test_bad_option_names_the_table_and_suggests_close_options():
 def test_option_values_never_appear_and_secrets_are_masked_in_the_trace():
     summary, trace = java_error_summary(JavaText(BAD_OPTION))
     assert "hunter2" not in summary and "hunter2" not in trace
-    assert "'fields.a.password'='******'" in trace
+    assert "'fields.a.password'='********'" in trace
     assert "'number-of-row'='5'" in trace  # not a secret: the trace keeps it
 
 

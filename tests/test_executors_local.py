@@ -15,7 +15,7 @@ class TestLocalExecutor(ExecutorConformanceTests):
 def test_the_embedded_cluster_listens_on_loopback_only(shell):
     import psutil
 
-    from flink_notebook.session import FlinkSession
+    from flink_notebook.engine.session import FlinkSession
 
     session = FlinkSession.current()
     session.ensure_started()

@@ -44,7 +44,7 @@ def test_detached_cell_cluster_ends_itself_and_the_handle_knows_how(shell):
 def test_attached_query_returns_its_rows_and_its_cluster_still_goes(shell):
     """The cell returns once every row is in; the cluster stops when Flink has wound the
     job down."""
-    from flink_notebook.session import FlinkSession
+    from flink_notebook.engine.session import FlinkSession
 
     shell.run_cell_magic("flink_sql", "--target per-job -o doubled",
                          "SELECT n * 2 AS m FROM (VALUES (1), (2)) AS t(n)")

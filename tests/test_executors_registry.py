@@ -12,8 +12,8 @@ import pytest
 from IPython.core.error import UsageError
 
 import flink_notebook.executors as executors
-from flink_notebook.config import Configuration
-from flink_notebook.executors import Executor, ExecutorFactory, registry
+from flink_notebook.core.config import Configuration
+from flink_notebook.executors import Executor, ExecutorFactory, base, registry
 
 
 class FakeExecutor(Executor):
@@ -240,12 +240,16 @@ def test_the_package_re_exports_the_registry():
     assert executors.available_factories is registry.available_factories
     assert executors.resolve is registry.resolve
     assert executors.get_executor is registry.get_executor
+    assert executors.executor_for is registry.executor_for
+    assert executors.submit is base.submit
     assert set(executors.__all__) == {
         "Executor",
         "ExecutorFactory",
         "available_factories",
+        "executor_for",
         "get_executor",
         "resolve",
+        "submit",
     }
 
 

@@ -7,10 +7,11 @@ import time
 import pytest
 from IPython.core.error import UsageError
 
-from flink_notebook.clusters import LocalCluster, free_port
-from flink_notebook.config import Configuration
+from flink_notebook.clusters.standalone import LocalCluster
+from flink_notebook.core.config import Configuration
+from flink_notebook.core.ports import free_port
 from flink_notebook.executors.remote import RemoteExecutor, remote_address
-from flink_notebook.pipeline import Pipeline
+from flink_notebook.jobs.pipeline import Pipeline
 from flink_notebook.testing.executor import ExecutorConformanceTests
 
 

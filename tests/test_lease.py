@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from flink_notebook.clusters import ClusterProcess, LocalCluster
-from flink_notebook.lease import watch
+from flink_notebook.clusters.lease import watch
+from flink_notebook.clusters.standalone import ClusterProcess, LocalCluster
 
 # A bounded job with a Python UDF, submitted from a separate PyFlink client:
 # it also shows the TaskManagers can run Python code.

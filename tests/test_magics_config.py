@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from IPython.core.error import UsageError
 
-from flink_notebook.session import FlinkSession
+from flink_notebook.engine.session import FlinkSession
 
 
 def test_flink_config_sets_and_shows(shell):

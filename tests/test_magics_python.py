@@ -43,7 +43,7 @@ def test_last_expression_table_is_run_like_a_select(shell, flink):
 
 
 def test_several_submissions_give_several_handles(shell, flink):
-    from flink_notebook.job import JobClient
+    from flink_notebook.jobs.client import JobClient
 
     flink(
         "t_env.execute_sql(\"CREATE TEMPORARY TABLE IF NOT EXISTS py_sink (n INT) "
@@ -60,7 +60,7 @@ def test_several_submissions_give_several_handles(shell, flink):
 
 
 def test_datastream_execute_goes_through_the_executor(shell, flink):
-    from flink_notebook.session import FlinkSession
+    from flink_notebook.engine.session import FlinkSession
 
     before = len(FlinkSession.current().jobs)
     flink(
@@ -76,8 +76,8 @@ def test_datastream_execute_goes_through_the_executor(shell, flink):
 
 
 def test_to_pandas_is_fetched_in_bulk(shell, flink):
-    from flink_notebook.rest import RestClient
-    from flink_notebook.session import FlinkSession
+    from flink_notebook.engine.session import FlinkSession
+    from flink_notebook.jobs.rest import RestClient
 
     session = FlinkSession.current()
     before = len(session.jobs)
@@ -160,7 +160,7 @@ ROUTED_CALLS = {
 
 @pytest.fixture(scope="module")
 def routing_cluster(shell):
-    from flink_notebook.clusters import LocalCluster
+    from flink_notebook.clusters.standalone import LocalCluster
 
     shell.run_cell_magic(
         "flink_sql", "",
@@ -175,8 +175,8 @@ def routing_cluster(shell):
 @pytest.mark.parametrize("call", sorted(ROUTED_CALLS))
 def test_every_submitting_call_is_routed_to_the_configured_cluster(shell, flink, call,
                                                                   routing_cluster):
-    from flink_notebook.rest import RestClient
-    from flink_notebook.session import FlinkSession
+    from flink_notebook.engine.session import FlinkSession
+    from flink_notebook.jobs.rest import RestClient
 
     session = FlinkSession.current()
     before = len(session.jobs)

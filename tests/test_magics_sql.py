@@ -10,7 +10,7 @@ from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 from waiting import interrupt_when
 
-from flink_notebook.session import FlinkSession
+from flink_notebook.engine.session import FlinkSession
 
 pytestmark = pytest.mark.cluster
 
@@ -82,7 +82,7 @@ def test_describe_and_explain_run_at_once(sql):
 
 
 def test_set_changes_the_notebook_configuration(shell, sql):
-    from flink_notebook.session import FlinkSession
+    from flink_notebook.engine.session import FlinkSession
 
     configuration = FlinkSession.current().configuration
     sql("SET 'pipeline.name' = 'from-set'")
@@ -225,7 +225,7 @@ def test_html_in_rows_is_escaped(sql):
 
 
 def test_changing_the_target_keeps_the_catalog(shell, sql):
-    from flink_notebook.session import FlinkSession
+    from flink_notebook.engine.session import FlinkSession
 
     port = FlinkSession.current().embedded_cluster().address.port
     sql("SELECT COUNT(*) AS n FROM nums",
@@ -243,7 +243,7 @@ def test_runtime_mode_cannot_change_mid_session_and_nothing_leaks(shell, sql):
 
 
 def test_embedded_cluster_is_resized_from_the_configuration_when_idle(shell, sql):
-    from flink_notebook.session import FlinkSession
+    from flink_notebook.engine.session import FlinkSession
 
     cluster = FlinkSession.current().embedded_cluster()
     shell.run_line_magic("flink_config", "notebook.slots=6")

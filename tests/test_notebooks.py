@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from flink_notebook.runner import run_notebook
+from flink_notebook.cli.run import run_notebook
 
 NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
 

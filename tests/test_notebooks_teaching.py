@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from flink_notebook.runner import run_notebook
+from flink_notebook.cli.run import run_notebook
 
 pytestmark = pytest.mark.cluster
 

@@ -16,7 +16,7 @@ def _java_thread(gateway) -> str:
 
 
 def test_background_calls_do_not_move_the_cells_java_thread(shell):
-    from flink_notebook.session import FlinkSession
+    from flink_notebook.engine.session import FlinkSession
 
     session = FlinkSession.current()
     session.ensure_started()
@@ -47,7 +47,7 @@ def test_background_calls_do_not_move_the_cells_java_thread(shell):
 def test_a_cell_after_its_connection_was_closed_still_plans_queries(shell):
     """An interrupt during a py4j call closes the connection; the next cell gets a new
     Java thread, which must have the planner's state."""
-    from flink_notebook.session import FlinkSession
+    from flink_notebook.engine.session import FlinkSession
 
     session = FlinkSession.current()
     session.ensure_started()
@@ -63,7 +63,7 @@ def test_a_cell_after_its_connection_was_closed_still_plans_queries(shell):
 def test_a_call_nested_in_a_main_thread_call_gets_another_connection(shell):
     """The garbage collector can run a py4j finalizer (a call) in the middle of a main-thread
     call; it must not read from the busy socket."""
-    from flink_notebook.session import FlinkSession
+    from flink_notebook.engine.session import FlinkSession
 
     session = FlinkSession.current()
     session.ensure_started()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from flink_notebook.clusters import LocalCluster
+from flink_notebook.clusters.standalone import LocalCluster
 
 pytestmark = pytest.mark.cluster
 
@@ -53,7 +53,7 @@ def test_a_python_udf_runs_on_the_cluster(shell, session_cluster, target):
 
 @pytest.mark.parametrize("target", ["remote", "per-job"])
 def test_a_python_datastream_function_runs_on_the_cluster(shell, session_cluster, target):
-    from flink_notebook.session import FlinkSession
+    from flink_notebook.engine.session import FlinkSession
 
     before = len(FlinkSession.current().jobs)
     shell.run_cell_magic("flink", targets(session_cluster)[target], STREAM_CELL)

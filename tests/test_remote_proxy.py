@@ -11,9 +11,10 @@ import httpx
 import pytest
 from IPython.core.error import UsageError
 
-from flink_notebook.clusters import LocalCluster
-from flink_notebook.config import Configuration
-from flink_notebook.rest import RestClient, client_for, parse_headers
+from flink_notebook.clusters.standalone import LocalCluster
+from flink_notebook.core.config import Configuration
+from flink_notebook.core.rest_options import parse_headers
+from flink_notebook.jobs.rest import RestClient, client_for
 from tests.conftest import SUITE_HEADER
 
 NAME, VALUE = SUITE_HEADER

@@ -12,10 +12,10 @@ import pytest
 from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 
-from flink_notebook.clusters import LocalCluster
-from flink_notebook.config import Configuration
-from flink_notebook.rest import client_for
-from flink_notebook.session import FlinkSession
+from flink_notebook.clusters.standalone import LocalCluster
+from flink_notebook.core.config import Configuration
+from flink_notebook.engine.session import FlinkSession
+from flink_notebook.jobs.rest import client_for
 
 pytestmark = pytest.mark.cluster
 

@@ -12,14 +12,14 @@ import pandas as pd
 import pytest
 from IPython.core.error import UsageError
 
-from flink_notebook.display.html import bundle
-from flink_notebook.runner import (
+from flink_notebook.cli.run import (
     AsyncKernelManager,
     ThisPythonKernel,
     kernel_manager_class,
     run_notebook,
     summarize,
 )
+from flink_notebook.display.renderers.snapshot import bundle
 
 
 def write_notebook(folder, *sources):

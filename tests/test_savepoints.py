@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flink_notebook.session import FlinkSession
+from flink_notebook.engine.session import FlinkSession
 
 pytestmark = pytest.mark.cluster
 

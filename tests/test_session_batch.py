@@ -21,7 +21,7 @@ def test_a_kernel_started_in_batch_mode_runs_batch_jobs(tmp_path):
         "'fields.v.min'='1', 'fields.v.max'='1')",
         "%%flink_sql -o totals\nSELECT k, SUM(v) AS total FROM b_rows GROUP BY k",
         "%%flink_sql -o plan\nEXPLAIN SELECT k, SUM(v) AS total FROM b_rows GROUP BY k",
-        "from flink_notebook.session import FlinkSession\n"
+        "from flink_notebook.engine.session import FlinkSession\n"
         "print('runtime mode:', FlinkSession.current().runtime_mode)\n"
         "print('total rows:', int(totals['total'].sum()), 'keys:', sorted(totals['k']))\n"
         "print('batch plan:', 'HashAggregate' in plan.iloc[0, 0] or 'SortAggregate' in "

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 from IPython.core.error import UsageError
 
-from flink_notebook.sql import (
+from flink_notebook.sql.statements import (
     Statement,
     StatementKind,
     classify,
     parse_reset,
     parse_set,
     split_statements,
-    substitute,
 )
+from flink_notebook.sql.variables import substitute
 
 K = StatementKind
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
-from flink_notebook.config import Configuration, is_secret
+from flink_notebook.core.config import Configuration
+from flink_notebook.core.secrets import MASK, is_secret
 
-MASK = "********"
 _FORM_KEYS = ("execution.target", "execution.attached", "parallelism.default",
               "execution.runtime-mode", "rest.address", "rest.port")
 _NEEDS_ADDRESS = ("remote",)

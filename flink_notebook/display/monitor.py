@@ -1,4 +1,5 @@
-"""One background monitor per cluster keeps the views of detached jobs current.
+"""Detached jobs: their views keep updating after the cell returned (the attached loop is
+:mod:`flink_notebook.display.follow`). One background monitor per cluster keeps them current.
 
 It polls ``/jobs/overview`` once per tick (one request covers every job of the
 cluster) and asks for details only for the views on display whose job still
@@ -11,17 +12,23 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flink_notebook.display.parent import current_parent, thread_parent
-from flink_notebook.display.view import JobView
+from flink_notebook.display.poller import JobPoller
+from flink_notebook.display.renderers import renderer_for
+
+if TYPE_CHECKING:
+    from flink_notebook.core.config import Configuration
+    from flink_notebook.display.view import JobView
+    from flink_notebook.jobs.client import JobClient
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(eq=False)  # identity: a view holds DataFrames
 class _Watched:
-    view: JobView
+    poller: JobPoller
     renderer: Any
     parent: dict[str, Any] | None
     refresh: float
@@ -55,11 +62,11 @@ class ClusterMonitor:
         with self._lock:
             return min((item.refresh for item in self._watched), default=self.refresh)
 
-    def watch(self, view: JobView, renderer: Any, refresh: float | None = None) -> None:
-        """Keep ``view`` current and redraw it through ``renderer`` until its job ends,
-        every ``refresh`` seconds (the notebook's refresh interval when the job started)."""
+    def watch(self, poller: JobPoller, renderer: Any, refresh: float | None = None) -> None:
+        """Keep ``poller``'s view current and redraw it through ``renderer`` until its job
+        ends, every ``refresh`` seconds (the notebook's refresh interval when it started)."""
         with self._lock:
-            self._watched.append(_Watched(view, renderer, current_parent(),
+            self._watched.append(_Watched(poller, renderer, current_parent(),
                                           self.refresh if refresh is None else refresh))
             if not self.running:
                 self._thread = threading.Thread(target=self._run, daemon=True,
@@ -83,18 +90,18 @@ class ClusterMonitor:
         states: dict[str, str] = {}
         try:
             self.requests += 1
-            jobs = watched[0].view.job.rest.jobs_overview()
+            jobs = watched[0].poller.job.rest.jobs_overview()
             states = {job["jid"]: job["state"] for job in jobs}
         except Exception:  # cluster gone: each view finds out on its own refresh
             states = {}
         ended = []
         for item in watched:
-            view = item.view
+            view = item.poller.view
             state = states.get(view.job.job_id)
             if state is not None and state == view.state and state != "RUNNING":
                 continue  # nothing moves while a job waits; the overview would show a change
             self.requests += 1
-            view.refresh()
+            item.poller.poll()
             with thread_parent(item.parent):
                 if view.ended:
                     item.renderer.close()
@@ -107,7 +114,13 @@ class ClusterMonitor:
                 self._watched = [w for w in self._watched if w not in ended]
 
 
-def show_detached(view: JobView, renderer: Any, refresh: float) -> None:
-    """Display a detached job's view and keep it updating from the cluster's monitor."""
+def show(job: JobClient, configuration: Configuration) -> JobView:
+    """Display a detached job's view; it keeps updating after the cell returns, from the
+    cluster's monitor."""
+    poller = JobPoller(job)
+    poller.poll()
+    renderer = renderer_for(poller, configuration)
     renderer.show()
-    ClusterMonitor.for_url(view.job.rest.url, refresh).watch(view, renderer, refresh)
+    refresh = float(configuration.get("notebook.refresh-interval"))
+    ClusterMonitor.for_url(job.rest.url, refresh).watch(poller, renderer, refresh)
+    return poller.view

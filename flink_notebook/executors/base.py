@@ -1,21 +1,23 @@
 """The executor contract (FLIP-73): one Executor per execution target.
 
-An ``Executor`` takes a :class:`~flink_notebook.pipeline.Pipeline` and the
-effective :class:`~flink_notebook.config.Configuration` and returns a
-:class:`~flink_notebook.job.JobClient`. It decides *where* a job runs (which
+An ``Executor`` takes a :class:`~flink_notebook.jobs.pipeline.Pipeline` and the
+effective :class:`~flink_notebook.core.config.Configuration` and returns a
+:class:`~flink_notebook.jobs.client.JobClient`. It decides *where* a job runs (which
 cluster, started how, stopped when); the pipeline knows *how* to submit itself
-to a cluster's REST address.
+to a cluster's REST address. :func:`submit` is the tail every executor shares.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from flink_notebook.config import Configuration
-    from flink_notebook.job import JobClient
-    from flink_notebook.pipeline import Pipeline
+    from flink_notebook.core.address import ClusterAddress
+    from flink_notebook.core.config import Configuration
+    from flink_notebook.jobs.client import JobClient
+    from flink_notebook.jobs.pipeline import Pipeline
+    from flink_notebook.jobs.rest import RestClient
 
 
 class Executor(ABC):
@@ -44,3 +46,15 @@ class ExecutorFactory(ABC):
     @abstractmethod
     def get_executor(self, configuration: Configuration) -> Executor:
         """Return an executor (may be cached by the factory) for ``configuration``."""
+
+
+def submit(pipeline: Pipeline, address: ClusterAddress, rest: RestClient,
+           cluster: Any = None) -> JobClient:
+    """Submit ``pipeline`` to the cluster at ``address``; return the job's handle, which
+    watches and steers it through ``rest``. ``cluster`` is one the executor started for this
+    job: the handle stops it once the job has ended."""
+    from flink_notebook.jobs.client import JobClient
+
+    submission = pipeline.submit(address)
+    return JobClient(submission.job_id, rest, name=pipeline.name, result=submission.result,
+                     cluster=cluster)

@@ -1,6 +1,6 @@
 """The ``per-job`` target: a fresh standalone cluster for every job, gone when it is.
 
-Each pipeline gets a :class:`~flink_notebook.clusters.LocalCluster` with as
+Each pipeline gets a :class:`~flink_notebook.clusters.standalone.LocalCluster` with as
 many slots as its parallelism. The cluster goes away when the job is over
 (attached: when its handle sees the end; detached: its lease watches the jobs)
 and, in every case, when the kernel that started it dies (its owner lease).
@@ -12,13 +12,13 @@ import os
 import threading
 from typing import TYPE_CHECKING
 
-from flink_notebook.clusters import LocalCluster
-from flink_notebook.executors.base import Executor, ExecutorFactory
+from flink_notebook.clusters.standalone import LocalCluster
+from flink_notebook.executors.base import Executor, ExecutorFactory, submit
 
 if TYPE_CHECKING:
-    from flink_notebook.config import Configuration
-    from flink_notebook.job import JobClient
-    from flink_notebook.pipeline import Pipeline
+    from flink_notebook.core.config import Configuration
+    from flink_notebook.jobs.client import JobClient
+    from flink_notebook.jobs.pipeline import Pipeline
 
 
 class PerJobExecutor(Executor):
@@ -29,9 +29,8 @@ class PerJobExecutor(Executor):
         self._lock = threading.Lock()
 
     def execute(self, pipeline: Pipeline, configuration: Configuration) -> JobClient:
-        from flink_notebook.job import JobClient
-        from flink_notebook.rest import RestClient
-        from flink_notebook.session import FlinkSession
+        from flink_notebook.engine.session import FlinkSession
+        from flink_notebook.jobs.rest import RestClient
 
         slots = pipeline.parallelism or FlinkSession.parallelism(configuration)
         attached = configuration.get("execution.attached") is not False
@@ -48,17 +47,10 @@ class PerJobExecutor(Executor):
             until_job_ends=ends_itself,
         )
         try:
-            submission = pipeline.submit(address)
+            return submit(pipeline, address, RestClient(address.url), cluster=cluster)
         except BaseException:
             cluster.stop()
             raise
-        return JobClient(
-            submission.job_id,
-            RestClient(address.url),
-            name=pipeline.name,
-            result=submission.result,
-            cluster=cluster,
-        )
 
     def close(self) -> None:
         with self._lock:

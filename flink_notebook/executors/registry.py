@@ -26,7 +26,8 @@ from IPython.core.error import UsageError
 from flink_notebook.executors.base import Executor, ExecutorFactory
 
 if TYPE_CHECKING:
-    from flink_notebook.config import Configuration
+    from flink_notebook.core.config import Configuration
+    from flink_notebook.engine.session import FlinkSession
 
 GROUP = "flink_notebook.executors"
 log = logging.getLogger(__name__)
@@ -137,3 +138,13 @@ def resolve(configuration: Configuration) -> ExecutorFactory:
 def get_executor(configuration: Configuration) -> Executor:
     """The executor for the configuration's target (see :func:`resolve`)."""
     return resolve(configuration).get_executor(configuration)
+
+
+def executor_for(session: FlinkSession, configuration: Configuration) -> Executor:
+    """The session's executor for the configuration's target: made once per target and
+    kept in the session, which closes it (and the clusters it started) when it closes."""
+    factory = resolve(configuration)
+    with _lock:
+        if factory.name not in session.executors:
+            session.executors[factory.name] = factory.get_executor(configuration)
+        return session.executors[factory.name]

@@ -7,54 +7,36 @@ Any session cluster whose REST API is reachable works: one started with
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
-import httpx
 from IPython.core.error import UsageError
 
-from flink_notebook.executors.base import Executor, ExecutorFactory
-from flink_notebook.pipeline import ClusterAddress
+from flink_notebook.core.address import ClusterAddress, configured_remote
+from flink_notebook.executors.base import Executor, ExecutorFactory, submit
 
 if TYPE_CHECKING:
-    from flink_notebook.config import Configuration
-    from flink_notebook.job import JobClient
-    from flink_notebook.pipeline import Pipeline
-
-DEFAULT_PORT = 8081
-#: The first request to the cluster: connect and answer each get a bound, so an address
-#: that does not answer (refused, black-holed, silent) fails within 5 s naming it.
-REACH_TIMEOUT = httpx.Timeout(2.5, connect=2.0)
-
+    from flink_notebook.core.config import Configuration
+    from flink_notebook.jobs.client import JobClient
+    from flink_notebook.jobs.pipeline import Pipeline
 
 def remote_address(configuration: Configuration) -> ClusterAddress:
-    """The cluster ``rest.address`` (a host, or a URL such as https://host:port) and
-    ``rest.port`` (default 8081) name."""
-    host = str(configuration.get("rest.address") or "").strip()
-    if not host:
+    """The session cluster ``rest.address`` and ``rest.port`` name; says how to set them
+    when they are not."""
+    address = configured_remote(configuration)
+    if address is None:
         raise UsageError(
             "The remote target needs the cluster's REST address: "
             "%flink_config rest.address=HOST rest.port=PORT, or rest.address=URL "
             "(start one with %flink_cluster start or `flink-notebook cluster start`)."
         )
-    port = int(configuration.get("rest.port") or DEFAULT_PORT)
-    if "://" not in host:
-        return ClusterAddress(host, port)
-    url = urlsplit(host)
-    if url.scheme not in ("http", "https") or not url.hostname or url.path.strip("/"):
-        raise UsageError(
-            f"rest.address {host} is not a cluster URL: write http(s)://HOST[:PORT] "
-            "(a path prefix is Flink's rest.path option)."
-        )
-    return ClusterAddress(url.hostname, url.port or port, url.scheme)
+    return address
 
 
 class RemoteExecutor(Executor):
     """Submits pipelines to the session cluster at ``rest.address:rest.port``."""
 
     def execute(self, pipeline: Pipeline, configuration: Configuration) -> JobClient:
-        from flink_notebook.job import JobClient
-        from flink_notebook.rest import client_for
-        from flink_notebook.session import FlinkSession
+        from flink_notebook.engine.session import FlinkSession
+        from flink_notebook.jobs.rest import REACH_TIMEOUT, client_for
 
         address = remote_address(configuration)
         FlinkSession.current().check_submission_headers(configuration)
@@ -69,11 +51,7 @@ class RemoteExecutor(Executor):
                 f"(of {overview.get('slots-total', 0)}). Lower the parallelism (-p {max(free, 1)})"
                 " or free slots by cancelling jobs there."
             )
-        submission = pipeline.submit(address)
-        return JobClient(
-            submission.job_id, client_for(address.url, configuration), name=pipeline.name,
-            result=submission.result,
-        )
+        return submit(pipeline, address, client_for(address.url, configuration))
 
 
 class RemoteExecutorFactory(ExecutorFactory):

@@ -21,10 +21,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from flink_notebook.config import Configuration
-from flink_notebook.executors import resolve
-from flink_notebook.session import FlinkSession
-from flink_notebook.sql import split_statements
+from flink_notebook.core.config import Configuration
+from flink_notebook.engine.session import FlinkSession
+from flink_notebook.executors import executor_for, resolve
+from flink_notebook.sql.statements import split_statements
 
 _TABLES = """
 CREATE TEMPORARY TABLE IF NOT EXISTS conformance_rows (n BIGINT) WITH (
@@ -64,11 +64,11 @@ class ExecutorConformanceTests:
         return base_configuration
 
     def _run(self, session: FlinkSession, configuration: Configuration, sql: str):
-        from flink_notebook.sql_cell import sql_pipeline
+        from flink_notebook.cells.sql import sql_pipeline
 
         [statement] = split_statements(sql)
         pipeline = sql_pipeline(session, statement, configuration)
-        return session.executor(configuration).execute(pipeline, configuration)
+        return executor_for(session, configuration).execute(pipeline, configuration)
 
     def test_factory_is_discovered_and_unique(self, configuration: Configuration) -> None:
         assert resolve(configuration).name == self.target

@@ -1,0 +1,27 @@
+"""What a cell asks for besides its text: cell-level options and where results go."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from flink_notebook.engine.results import ResultMode
+
+if TYPE_CHECKING:
+    from flink_notebook.core.config import Configuration
+    from flink_notebook.engine.session import FlinkSession
+
+
+@dataclass
+class CellRequest:
+    """Parsed magic options: the cell configuration layer and the output handling."""
+
+    options: dict[str, Any] = field(default_factory=dict)
+    out: str | None = None
+    mode: ResultMode | None = None
+    timeout: float | None = None
+
+    def configuration(self, session: FlinkSession) -> Configuration:
+        """The notebook configuration with this cell's options on top (read fresh, so a
+        ``SET`` earlier in the same cell counts)."""
+        return session.configuration.with_cell(self.options)

@@ -1,0 +1,192 @@
+"""Which PyFlink calls submit jobs, and how each goes through the notebook's executor while
+a ``%%flink`` cell runs: one table, :data:`ROUTES`.
+
+Each routed call becomes a Pipeline (its ``kind`` and a default job name below); the
+executor picks the cluster, and the job gets a handle in the session. The calls still
+return what PyFlink returns, so ordinary PyFlink code keeps working.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+from flink_notebook.engine import query_plan
+from flink_notebook.sql.statements import StatementKind, split_statements
+
+if TYPE_CHECKING:
+    from flink_notebook.cells.python import PythonCell
+
+#: Statements that make execute_sql submit a job, and the Pipeline kind of each.
+JOB_STATEMENTS = {StatementKind.QUERY: "query", StatementKind.INSERT: "insert",
+                  StatementKind.STATEMENT_SET: "statement-set"}
+
+
+def job_id_of(value: Any) -> str:
+    """The job id of what a submitting call returned: a PyFlink TableResult or JobClient,
+    or Java's TableResult."""
+    from pyflink.common import JobClient
+    from pyflink.table import TableResult
+
+    if isinstance(value, JobClient):
+        return value._j_job_client.getJobID().toHexString()
+    if isinstance(value, TableResult):
+        value = value._j_table_result
+    return value.getJobClient().get().getJobID().toHexString()
+
+
+def _job_name(cell: PythonCell, given: str | None, default: str) -> str:
+    return given or cell.configuration.get("pipeline.name") or default
+
+
+# -- how: each takes the cell, the route and PyFlink's own method; returns the routed one --
+
+def _returns_table_result(cell: PythonCell, route: Route, original: Callable) -> Callable:
+    """A call whose TableResult carries the job: submitted as it is."""
+
+    def call(obj: Any, *args: Any, **kwargs: Any) -> Any:
+        _, native = cell.submit(_job_name(cell, None, route.default_name), route.kind,
+                                lambda: original(obj, *args, **kwargs))
+        return native
+
+    return call
+
+
+def _execute_sql(cell: PythonCell, route: Route, original: Callable) -> Callable:
+    """Only statements that submit a job are routed; DDL and the like run as they are."""
+
+    def execute_sql(t_env: Any, stmt: str) -> Any:
+        statements = split_statements(stmt)
+        kind = JOB_STATEMENTS.get(statements[0].kind) if len(statements) == 1 else None
+        if kind is None:
+            return original(t_env, stmt)
+        name = _job_name(cell, None, " ".join(stmt.split())[:60])
+        _, native = cell.submit(name, kind, lambda: original(t_env, stmt))
+        return native
+
+    return execute_sql
+
+
+def _to_pandas(cell: PythonCell, route: Route, original: Callable) -> Callable:
+    """Rows fetched in bulk from the JVM (Arrow batches), as the SQL cells fetch them."""
+
+    def to_pandas(table: Any) -> Any:
+        mode, _ = query_plan.table_result_mode(cell.session.t_env, table, None,
+                                               query_plan.UNLIMITED)
+        job, _ = cell.submit(_job_name(cell, None, route.default_name), route.kind,
+                             lambda: table._j_table.execute(), result_mode=mode)
+        return job.result()
+
+    return to_pandas
+
+
+def _execute_async(cell: PythonCell, route: Route, original: Callable) -> Callable:
+    def execute_async(env: Any, job_name: str | None = None) -> Any:
+        name = _job_name(cell, job_name, route.default_name)
+        _, native = cell.submit(name, route.kind, lambda: original(env, name))
+        return native
+
+    return execute_async
+
+
+def _execute(cell: PythonCell, route: Route, original: Callable) -> Callable:
+    """``env.execute()``: submitted like execute_async; attached, the cell follows the job
+    and returns PyFlink's JobExecutionResult; detached, the handle."""
+
+    def execute(env: Any, job_name: str | None = None) -> Any:
+        from pyflink.common import JobExecutionResult
+
+        name = _job_name(cell, job_name, route.default_name)
+        execute_async = cell.original("StreamExecutionEnvironment", "execute_async")
+        job, native = cell.submit(name, route.kind, lambda: execute_async(env, name))
+        if not cell.attached:
+            return job
+        cell.follow(job)
+        job.result()  # raises the root cause if the job failed
+        return JobExecutionResult(native._j_job_client.getJobExecutionResult().get())
+
+    return execute
+
+
+def _execute_and_collect(cell: PythonCell, route: Route, original: Callable) -> Callable:
+    """What PyFlink's method does, with the job submitted through the executor: the
+    stream's collect sink first, then the job, which hands the sink its client."""
+
+    def execute_and_collect(stream: Any, job_execution_name: str | None = None,
+                            limit: int | None = None) -> Any:
+        from pyflink.datastream import StreamExecutionEnvironment
+        from pyflink.datastream.data_stream import CloseableIterator
+        from pyflink.java_gateway import get_gateway
+
+        j_env = stream._j_data_stream.getExecutionEnvironment()
+        get_gateway().jvm.org.apache.flink.python.util.PythonConfigUtil \
+            .configPythonOperator(j_env)
+        stream._apply_chaining_optimization()
+        rows = CloseableIterator(stream._j_data_stream.collectAsync(), stream.get_type())
+        name = _job_name(cell, job_execution_name, route.default_name)
+        env = StreamExecutionEnvironment(j_env)
+        execute_async = cell.original("StreamExecutionEnvironment", "execute_async")
+        cell.submit(name, route.kind, lambda: execute_async(env, name))
+        if limit is None:
+            return rows
+        with rows:
+            return [row for row, _ in zip(rows, range(limit))]
+
+    return execute_and_collect
+
+
+@dataclass(frozen=True)
+class Route:
+    """One PyFlink method that submits a job."""
+
+    owner: str  #: the class, as module:name
+    method: str
+    kind: str  #: the Pipeline kind (execute_sql: from the statement)
+    default_name: str  #: the job name when neither the call nor pipeline.name gives one
+    how: Callable[[PythonCell, Route, Callable], Callable]
+
+    @property
+    def owner_class(self) -> type:
+        module, name = self.owner.split(":")
+        return getattr(importlib.import_module(module), name)
+
+
+#: Every PyFlink call that submits a job.
+ROUTES = (
+    Route("pyflink.datastream:StreamExecutionEnvironment", "execute", "datastream",
+          "Flink Streaming Job", _execute),
+    Route("pyflink.datastream:StreamExecutionEnvironment", "execute_async", "datastream",
+          "Flink Streaming Job", _execute_async),
+    Route("pyflink.datastream:DataStream", "execute_and_collect", "collect",
+          "Flink Streaming Job", _execute_and_collect),
+    Route("pyflink.table:TableEnvironment", "execute_sql", "(statement)", "", _execute_sql),
+    Route("pyflink.table:StatementSet", "execute", "statement-set", "statement set",
+          _returns_table_result),
+    Route("pyflink.table:Table", "execute", "query", "table query", _returns_table_result),
+    Route("pyflink.table:Table", "execute_insert", "insert", "table insert",
+          _returns_table_result),
+    Route("pyflink.table:Table", "to_pandas", "query", "to_pandas", _to_pandas),
+    Route("pyflink.table.table_pipeline:TablePipeline", "execute", "insert", "table insert",
+          _returns_table_result),
+)
+
+
+@contextmanager
+def routed_calls(cell: PythonCell) -> Iterator[dict[tuple[str, str], Callable]]:
+    """Within the block, every call in :data:`ROUTES` goes through ``cell.submit``;
+    PyFlink's own methods are back afterwards, whatever happened. Yields the originals
+    by (class name, method)."""
+    originals = {(route.owner_class, route.method): getattr(route.owner_class, route.method)
+                 for route in ROUTES}
+    by_name = {(cls.__name__, method): fn for (cls, method), fn in originals.items()}
+    try:
+        for route in ROUTES:
+            cls = route.owner_class
+            setattr(cls, route.method, route.how(cell, route, originals[(cls, route.method)]))
+        yield by_name
+    finally:
+        for (cls, method), original in originals.items():
+            setattr(cls, method, original)

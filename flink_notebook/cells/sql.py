@@ -1,0 +1,163 @@
+"""Running a ``%%flink_sql`` cell, statement by statement.
+
+DDL, SET, SHOW, DESCRIBE and EXPLAIN run at once and show their output.
+SELECT, INSERT and statement sets become pipelines that the configured
+executor runs: attached, the cell follows the job; detached, it returns the
+job handle.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from IPython.display import HTML, display
+
+from flink_notebook.cells.routing import JOB_STATEMENTS, job_id_of
+from flink_notebook.display.follow import follow
+from flink_notebook.display.monitor import show
+from flink_notebook.engine import query_plan
+from flink_notebook.engine.results import QueryResult, ResultMode
+from flink_notebook.executors import executor_for
+from flink_notebook.jobs.pipeline import ClusterAddress, Pipeline, Submission
+from flink_notebook.sql.errors import format_sql_error
+from flink_notebook.sql.statements import (
+    Statement,
+    StatementKind,
+    parse_reset,
+    parse_set,
+    split_statements,
+)
+from flink_notebook.sql.variables import substitute
+
+if TYPE_CHECKING:
+    from flink_notebook.cells.request import CellRequest
+    from flink_notebook.core.config import Configuration
+    from flink_notebook.engine.session import FlinkSession
+
+
+def sql_errors() -> tuple[type[BaseException], ...]:
+    from py4j.protocol import Py4JJavaError
+    from pyflink.util.exceptions import JavaException
+
+    return (JavaException, Py4JJavaError)
+
+
+def run_sql_cell(
+    session: FlinkSession, cell: str, request: CellRequest, namespace: dict[str, Any]
+) -> Any:
+    """Run every statement of the cell; return what ``-o`` binds (the last result)."""
+    from IPython.core.error import UsageError
+
+    text = substitute(cell, namespace)
+    statements = split_statements(text)
+    if not statements:
+        raise UsageError("The cell holds no SQL statement.")
+    session.ensure_started()
+    last: Any = None
+    for statement in statements:
+        configuration = request.configuration(session)
+        try:
+            last = _run_statement(session, statement, configuration, request)
+        except sql_errors() as exc:
+            verbose = bool(configuration.get("notebook.verbose-errors"))
+            raise UsageError(format_sql_error(exc, statement, text, verbose)) from None
+    return last
+
+
+def _run_statement(
+    session: FlinkSession, statement: Statement, configuration: Configuration,
+    request: CellRequest,
+) -> Any:
+    if statement.kind is StatementKind.SET:
+        return _set(session, statement)
+    if statement.kind is StatementKind.RESET:
+        key = parse_reset(statement)
+        if key is None:
+            for key, _, layer in session.configuration.items():
+                if layer == "notebook":
+                    session.configuration.unset(key)
+        else:
+            session.configuration.unset(key)
+        display(session.configuration)
+        return None
+    if statement.kind in JOB_STATEMENTS:
+        return _run_job(session, statement, configuration, request)
+    return _run_at_once(session, statement)
+
+
+def _set(session: FlinkSession, statement: Statement) -> pd.DataFrame:
+    assignment = parse_set(statement)
+    if assignment is None:
+        display(session.configuration)
+        return None
+    key, value = assignment
+    session.configuration.set(key, value)
+    frame = pd.DataFrame({"key": [key], "value": [session.configuration.get(key)]})
+    display(frame)
+    return frame
+
+
+def _run_at_once(session: FlinkSession, statement: Statement) -> pd.DataFrame | None:
+    """DDL, SHOW, DESCRIBE, EXPLAIN...: no job, a small local result."""
+    result = session.t_env.execute_sql(statement.text)
+    columns = list(result.get_resolved_schema().get_column_names())
+    rows = [tuple(row) for row in result.collect()]
+    frame = pd.DataFrame(rows, columns=columns)
+    if statement.kind is StatementKind.EXPLAIN and len(frame) == 1:
+        display(HTML(f"<pre>{html.escape(str(frame.iloc[0, 0]))}</pre>"))
+    else:
+        display(frame)
+    return frame
+
+
+def _run_job(
+    session: FlinkSession, statement: Statement, configuration: Configuration,
+    request: CellRequest,
+) -> Any:
+    pipeline = sql_pipeline(session, statement, configuration, request.mode)
+    job = session.register(executor_for(session, configuration).execute(pipeline, configuration))
+    if not configuration.get("execution.attached"):
+        show(job, configuration)
+        return job
+    follow(job, configuration, request.timeout)
+    if statement.kind is StatementKind.QUERY:
+        return job.to_pandas()
+    return job
+
+
+def sql_pipeline(
+    session: FlinkSession, statement: Statement, configuration: Configuration,
+    mode: ResultMode | None = None,
+) -> Pipeline:
+    """The pipeline for a SELECT, INSERT or statement set. A query is validated here, so
+    its errors point into the cell before any cluster is involved."""
+    t_env = session.t_env
+    max_rows = int(configuration.get("notebook.max-rows"))
+    name = configuration.get("pipeline.name") or _default_name(statement)
+    named = configuration.with_cell({"pipeline.name": name})
+    if statement.kind is StatementKind.QUERY:
+        table = t_env.sql_query(statement.text)
+        mode, kept = query_plan.result_mode(t_env, table, statement.text, mode, max_rows)
+
+        def submit(address: ClusterAddress) -> Submission:
+            with session.routed(address, named):
+                j_result = table._j_table.execute()
+            result = QueryResult(session.gateway, j_result, mode, kept)
+            return Submission(job_id_of(j_result), result)
+    else:
+
+        def submit(address: ClusterAddress) -> Submission:
+            with session.routed(address, named):
+                result = t_env.execute_sql(statement.text)
+            return Submission(job_id_of(result))
+
+    kind = JOB_STATEMENTS[statement.kind]
+    return Pipeline(name, kind, session.parallelism(configuration), submit)
+
+
+def _default_name(statement: Statement) -> str:
+    first = " ".join(statement.text.split())
+    return first if len(first) <= 60 else first[:57] + "..."
+

@@ -1,0 +1,48 @@
+"""``flink-notebook``: run a notebook headless, start JupyterLab, manage local clusters."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from IPython.core.error import UsageError
+
+from flink_notebook import __version__
+from flink_notebook.cli import cluster, lab
+
+
+def parser() -> argparse.ArgumentParser:
+    """The ``flink-notebook`` argument parser; each sub-command sets ``func(args) -> int``."""
+    main = argparse.ArgumentParser(prog="flink-notebook", description="Apache Flink in notebooks.")
+    main.add_argument("--version", action="version", version=f"flink-notebook {__version__}")
+    commands = main.add_subparsers(dest="command", required=True)
+    run = commands.add_parser(
+        "run", help="execute a notebook headless, printing what each cell did"
+    )
+    run.add_argument("notebook", help="path of the .ipynb file")
+    run.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell (600)")
+    run.add_argument("--output", help="save the executed notebook (with outputs) here")
+    run.set_defaults(func=_run)
+    lab.add_parser(commands)
+    cluster.add_parser(commands)
+    return main
+
+
+def _run(args: argparse.Namespace) -> int:
+    from flink_notebook.cli.run import run_notebook
+
+    return run_notebook(args.notebook, timeout=args.timeout, output=args.output)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code (2 for a usage error, like argparse's)."""
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"flink-notebook: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

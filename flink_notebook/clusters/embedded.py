@@ -1,0 +1,74 @@
+"""The embedded cluster: a session MiniCluster inside the kernel's own JVM.
+
+It starts once (in the background at ``%load_ext``), serves every cell of the kernel
+(the ``local`` target), and listens on 127.0.0.1 only, on a free port; its REST API and web
+UI are the same as a real cluster's, so job handles work the same way.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from flink_notebook.clusters.standalone import probe
+from flink_notebook.core.address import ClusterAddress
+from flink_notebook.core.ports import LOOPBACK
+from flink_notebook.core.states import TERMINAL
+
+
+class EmbeddedCluster:
+    """A MiniCluster in the py4j JVM with ``slots`` task slots."""
+
+    def __init__(self, gateway: Any, slots: int) -> None:
+        self.slots = slots
+        self._gateway = gateway
+        self._lock = threading.Lock()
+        self._mini_cluster: Any = None
+        self.address: ClusterAddress | None = None
+
+    def start(self) -> ClusterAddress:
+        with self._lock:
+            if self.address is None:
+                jvm = self._gateway.jvm
+                conf = jvm.org.apache.flink.configuration.Configuration()
+                for key in ("rest.bind-address", "rest.address", "jobmanager.bind-host",
+                            "taskmanager.bind-host", "taskmanager.host"):
+                    conf.setString(key, LOOPBACK)
+                conf.setString("rest.port", "0")
+                minicluster = jvm.org.apache.flink.runtime.minicluster
+                settings = (
+                    minicluster.MiniClusterConfiguration.Builder()
+                    .setConfiguration(conf)
+                    .setNumTaskManagers(1)
+                    .setNumSlotsPerTaskManager(self.slots)
+                    .build()
+                )
+                cluster = minicluster.MiniCluster(settings)
+                cluster.start()
+                uri = cluster.getRestAddress().get()
+                self._mini_cluster = cluster
+                self.address = ClusterAddress(LOOPBACK, uri.getPort())
+            return self.address
+
+    def busy(self) -> bool:
+        """True while a job on it has not ended."""
+        if self.address is None:
+            return False
+        jobs = probe(self.address.url, "/jobs/overview")["jobs"]
+        return any(job["state"] not in TERMINAL for job in jobs)
+
+    def restart(self, slots: int) -> None:
+        """Start again with ``slots`` task slots (on a new port; the catalog is unaffected)."""
+        self.stop()
+        self.slots = slots
+        self.start()
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._mini_cluster is not None:
+                try:
+                    self._mini_cluster.close()
+                except Exception:  # the JVM may already be gone at exit
+                    pass
+                self._mini_cluster = None
+                self.address = None

@@ -1,0 +1,85 @@
+"""A cluster's watchdog: it stops the cluster when its owner or its jobs are gone.
+
+Started detached by :meth:`LocalCluster.start` (its own session, so it
+survives the kernel it watches)::
+
+    python -m flink_notebook.clusters.lease <registry.json> [--owner-pid PID
+        --owner-create-time T] [--until-job-ends]
+
+It exits once the cluster's processes are gone, whoever stopped them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import httpx
+
+from flink_notebook.clusters.standalone import ClusterProcess, LocalCluster, probe
+from flink_notebook.core.states import TERMINAL
+
+POLL_SECONDS = 1.0
+
+
+def ended_jobs(rest_url: str) -> dict[str, str] | None:
+    """Final state by job id once the cluster has run jobs and all have ended, else None."""
+    try:
+        jobs = probe(rest_url, "/jobs/overview")["jobs"]
+    except (httpx.HTTPError, ValueError, KeyError):
+        return None  # not answering right now; the process check covers a dead cluster
+    if jobs and all(job["state"] in TERMINAL for job in jobs):
+        return {job["jid"]: job["state"] for job in jobs}
+    return None
+
+
+def record_outcome(cluster: LocalCluster, ended: dict[str, str]) -> None:
+    """Write each job's final state (and a failure's root cause) where its handle finds it
+    once the cluster is gone (``LocalCluster.ended_jobs``)."""
+    outcome = {}
+    for jid, state in ended.items():
+        failure = None
+        if state == "FAILED":
+            try:
+                failure = probe(cluster.rest_url, f"/jobs/{jid}/exceptions").get("root-exception")
+            except (httpx.HTTPError, ValueError):
+                failure = None
+        outcome[jid] = {"state": state, "failure": failure}
+    cluster.outcome_file.write_text(json.dumps(outcome))
+
+
+def watch(cluster: LocalCluster, owner: ClusterProcess | None, until_job_ends: bool) -> str:
+    """Block until the cluster is gone; stop it first if its owner or jobs end. Says why."""
+    while True:
+        if not any(p.alive() for p in cluster.processes):
+            return "cluster gone"
+        if owner is not None and not owner.alive():
+            cluster.stop()
+            return f"owner {owner.pid} gone"
+        ended = ended_jobs(cluster.rest_url) if until_job_ends and cluster.rest_url else None
+        if ended:
+            # Nobody waits for a detached job: keep its outcome and the logs for its handle.
+            record_outcome(cluster, ended)
+            cluster.stop(remove_logs=False)
+            return "jobs ended: " + ", ".join(f"{jid} {state}" for jid, state in ended.items())
+        time.sleep(POLL_SECONDS)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m flink_notebook.clusters.lease")
+    parser.add_argument("registry", type=Path, help="the cluster's registry file")
+    parser.add_argument("--owner-pid", type=int)
+    parser.add_argument("--owner-create-time", type=float)
+    parser.add_argument("--until-job-ends", action="store_true")
+    args = parser.parse_args(argv)
+    cluster = LocalCluster.from_record(json.loads(args.registry.read_text()))
+    owner = None
+    if args.owner_pid is not None:
+        owner = ClusterProcess("owner", args.owner_pid, args.owner_create_time)
+    print(f"lease of {cluster.name}: {watch(cluster, owner, args.until_job_ends)}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,414 @@
+"""Standalone Flink clusters from the PyFlink distribution, on 127.0.0.1 only.
+
+A :class:`LocalCluster` runs the distribution's JobManager and TaskManagers as
+separate processes with a generated configuration (loopback addresses, free
+ports, modest memory) in its own directory under the state directory, where
+its logs stay. Every started cluster is written to a registry on disk so that
+another process (``flink-notebook cluster status|stop``, a lease) can find it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import yaml
+from IPython.core.error import UsageError
+
+from flink_notebook.clusters.registry import clusters_dir
+from flink_notebook.core.address import ClusterAddress
+from flink_notebook.core.ports import LOOPBACK, free_port
+
+HOST = LOOPBACK
+_STOP_GRACE = 10.0
+# The console appender duplicates the log file; keep only warnings on stdout so
+# the .out file holds what explains a failed start.
+_CONSOLE_LEVEL = ("${sys:console.log.level:-ALL}", "${sys:console.log.level:-WARN}")
+_EXCEPTION_LINE = re.compile(r"(?:[a-z_$][\w$]*\.)+([A-Z][\w$]*(?:Exception|Error)\b.*)")
+
+
+def flink_home() -> Path:
+    """The Flink distribution inside the installed ``pyflink`` package."""
+    import pyflink
+
+    return Path(pyflink.__file__).parent
+
+
+@dataclass(frozen=True)
+class ClusterProcess:
+    """One OS process, identified by pid and start time (pids get reused)."""
+
+    role: str
+    pid: int
+    create_time: float
+
+    @classmethod
+    def of(cls, role: str, pid: int) -> ClusterProcess:
+        return cls(role, pid, psutil.Process(pid).create_time())
+
+    def alive(self) -> bool:
+        """True while this very process runs (a zombie counts as gone)."""
+        try:
+            proc = psutil.Process(self.pid)
+            return (
+                abs(proc.create_time() - self.create_time) < 0.01
+                and proc.status() != psutil.STATUS_ZOMBIE
+            )
+        except psutil.NoSuchProcess:
+            return False
+
+    def signal_group(self, sig: int) -> None:
+        """Send ``sig`` to the process and the group it leads (its Python UDF workers)."""
+        if not self.alive():
+            return
+        try:
+            if os.getpgid(self.pid) == self.pid:
+                os.killpg(self.pid, sig)
+            else:
+                os.kill(self.pid, sig)
+        except ProcessLookupError:
+            pass
+
+
+def stop_processes(processes: list[ClusterProcess], grace: float = _STOP_GRACE) -> None:
+    """SIGTERM every process group, SIGKILL what is left after ``grace`` seconds."""
+    for proc in processes:
+        proc.signal_group(signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while any(p.alive() for p in processes) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for proc in processes:
+        proc.signal_group(signal.SIGKILL)
+    while any(p.alive() for p in processes):
+        time.sleep(0.1)
+
+
+def probe(rest_url: str, path: str) -> Any:
+    """GET from the REST API of a cluster of ours (on loopback; https without checking its
+    certificate, which the cluster's options name, not ours)."""
+    return httpx.get(f"{rest_url}{path}", timeout=2, verify=False).json()
+
+
+def _flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def failure_reason(paths: list[Path]) -> str:
+    """The root cause a failed Flink process wrote, as one line without a stack trace."""
+    for path in paths:
+        if not path.is_file():
+            continue
+        lines = path.read_text(errors="replace").splitlines()
+        causes = [m.group(1) for line in lines if (m := _EXCEPTION_LINE.search(line))]
+        if causes:
+            return causes[-1].strip()
+        errors = [line.strip() for line in lines if "ERROR" in line]
+        if errors:
+            return errors[-1]
+    return "no error in the logs"
+
+
+class LocalCluster:
+    """A standalone Flink session cluster on this machine, bound to 127.0.0.1.
+
+    ``options`` are extra Flink configuration entries for the cluster's
+    ``config.yaml`` (they win over the generated ones).
+    """
+
+    def __init__(
+        self,
+        slots: int = 1,
+        taskmanagers: int = 1,
+        name: str | None = None,
+        options: dict[str, str] | None = None,
+    ) -> None:
+        if slots < 1 or taskmanagers < 1:
+            raise UsageError("A cluster needs at least one slot and one TaskManager.")
+        self.slots = slots
+        self.taskmanagers = taskmanagers
+        self.name = name or f"cluster-{secrets.token_hex(3)}"
+        self.options = dict(options or {})
+        self.address: ClusterAddress | None = None
+        self.processes: list[ClusterProcess] = []
+        self.lease: ClusterProcess | None = None
+        self._children: list[subprocess.Popen] = []
+
+    # -- where things are -------------------------------------------------
+    @property
+    def directory(self) -> Path:
+        return clusters_dir() / self.name
+
+    @property
+    def log_dir(self) -> Path:
+        return self.directory / "log"
+
+    @property
+    def outcome_file(self) -> Path:
+        """Final job states, written by a jobs-ended lease before it stops the cluster."""
+        return self.directory / "ended-jobs.json"
+
+    def ended_jobs(self) -> dict[str, dict[str, Any]]:
+        """``{job_id: {"state": ..., "failure": trace or None}}`` recorded by the lease."""
+        try:
+            return json.loads(self.outcome_file.read_text())
+        except (OSError, ValueError):
+            return {}
+
+    @property
+    def registry_file(self) -> Path:
+        return clusters_dir() / f"{self.name}.json"
+
+    @property
+    def rest_url(self) -> str | None:
+        """The REST API and web UI, e.g. ``http://127.0.0.1:40123``."""
+        return self.address.url if self.address else None
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.processes]
+
+    # -- registry ---------------------------------------------------------
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "slots": self.slots,
+            "taskmanagers": self.taskmanagers,
+            "host": self.address.host if self.address else None,
+            "port": self.address.port if self.address else None,
+            "scheme": self.address.scheme if self.address else None,
+            "processes": [asdict(p) for p in self.processes],
+            "lease": asdict(self.lease) if self.lease else None,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> LocalCluster:
+        cluster = cls(record["slots"], record["taskmanagers"], record["name"])
+        if record.get("port"):
+            cluster.address = ClusterAddress(record["host"], record["port"],
+                                             record.get("scheme") or "http")
+        cluster.processes = [ClusterProcess(**p) for p in record["processes"]]
+        cluster.lease = ClusterProcess(**record["lease"]) if record.get("lease") else None
+        return cluster
+
+    @classmethod
+    def load(cls, name: str) -> LocalCluster:
+        """The registered cluster called ``name``; UsageError if there is none."""
+        path = clusters_dir() / f"{name}.json"
+        if not path.is_file():
+            known = ", ".join(c.name for c in cls.known()) or "none"
+            raise UsageError(f"No cluster named {name!r} (known: {known}).")
+        return cls.from_record(json.loads(path.read_text()))
+
+    @classmethod
+    def known(cls) -> list[LocalCluster]:
+        """Every cluster in the registry, running or not, by name."""
+        found = []
+        for path in sorted(clusters_dir().glob("*.json")):
+            try:
+                found.append(cls.from_record(json.loads(path.read_text())))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # half-written by a concurrent start; not ours to judge
+        return found
+
+    def _write_record(self) -> None:
+        tmp = self.registry_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.to_record(), indent=2))
+        tmp.replace(self.registry_file)
+
+    # -- life cycle -------------------------------------------------------
+    def status(self) -> str:
+        """``running``, ``degraded`` (some processes gone), ``stopped`` or ``not started``."""
+        for child in self._children:
+            child.poll()  # reap our own exited children so they do not linger as zombies
+        if not self.processes:
+            return "not started"
+        alive = [p.alive() for p in self.processes]
+        if all(alive):
+            return "running"
+        return "degraded" if any(alive) else "stopped"
+
+    def start(
+        self, timeout: float = 90, owner_pid: int | None = None, until_job_ends: bool = False
+    ) -> ClusterAddress:
+        """Start the JobManager and TaskManagers; return the REST address once all registered.
+
+        With ``owner_pid``, a lease process stops the cluster when that process
+        ends; with ``until_job_ends``, when the cluster's jobs have all ended.
+        """
+        if self.processes:
+            raise UsageError(f"Cluster {self.name} was already started.")
+        if self.registry_file.exists() and LocalCluster.load(self.name).status() != "stopped":
+            raise UsageError(
+                f"A cluster named {self.name} is already running: "
+                f"`flink-notebook cluster stop --name {self.name}` first."
+            )
+        from flink_notebook.core.java import ensure_java
+
+        ensure_java()
+        env = self._prepare()
+        self._spawn("jobmanager", env)
+        for index in range(self.taskmanagers):
+            self._spawn(f"taskmanager-{index}", env)
+        self._write_record()
+        if owner_pid is not None or until_job_ends:
+            self._start_lease(owner_pid, until_job_ends)
+        try:
+            self._wait_ready(timeout)
+        except BaseException:
+            self.stop(remove_logs=False)
+            raise
+        return self.address
+
+    def stop(self, remove_logs: bool = True) -> None:
+        """Stop every process of the cluster (SIGKILL after a grace period). Idempotent."""
+        stop_processes(self.processes)
+        if self.lease and self.lease.pid != os.getpid():
+            stop_processes([self.lease], grace=2)
+        for child in self._children:
+            child.wait()
+        self.registry_file.unlink(missing_ok=True)
+        if remove_logs:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+    def __enter__(self) -> LocalCluster:
+        if not self.processes:
+            self.start(owner_pid=os.getpid())
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"LocalCluster({self.name!r}, slots={self.slots}, url={self.rest_url!r})"
+
+    # -- start-up steps ---------------------------------------------------
+    def _prepare(self) -> dict[str, str]:
+        home = flink_home()
+        shutil.rmtree(self.directory, ignore_errors=True)
+        conf, lib = self.directory / "conf", self.directory / "lib"
+        for folder in (conf, lib, self.log_dir):
+            folder.mkdir(parents=True)
+        # flink-python sits in opt/; TaskManagers need it in lib/ to run Python UDFs.
+        for jar in [*(home / "lib").glob("*.jar"), *(home / "opt").glob("flink-python*.jar")]:
+            (lib / jar.name).symlink_to(jar)
+        log4j = (home / "conf" / "log4j-console.properties").read_text()
+        (conf / "log4j-console.properties").write_text(log4j.replace(*_CONSOLE_LEVEL))
+        shutil.copy(home / "conf" / "logback-console.xml", conf)
+
+        settings = _flatten(yaml.safe_load((home / "conf" / "config.yaml").read_text()))
+        port = free_port()
+        settings.update(
+            {
+                "jobmanager.rpc.address": HOST,
+                "jobmanager.bind-host": HOST,
+                "jobmanager.rpc.port": free_port(),
+                "taskmanager.bind-host": HOST,
+                "taskmanager.host": HOST,
+                "rest.address": HOST,
+                "rest.bind-address": HOST,
+                "rest.port": port,
+                "taskmanager.numberOfTaskSlots": self.slots,
+                "parallelism.default": self.slots,
+                "jobmanager.memory.process.size": "1024m",
+                "taskmanager.memory.process.size": "1280m",
+                "python.executable": sys.executable,
+                "python.client.executable": sys.executable,
+            }
+        )
+        settings.update(self.options)
+        (conf / "config.yaml").write_text(yaml.safe_dump(settings, default_flow_style=False))
+        https = str(settings.get("security.ssl.rest.enabled", "")).lower() == "true"
+        self.address = ClusterAddress(HOST, port, "https" if https else "http")
+        return {
+            **os.environ,
+            "FLINK_CONF_DIR": str(conf),
+            "FLINK_LOG_DIR": str(self.log_dir),
+            "FLINK_LIB_DIR": str(lib),
+            "FLINK_PID_DIR": str(self.directory),
+        }
+
+    def _spawn(self, role: str, env: dict[str, str]) -> None:
+        script = "jobmanager.sh" if role == "jobmanager" else "taskmanager.sh"
+        with open(self.log_dir / f"{role}.out", "wb") as out:
+            # start-foreground execs java: the pid we get is the JVM's, and
+            # its own session makes it the leader of a group we can signal.
+            child = subprocess.Popen(
+                ["bash", str(flink_home() / "bin" / script), "start-foreground"],
+                env=env,
+                cwd=self.directory,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self._children.append(child)
+        self.processes.append(ClusterProcess.of(role, child.pid))
+
+    def _start_lease(self, owner_pid: int | None, until_job_ends: bool) -> None:
+        command = [sys.executable, "-m", "flink_notebook.clusters.lease",
+                   str(self.registry_file)]
+        if owner_pid is not None:
+            owner = ClusterProcess.of("owner", owner_pid)
+            command += [
+                "--owner-pid",
+                str(owner.pid),
+                "--owner-create-time",
+                repr(owner.create_time),
+            ]
+        if until_job_ends:
+            command.append("--until-job-ends")
+        with open(self.log_dir / "lease.out", "wb") as out:
+            child = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self._children.append(child)
+        self.lease = ClusterProcess.of("lease", child.pid)
+        self._write_record()
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            dead = [p for p in self.processes if not p.alive()]
+            if dead:
+                raise self._start_failure(f"the {dead[0].role} exited", dead[0].role)
+            try:
+                overview = probe(self.rest_url, "/overview")
+                # Usable means the slots are there: Flink lists a TaskManager a moment
+                # before it reports its slots, and a job submitted then finds "0 free".
+                if (overview.get("taskmanagers", 0) >= self.taskmanagers
+                        and overview.get("slots-total", 0) >= self.slots * self.taskmanagers):
+                    return
+            except (httpx.HTTPError, ValueError):
+                pass  # REST is not up yet
+            if time.monotonic() > deadline:
+                raise self._start_failure(f"not ready after {timeout:g} s", "jobmanager")
+            time.sleep(0.5)
+
+    def _start_failure(self, what: str, role: str) -> UsageError:
+        logs = [self.log_dir / f"{role}.out", *sorted(self.log_dir.glob("*.log"))]
+        return UsageError(
+            f"Flink cluster {self.name} did not start ({what}): {failure_reason(logs)} "
+            f"(logs: {self.log_dir})"
+        )

@@ -1,0 +1,207 @@
+"""Short messages from Java exceptions: the most useful cause in a line or two, without
+Java class names, "Caused by" chains or secret option values. The Java trace is there only
+on request (``--verbose`` / ``notebook.verbose-errors``)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import traceback
+from dataclasses import dataclass
+
+from flink_notebook.core.secrets import mask_options
+
+# "org.apache.flink.table.api.ValidationException: message", at the start of a
+# line, possibly after "Caused by: " or py4j's ": ". Suppressed exceptions are
+# indented and are not part of the cause chain.
+_HEADER = re.compile(
+    r"^(?:Caused by: |: )?(?P<cls>(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*"
+    r"(?:Exception|Error|Throwable))(?:: (?P<message>.*))?$"
+)
+_FRAME = re.compile(r"^\s+(?:at |\.\.\. \d+ more)")
+_JAVA_CLASS = re.compile(
+    r"\b(?:org|java|javax|jdk|sun|scala|com|io)\.(?:[a-z_$][\w$]*\.)+([A-Z][\w$]*)"
+)
+_FLINK_POSITION = re.compile(r"[Ll]ine (\d+), column (\d+)")
+_PREFIXES = re.compile(
+    r"^(?:(?:SQL validation failed|SQL parse failed)\.\s*)+"
+    r"|^(?:From line \d+, column \d+ to line \d+, column \d+|At line \d+, column \d+): "
+)
+_AT_POSITION = re.compile(r" at line \d+, column \d+\.?")
+# Wrappers that only say an error happened; the cause beneath says which.
+_GENERIC = re.compile(
+    r"^(?:Job execution failed|Could not execute \w+|Internal server error"
+    r"|Failed to execute|Program execution failed)\b"
+)
+_ENCOUNTERED = re.compile(r'^Encountered (".*")\s*$', re.M)
+_MAX_LINES = 4
+_MAX_ITEMS = 10
+
+
+@dataclass(frozen=True)
+class _Cause:
+    cls: str  # the Java class's simple name
+    jdk: bool  # a java.* / javax.* class, whose name says what happened
+    message: str
+
+
+def java_error_summary(exc: BaseException) -> tuple[str, str]:
+    """(short message, full trace) of an error.
+
+    For a Java exception seen through py4j or PyFlink (or a Java trace from the
+    REST API), the message is the most useful cause in a few lines, without
+    Java class names, "Caused by" chains, or option values that may be
+    secret. For a Python exception: its message and its Python traceback.
+    """
+    summary, trace, _ = _summarize(exc)
+    return summary, trace
+
+
+def _summarize(exc: BaseException) -> tuple[str, str, tuple[int, int] | None]:
+    """(summary, trace, (line, column) Flink reported in the statement or None)."""
+    text = _text(exc)
+    causes = _causes(text)
+    if not causes:
+        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        return text.strip() or type(exc).__name__, trace, None
+    trace = mask_options(text)
+    position = next(
+        (
+            (int(found.group(1)), int(found.group(2)))
+            for cause in causes
+            if (found := _FLINK_POSITION.search(cause.message))
+        ),
+        None,
+    )
+    return _choose(causes, _python_error(text)), trace, position
+
+
+def _text(exc: BaseException) -> str:
+    # py4j's Py4JJavaError and PyFlink's JavaException both print the Java trace.
+    try:
+        return str(exc)
+    except Exception:  # py4j asks the JVM for the trace; the JVM may be gone
+        return repr(exc)
+
+
+def _causes(text: str) -> list[_Cause]:
+    """The cause chain, outermost first, each with its full (multi-line) message."""
+    causes: list[_Cause] = []
+    lines: list[str] | None = None
+    for line in text.splitlines():
+        header = _HEADER.match(line.rstrip())
+        if header:
+            lines = [header.group("message") or ""]
+            cls = header.group("cls")
+            causes.append(_Cause(cls.rsplit(".", 1)[-1], cls.startswith(("java.", "javax.")), ""))
+        elif lines is not None and _FRAME.match(line):
+            lines = None
+        elif lines is not None:
+            lines.append(line.rstrip())
+        if lines is not None:
+            last = causes[-1]
+            causes[-1] = _Cause(last.cls, last.jdk, "\n".join(lines).strip())
+    return causes
+
+
+def _choose(causes: list[_Cause], python_error: str | None) -> str:
+    """The root cause, with the outermost message as context when it adds some."""
+    messages: list[str] = []
+    for cause in causes:
+        message = _clean(cause.message)
+        if cause.jdk or not message:
+            message = f"{cause.cls}: {message}" if message else cause.cls
+        messages.append(message)
+    root = python_error or messages[-1]
+    top = messages[0]
+    if top == root or top in root or root in top or _GENERIC.match(top):
+        return root
+    return f"{top}\n{root}"
+
+
+def _clean(message: str) -> str:
+    """A Java message without position prefixes, class names, long lists and
+    table options (they may hold secrets)."""
+    message = _JAVA_CLASS.sub(r"\1", _PREFIXES.sub("", message.strip()))
+    message = _AT_POSITION.sub("", message)
+    message = re.split(r"^\s*Was expecting", message, maxsplit=1, flags=re.M)[0]  # every token
+    message = _ENCOUNTERED.sub(_syntax_error, message)
+    blocks = re.split(r"\n\s*\n", message)
+    kept: list[str] = []
+    index = 0
+    while index < len(blocks):
+        block = blocks[index].strip()
+        items = blocks[index + 1].split("\n") if index + 1 < len(blocks) else []
+        if block == "Table options are:":
+            index += 2
+            continue
+        if block == "Supported options:" and kept and kept[-1].startswith("Unsupported options:"):
+            kept[-1] += _suggestions(kept[-1], items)
+            index += 2
+            continue
+        if block.endswith(":") and items:
+            kept.append(f"{block} {_listing(items)}")
+            index += 2
+            continue
+        kept.append(block)
+        index += 1
+    lines = [line for line in "\n".join(kept).split("\n") if line.strip()]
+    return "\n".join(lines[:_MAX_LINES]).strip()
+
+
+def _syntax_error(match: re.Match) -> str:
+    token = match.group(1)
+    return "Unexpected end of the statement" if token == '"<EOF>"' else f"Syntax error at {token}"
+
+
+def _listing(items: list[str]) -> str:
+    items = [item.strip() for item in items if item.strip()]
+    shown = ", ".join(items[:_MAX_ITEMS])
+    more = len(items) - _MAX_ITEMS
+    return f"{shown}, and {more} more" if more > 0 else shown
+
+
+def _suggestions(unsupported: str, supported: list[str]) -> str:
+    """Close matches for each unsupported option, to catch typos."""
+    supported = [item.strip() for item in supported if item.strip()]
+    wrong = unsupported.split(":", 1)[1].split(",")
+    matches = {
+        match
+        for key in wrong
+        for match in difflib.get_close_matches(key.strip(), supported, 1, 0.8)
+    }
+    return f" (did you mean {', '.join(sorted(matches))}?)" if matches else ""
+
+
+_PY_ERROR = re.compile(r"^\s*((?:\w+\.)*\w*(?:Error|Exception|Exit)): (.+)$", re.M)
+
+
+def _python_error(text: str) -> str | None:
+    """The last exception of a Python traceback inside a Java message (a Python UDF failed)."""
+    if "Traceback (most recent call last)" not in text:
+        return None
+    tail = text[text.rindex("Traceback (most recent call last)") :]
+    matches = _PY_ERROR.findall(tail)
+    return f"{matches[-1][0]}: {matches[-1][1].strip()}" if matches else None
+
+
+def summarize_trace(trace: str) -> str:
+    """A Java trace as text (from the REST API) as a short message."""
+    summary, _ = java_error_summary(_TraceText(trace))
+    return summary
+
+
+def position_in_statement(exc: BaseException) -> tuple[str, str, tuple[int, int] | None]:
+    """(summary, trace, (line, column) Flink reported in the statement, or None)."""
+    return _summarize(exc)
+
+
+class _TraceText(Exception):
+    """A Java trace string from REST, read like a py4j error."""
+
+    def __init__(self, trace: str) -> None:
+        super().__init__(trace)
+        self.trace = trace
+
+    def __str__(self) -> str:
+        return self.trace

@@ -1,0 +1,59 @@
+"""Following a job in its cell: an attached run blocks here until the job ends (the
+detached loop is :mod:`flink_notebook.display.monitor`).
+
+The view is polled quickly at first, then once per ``notebook.refresh-interval``, and the
+renderer redraws at most once per interval and only when something changed. Ctrl-C (the
+notebook's interrupt) or ``--timeout`` cancels the job.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from flink_notebook.display.poller import JobPoller
+from flink_notebook.display.renderers import renderer_for
+
+if TYPE_CHECKING:
+    from flink_notebook.core.config import Configuration
+    from flink_notebook.display.view import JobView
+    from flink_notebook.jobs.client import JobClient
+
+_FIRST_PAUSE = 0.05  # a small query's answer is often there within the first tenth of a second
+_SETTLE_SECONDS = 60.0  # after a cancel, how long to wait for the final state
+
+
+def follow(job: JobClient, configuration: Configuration, timeout: float | None = None) -> JobView:
+    """Show the job live until it ends; return its final view. ``timeout`` cancels the job
+    that many seconds after it started running (its start-up does not count, but a job that
+    never gets to run is cancelled after ``notebook.startup-timeout`` on top)."""
+    poller = JobPoller(job)
+    view = poller.view
+    renderer = renderer_for(poller, configuration)
+    renderer.show()
+    refresh = float(configuration.get("notebook.refresh-interval"))
+    give_up = None if timeout is None else (
+        time.monotonic() + timeout + float(configuration.get("notebook.startup-timeout")))
+    running_since: float | None = None
+    pause, drawn = _FIRST_PAUSE, 0.0
+    try:
+        while not poller.poll().ended:
+            now = time.monotonic()
+            if running_since is None and view.running:
+                running_since = now
+            if timeout is not None and (now > give_up or (
+                    running_since is not None and now - running_since > timeout)):
+                poller.cancel()
+                break
+            if time.monotonic() - drawn >= refresh:  # at most one update per refresh tick
+                renderer.update()
+                drawn = time.monotonic()
+            time.sleep(pause)  # short at first: a small query's answer comes quickly
+            pause = min(pause * 2, refresh)
+    except KeyboardInterrupt:
+        poller.cancel()
+    settle = time.monotonic() + _SETTLE_SECONDS
+    while not poller.poll().ended and time.monotonic() < settle:
+        time.sleep(0.1)
+    renderer.close()
+    return view

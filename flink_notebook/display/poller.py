@@ -1,0 +1,169 @@
+"""JobPoller: fills a JobView from its job, and acts on the job for a view's buttons.
+
+One :meth:`JobPoller.poll` asks REST once (job details carry the per-operator numbers)
+and reads one page of the rows buffered in the JVM. Rates come from the difference to
+the previous poll, so the poller, not the view, remembers what it saw last.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from IPython.core.error import UsageError
+
+from flink_notebook.core.errors import summarize_trace
+from flink_notebook.core.states import TERMINAL
+from flink_notebook.display.view import JobView, Operator
+from flink_notebook.engine.results import ResultMode
+
+if TYPE_CHECKING:
+    from flink_notebook.jobs.client import JobClient
+
+#: Rows drawn while a job runs; the whole result is available when it ends.
+SHOWN_ROWS = 200
+
+
+class JobPoller:
+    """Keeps one :class:`JobView` of a job up to date."""
+
+    def __init__(self, job: JobClient | JobView) -> None:
+        self.view = job if isinstance(job, JobView) else JobView(job)
+        self._last: dict[str, tuple[float, int, int]] = {}  # vertex: (time, in, out)
+        self._restarted_at = 0  # the RESTARTING time of the restart the view explains
+
+    @property
+    def job(self) -> JobClient:
+        return self.view.job
+
+    def poll(self) -> JobView:
+        """Bring the view up to date; returns it."""
+        view, job = self.view, self.job
+        if view.ended:
+            return view
+        try:
+            view.state = job.status()
+        except UsageError as exc:  # the cluster went away: say so, keep the last state
+            view.note = str(exc)
+            view.ended = True
+            view.version += 1
+            return view
+        view.operators = self._operators(job._last_details.get("vertices", []))
+        result = view.result
+        if result is not None:
+            if result.mode is ResultMode.ALL:
+                result.fetch_available()
+            counters = result.counters()
+            view.received, view.in_view = counters.received, counters.in_view
+            view.truncated = counters.truncated
+            if result.mode is not ResultMode.ALL:
+                view.rows = result.page(SHOWN_ROWS)
+        view.waiting = self._waiting_for_slots()
+        self._read_restart()
+        rows_done = result is None or result.done or view.state in ("FAILED", "CANCELED")
+        if view.state not in TERMINAL and result is not None and job.rows_complete():
+            # Every row is in (the end of the data came through): the answer is complete
+            # while Flink still winds the job down, which takes seconds.
+            view.state = "FINISHED"
+        if view.state in TERMINAL and rows_done:
+            self._finish()
+        view.version += 1
+        return view
+
+    # -- actions (a view's buttons) ------------------------------------------
+
+    def cancel(self) -> JobView:
+        """Cancel the job (a note instead if it already ended); returns the polled view."""
+        try:
+            self.job.cancel()
+        except UsageError as exc:
+            self.view.note = str(exc)
+        return self.poll()
+
+    def stop_with_savepoint(self, directory: str | None) -> JobView:
+        """Stop the job with a savepoint in ``directory``; the view's note says where."""
+        if not directory:
+            self.view.note = "Set state.savepoints.dir to stop with a savepoint."
+            self.view.version += 1
+            return self.view
+        try:
+            self.view.note = f"savepoint: {self.job.stop_with_savepoint(directory)}"
+        except UsageError as exc:
+            self.view.note = str(exc)
+        return self.poll()
+
+    # -- reading --------------------------------------------------------------
+
+    def _finish(self) -> None:
+        view = self.view
+        view.ended = True
+        view.waiting = None
+        result = view.result
+        if result is not None:  # what arrived, even if the job failed (it says so)
+            if view.state == "FINISHED":
+                result.wait()  # its last rows may still be on their way
+            view.rows = result.to_pandas()
+            error = result.error()
+            if error and view.state == "FINISHED" and not result.closed:
+                view.note = f"Reading the rows failed (incomplete): {summarize_trace(error)}"
+            counters = result.counters()
+            view.received, view.in_view = counters.received, counters.in_view
+        if view.state == "FAILED":
+            view.failure = self.job.failure()
+            view.failure_trace = self.job.failure_trace
+
+    def _operators(self, vertices: list[dict]) -> list[Operator]:
+        now, ended = time.monotonic(), self.view.state in TERMINAL
+        operators = []
+        for vertex in vertices:
+            metrics = vertex.get("metrics", {})
+            op = Operator(
+                name=vertex.get("name", "?"), parallelism=vertex.get("parallelism", 0),
+                status=vertex.get("status", "?"),
+                tasks={k: v for k, v in vertex.get("tasks", {}).items() if v},
+                records_in=metrics.get("read-records", 0),
+                records_out=metrics.get("write-records", 0),
+            )
+            key = vertex.get("id", op.name)
+            previous = self._last.get(key)
+            if previous is not None:
+                # A cancelled task may report no final counts: keep the last ones seen.
+                op.records_in = max(op.records_in, previous[1])
+                op.records_out = max(op.records_out, previous[2])
+                if now > previous[0] and not ended:
+                    seconds = now - previous[0]
+                    op.rate_in = max(0.0, (op.records_in - previous[1]) / seconds)
+                    op.rate_out = max(0.0, (op.records_out - previous[2]) / seconds)
+            self._last[key] = (now, op.records_in, op.records_out)
+            operators.append(op)
+        return operators
+
+    def _read_restart(self) -> None:
+        """A job that restarted says why, from then on (Flink keeps the time it last
+        entered each state; a new restart time means one more restart)."""
+        restarted = self.job._last_details.get("timestamps", {}).get("RESTARTING") or 0
+        if restarted <= self._restarted_at or self.view.state in TERMINAL:
+            return
+        trace = self.job.last_exception()
+        if trace:  # the history may lag the state by a poll
+            self._restarted_at = restarted
+            self.view.note = f"Restarted after a failure: {summarize_trace(trace)}"
+
+    def _waiting_for_slots(self) -> str | None:
+        """While tasks wait to be scheduled, say how many slots the job needs and has."""
+        view = self.view
+        if view.state in TERMINAL or not view.operators:
+            return None
+        waiting = sum(op.tasks.get("SCHEDULED", 0) + op.tasks.get("CREATED", 0)
+                      for op in view.operators)
+        if not waiting or any(op.tasks.get("RUNNING") for op in view.operators):
+            return None
+        needed = max(op.parallelism for op in view.operators)
+        try:
+            overview = self.job.rest.overview()
+        except UsageError:
+            return None
+        if overview.get("slots-available", 0) >= needed:
+            return None  # being deployed, not waiting
+        return (f"waiting for {needed} task slot(s); the cluster has "
+                f"{overview.get('slots-available', 0)} free of {overview.get('slots-total', 0)}")

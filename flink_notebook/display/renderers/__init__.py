@@ -1,0 +1,87 @@
+"""Renderers draw a JobView; each frontend gets one. All of them implement
+:class:`Renderer`: ``show()`` once, ``update()`` on every poll (drawing only what changed),
+``close()`` at the end. Which one a frontend gets is a small decision, kept apart from
+drawing (:func:`renderer_name`); ipywidgets is imported only by the widget renderer."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flink_notebook.core.config import Configuration
+    from flink_notebook.display.poller import JobPoller
+    from flink_notebook.display.view import JobView
+
+RENDERERS = ("auto", "widget", "html", "text", "zeppelin")
+
+
+class Renderer(ABC):
+    """Draws one JobView in one frontend."""
+
+    def __init__(self, view: JobView) -> None:
+        self.view = view
+
+    @abstractmethod
+    def show(self) -> None:
+        """Put the view on screen (once)."""
+
+    @abstractmethod
+    def update(self) -> None:
+        """Redraw after a poll, if the view changed."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """The final drawing (the job ended, or nobody watches any more)."""
+
+
+def renderer_name(setting: str = "auto", shell: Any = None) -> str:
+    """``notebook.renderer`` if set, else: Zeppelin, terminal (text), a kernel with
+    ipywidgets (widget), anything else (html)."""
+    from flink_notebook.display.renderers.zeppelin import in_zeppelin
+
+    if setting != "auto":
+        return setting
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    if in_zeppelin(getattr(shell, "user_ns", None)):
+        return "zeppelin"
+    if shell is None or type(shell).__name__ == "TerminalInteractiveShell":
+        return "text"
+    if getattr(shell, "kernel", None) is not None:
+        try:
+            import ipywidgets  # noqa: F401 - only checking it is there
+        except ImportError:
+            return "html"
+        return "widget"
+    return "html"
+
+
+def make_renderer(poller: JobPoller, setting: str = "auto",
+                  savepoint_dir: str | None = None) -> Renderer:
+    """The renderer for this frontend, drawing ``poller``'s view (the widget's buttons act
+    through the poller)."""
+    name = renderer_name(setting)
+    if name == "widget":
+        from flink_notebook.display.renderers.widget import WidgetRenderer
+
+        return WidgetRenderer(poller, savepoint_dir)
+    if name == "text":
+        from flink_notebook.display.renderers.text import TextRenderer
+
+        return TextRenderer(poller.view)
+    if name == "zeppelin":
+        from flink_notebook.display.renderers.zeppelin import ZeppelinRenderer
+
+        return ZeppelinRenderer(poller.view)
+    from flink_notebook.display.renderers.html import HtmlRenderer
+
+    return HtmlRenderer(poller.view)
+
+
+def renderer_for(poller: JobPoller, configuration: Configuration) -> Renderer:
+    """The renderer ``notebook.renderer`` asks for (savepoints to ``state.savepoints.dir``)."""
+    return make_renderer(poller, configuration.get("notebook.renderer") or "auto",
+                         configuration.get("state.savepoints.dir"))

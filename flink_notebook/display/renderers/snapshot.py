@@ -1,0 +1,81 @@
+"""A JobView drawn once, as HTML and as text: what every renderer shows (and what stays in
+a saved notebook). Every value is HTML-escaped."""
+
+from __future__ import annotations
+
+import html
+
+from flink_notebook.display.view import JobView
+
+SHOWN_HTML_ROWS = 200
+_COLORS = {"RUNNING": "#1a7f37", "FINISHED": "#0969da", "FAILED": "#cf222e",
+           "CANCELED": "#6e7781", "CANCELLING": "#9a6700"}
+
+
+def status_line(view: JobView) -> str:
+    parts = [view.state, view.job.name or "job", f"{view.elapsed:.1f} s"]
+    if view.result is not None:
+        parts.append(f"{view.received:,} {view.rows_word} received")
+    return " · ".join(parts)
+
+
+def html_snapshot(view: JobView) -> str:
+    esc = html.escape
+    color = _COLORS.get(view.state, "#9a6700")
+    badge = (f"<span class='flink-badge' style='background:{color};color:white;"
+             f"padding:1px 6px;border-radius:3px'>{esc(view.state)}</span>")
+    head = (f"<div class='flink-job-status'>{badge} <b>{esc(view.job.name or 'job')}</b> "
+            f"<code>{esc(view.job.job_id)}</code> · {view.elapsed:.1f} s")
+    if view.result is not None:
+        head += f" · {view.received:,} {esc(view.rows_word)} received"
+    head += (f" · <a href='{esc(view.job.web_url)}' target='_blank'>Flink web UI</a></div>")
+    parts = [head]
+    if view.waiting:
+        parts.append(f"<div class='flink-waiting'>{esc(view.waiting)}</div>")
+    if view.note:
+        parts.append(f"<div class='flink-note'>{esc(view.note)}</div>")
+    if view.failure:
+        parts.append(f"<div class='flink-failure'><b>Failed:</b> <pre>{esc(view.failure)}</pre>")
+        if view.failure_trace:
+            parts.append(f"<details><summary>Java trace</summary><pre>"
+                         f"{esc(view.failure_trace)}</pre></details>")
+        parts.append("</div>")
+    if view.operators:
+        parts.append(operators_html(view))
+    if view.rows is not None:
+        parts.append(view.rows.to_html(escape=True, max_rows=SHOWN_HTML_ROWS, index=False,
+                                       border=0))
+        if view.truncated:
+            parts.append("<div class='flink-note'>(older rows dropped: notebook.max-rows)</div>")
+    return "\n".join(parts)
+
+
+def operators_html(view: JobView) -> str:
+    esc = html.escape
+    rows = "".join(
+        f"<tr><td>{esc(op.name[:80])}</td><td>{op.parallelism}</td>"
+        f"<td>{esc(', '.join(f'{k.lower()} {v}' for k, v in op.tasks.items()))}</td>"
+        f"<td>{op.records_in:,}</td><td>{op.records_out:,}</td>"
+        f"<td>{op.rate_in:,.0f}/s</td><td>{op.rate_out:,.0f}/s</td></tr>"
+        for op in view.operators
+    )
+    return ("<table class='flink-operators'><thead><tr><th>operator</th><th>parallelism</th>"
+            "<th>tasks</th><th>records in</th><th>records out</th><th>in</th><th>out</th>"
+            f"</tr></thead><tbody>{rows}</tbody></table>")
+
+
+def text_snapshot(view: JobView) -> str:
+    lines = [status_line(view), view.job.web_url]
+    if view.waiting:
+        lines.append(view.waiting)
+    if view.note:
+        lines.append(view.note)
+    if view.failure:
+        lines.append(f"Failed: {view.failure}")
+    if view.rows is not None:
+        lines.append(view.rows.to_string(max_rows=60, index=False))
+    return "\n".join(lines)
+
+
+def bundle(view: JobView) -> dict[str, str]:
+    return {"text/html": html_snapshot(view), "text/plain": text_snapshot(view)}

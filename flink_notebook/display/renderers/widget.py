@@ -1,0 +1,77 @@
+"""ipywidgets renderer (JupyterLab, Notebook, VS Code).
+
+One HTML widget carries everything that changes (badge, elapsed time,
+operators, rows), so a refresh is at most one message to the frontend; the
+Cancel and Stop-with-savepoint buttons sit below it. The output also carries
+an HTML snapshot, updated at the end, so a notebook run headless (nbclient,
+papermill) keeps each job's final state instead of a blank widget.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.display import display
+
+from flink_notebook.display.poller import JobPoller
+from flink_notebook.display.renderers import Renderer
+from flink_notebook.display.renderers.snapshot import bundle, html_snapshot
+
+
+class WidgetRenderer(Renderer):
+    """The view as one HTML widget, with Cancel and Stop-with-savepoint buttons that act
+    on the job through ``poller``."""
+
+    def __init__(self, poller: JobPoller, savepoint_dir: str | None = None) -> None:
+        import ipywidgets as widgets
+
+        super().__init__(poller.view)
+        view = self.view
+        self.poller = poller
+        self.savepoint_dir = savepoint_dir
+        self.body = widgets.HTML(value=html_snapshot(view))
+        self.cancel_button = widgets.Button(description="Cancel", icon="stop",
+                                            button_style="danger")
+        self.savepoint_button = widgets.Button(description="Stop with savepoint", icon="save")
+        self.cancel_button.on_click(lambda _: self._act(poller.cancel))
+        self.savepoint_button.on_click(
+            lambda _: self._act(lambda: poller.stop_with_savepoint(self.savepoint_dir))
+        )
+        self.box = widgets.VBox([self.body, widgets.HBox([self.cancel_button,
+                                                          self.savepoint_button])])
+        self._handle: Any = None
+        self._drawn = -1
+
+    def _act(self, action) -> None:
+        for button in (self.cancel_button, self.savepoint_button):
+            button.disabled = True
+        action()
+        self.update()
+
+    def show(self) -> None:
+        data = bundle(self.view)
+        data["application/vnd.jupyter.widget-view+json"] = {
+            "model_id": self.box.model_id, "version_major": 2, "version_minor": 0,
+        }
+        self._handle = display(data, raw=True, display_id=True)
+        self._drawn = self.view.version
+
+    def update(self) -> None:
+        if self.view.version == self._drawn:
+            return
+        self._drawn = self.view.version
+        value = html_snapshot(self.view)
+        if value != self.body.value:
+            self.body.value = value
+        if self.view.ended:
+            for button in (self.cancel_button, self.savepoint_button):
+                button.disabled = True
+
+    def close(self) -> None:
+        self.update()
+        if self._handle is not None:  # the final state, for frontends without widgets
+            data = bundle(self.view)
+            data["application/vnd.jupyter.widget-view+json"] = {
+                "model_id": self.box.model_id, "version_major": 2, "version_minor": 0,
+            }
+            self._handle.update(data, raw=True)

@@ -1,0 +1,81 @@
+"""What a query's plan says before it runs: does it end, and does it update rows?
+
+Both decide how its rows are shown: a bounded query is fetched whole into a
+DataFrame; an unbounded one is watched live, as the last rows (append-only) or
+as a materialized table (updating).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flink_notebook.engine.results import ResultMode
+
+_SOURCE_CLASSES = ("SourceTransformation", "LegacySourceTransformation")
+_CHANGELOG = re.compile(r"changelogMode=\[([A-Z,]+)\]")
+
+
+def is_bounded(t_env: Any, table: Any) -> bool:
+    """True when every source of the query's plan is bounded."""
+    from pyflink.java_gateway import get_gateway
+
+    jvm = get_gateway().jvm
+    operation = jvm.org.apache.flink.table.operations.CollectModifyOperation(
+        table._j_table.getQueryOperation()
+    )
+    transformations = t_env._j_tenv.getPlanner().translate(
+        jvm.java.util.Collections.singletonList(operation)
+    )
+    for transformation in transformations:
+        for node in transformation.getTransitivePredecessors():
+            if node.getClass().getSimpleName() not in _SOURCE_CLASSES:
+                continue
+            if node.getBoundedness().toString() == "BOUNDED":
+                continue
+            # VALUES and constant queries run as InputFormat sources, which report
+            # CONTINUOUS_UNBOUNDED although they end.
+            factory = node.getOperatorFactory() if hasattr(node, "getOperatorFactory") else None
+            if factory is not None and "InputFormat" in factory.getClass().getSimpleName():
+                continue
+            return False
+    return True
+
+
+def is_append_only(t_env: Any, query: str) -> bool:
+    """True when the query only inserts rows (its top node's changelog mode is [I])."""
+    from pyflink.table import ExplainDetail
+
+    plan = t_env.explain_sql(query, ExplainDetail.CHANGELOG_MODE)
+    physical = plan.split("== Optimized Physical Plan ==", 1)[-1]
+    match = _CHANGELOG.search(physical)
+    return match is None or match.group(1) == "I"
+
+
+#: Rows kept for a bounded result: all of them (it is fetched whole into pandas).
+UNLIMITED = 2**31 - 1
+
+
+def result_mode(
+    t_env: Any, table: Any, query: str, requested: ResultMode | None, max_rows: int
+) -> tuple[ResultMode, int]:
+    """The mode a query's rows are kept in, and how many rows are kept.
+
+    A bounded query keeps every row: ALL for append-only results, UPDATE (retractions
+    applied) for updating ones. An unbounded one keeps ``max_rows``: the last rows
+    (APPEND) or the materialized table (UPDATE). ``requested`` (``--mode``) wins.
+    """
+    bounded = is_bounded(t_env, table)
+    if requested is not None:
+        return requested, UNLIMITED if bounded and requested is ResultMode.UPDATE else max_rows
+    append_only = is_append_only(t_env, query)
+    if bounded:
+        return (ResultMode.ALL if append_only else ResultMode.UPDATE), UNLIMITED
+    return (ResultMode.APPEND if append_only else ResultMode.UPDATE), max_rows
+
+
+def table_result_mode(t_env: Any, table: Any, requested: ResultMode | None,
+                      max_rows: int) -> tuple[ResultMode, int]:
+    """:func:`result_mode` for a Table API table (its plan explained through its name in
+    the catalog, ``SELECT * FROM <table>``)."""
+    return result_mode(t_env, table, f"SELECT * FROM {table}", requested, max_rows)

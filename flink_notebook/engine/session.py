@@ -1,0 +1,277 @@
+"""The kernel's one Flink session: Java, the py4j gateway, one catalog, the job list.
+
+Every cell of a kernel shares one ``StreamExecutionEnvironment`` and one
+``StreamTableEnvironment`` (so one catalog), whatever the target. The
+environment is created with ``execution.target=remote``; before each
+submission the session points its live configuration at the chosen cluster's
+REST address (see :meth:`FlinkSession.routed`), which is how every executor
+submits through the same environment.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.error import UsageError
+
+from flink_notebook.core.config import Configuration
+
+if TYPE_CHECKING:
+    from flink_notebook.clusters.embedded import EmbeddedCluster
+    from flink_notebook.clusters.standalone import LocalCluster
+    from flink_notebook.core.address import ClusterAddress
+    from flink_notebook.jobs.client import JobClient
+
+log = logging.getLogger(__name__)
+
+#: Used when neither the notebook nor the cell sets ``parallelism.default``: a
+#: notebook job on a laptop rarely gains from more, and it fits any cluster.
+DEFAULT_PARALLELISM = 1
+
+# Options the session itself decides per submission; never carried over.
+_ROUTING_KEYS = ("execution.target", "rest.address", "rest.port", "execution.runtime-mode")
+
+
+class FlinkSession:
+    """Java, gateway, environments and the embedded cluster, started once per process."""
+
+    _current: FlinkSession | None = None
+    _current_lock = threading.Lock()
+
+    def __init__(self, configuration: Configuration | None = None) -> None:
+        self.configuration = configuration or Configuration.load()
+        self.jobs: list[JobClient] = []
+        self.jvm_headers: dict[str, str] = {}  # the REST headers Flink's client was given
+        self._java_started = False  # jvm_headers are fixed from then on
+        self.clusters: list[LocalCluster] = []  # started by %flink_cluster, leased to us
+        self._lock = threading.RLock()
+        self._env_ready = threading.Event()
+        self._env_error: BaseException | None = None
+        self._env_thread: threading.Thread | None = None
+        self._embedded: EmbeddedCluster | None = None
+        self._applied: set[str] = set()
+        #: Executors made for this session by target (flink_notebook.executors keeps them);
+        #: each is closed with the session.
+        self.executors: dict[str, Any] = {}
+        self.runtime_mode = "streaming"
+        self.gateway: Any = None
+        self.env: Any = None
+        self.t_env: Any = None
+
+    # -- lifecycle ----------------------------------------------------------
+
+    @classmethod
+    def current(cls) -> FlinkSession:
+        """The process's session, created on first use."""
+        with cls._current_lock:
+            if cls._current is None:
+                cls._current = FlinkSession()
+                atexit.register(cls._current.close)
+            return cls._current
+
+    def prewarm(self) -> None:
+        """Start Java, the environments and the embedded cluster in the background.
+
+        Runs in the idle time between ``%load_ext`` and the first cell. Errors are kept
+        and raised by the first cell that needs the session.
+        """
+        with self._lock:
+            if self._env_thread is not None or self._env_ready.is_set():
+                return
+            self._env_thread = threading.Thread(
+                target=self._start_quietly, name="flink-notebook-prewarm", daemon=True
+            )
+            self._env_thread.start()
+
+    def _start_quietly(self) -> None:
+        try:
+            self._start_environments()
+            if self.configuration.get("execution.target") == "local":
+                self.embedded_cluster()
+        except BaseException as exc:  # kept for the first cell, which reports it
+            log.debug("pre-warm failed", exc_info=True)
+            self._env_error = exc
+        finally:
+            self._env_ready.set()
+
+    def _start_environments(self) -> None:
+        from flink_notebook.core.java import ensure_java
+        from flink_notebook.engine.py4j_threads import pin_main_thread
+
+        ensure_java()
+        from pyflink.datastream import StreamExecutionEnvironment
+        from pyflink.java_gateway import get_gateway
+        from pyflink.table import StreamTableEnvironment
+
+        from flink_notebook.core.rest_options import (
+            HEADERS_VARIABLE,
+            flink_headers_text,
+            rest_headers,
+        )
+
+        # Flink's client reads extra REST headers from the environment the JVM starts with.
+        with self._lock:
+            self.jvm_headers = rest_headers(self.configuration)
+            self._java_started = True
+        if self.jvm_headers:
+            os.environ[HEADERS_VARIABLE] = flink_headers_text(self.jvm_headers)
+        gateway = get_gateway()
+        pin_main_thread(gateway._gateway_client)
+        j_conf = gateway.jvm.org.apache.flink.configuration.Configuration()
+        j_conf.setString("execution.target", "remote")
+        j_conf.setString("rest.address", "127.0.0.1")
+        from flink_notebook.engine.java_classes import java_class, new_instance
+
+        # Each submission's executor gets a copy of the configuration as it is then (see
+        # jvm/SnapshotExecutors.java): routing the next cell elsewhere leaves earlier jobs be.
+        executors = new_instance(gateway, java_class(gateway, "SnapshotExecutors"))
+        j_env = gateway.jvm.org.apache.flink.streaming.api.environment.StreamExecutionEnvironment(
+            executors, j_conf, gateway.jvm.Thread.currentThread().getContextClassLoader()
+        )
+        j_env.setParallelism(DEFAULT_PARALLELISM)
+        from pyflink.table import EnvironmentSettings
+
+        self.runtime_mode = self.configuration.get("execution.runtime-mode") or "streaming"
+        settings = (EnvironmentSettings.in_batch_mode() if self.runtime_mode == "batch"
+                    else EnvironmentSettings.in_streaming_mode())
+        env = StreamExecutionEnvironment(j_env)
+        t_env = StreamTableEnvironment.create(env, environment_settings=settings)
+        self.gateway, self.env, self.t_env = gateway, env, t_env
+
+    def ensure_started(self) -> None:
+        """Block until the environments exist (starting them now if nobody did)."""
+        if not self._env_ready.is_set():
+            if self._env_thread is None:
+                with self._lock:
+                    if self._env_thread is None and not self._env_ready.is_set():
+                        try:
+                            self._start_environments()
+                        except BaseException as exc:
+                            self._env_error = exc
+                        self._env_ready.set()
+            self._env_ready.wait()
+        if self._env_error is not None:
+            error, self._env_error = self._env_error, None
+            self._env_ready.clear()
+            self._env_thread = None
+            if isinstance(error, UsageError):
+                raise error
+            raise UsageError(f"Could not start Flink: {error}") from error
+        if threading.current_thread() is threading.main_thread():
+            from flink_notebook.engine.py4j_threads import prepare_planner_thread
+
+            prepare_planner_thread(self.gateway, self.t_env)
+
+    def embedded_cluster(self) -> EmbeddedCluster:
+        """The kernel's embedded session MiniCluster, started on first use."""
+        from flink_notebook.clusters.embedded import EmbeddedCluster
+
+        with self._lock:
+            if self._embedded is None:
+                self._embedded = EmbeddedCluster(
+                    self.gateway, slots=int(self.configuration.get("notebook.slots") or 4)
+                )
+            cluster = self._embedded
+        cluster.start()
+        return cluster
+
+    def close(self) -> None:
+        """Stop the embedded cluster and the clusters executors and %flink_cluster started.
+        Idempotent."""
+        with self._lock:
+            clusters, self.clusters = self.clusters, []
+            for cluster in clusters:
+                cluster.stop()
+            executors, self.executors = list(self.executors.values()), {}
+            for executor in executors:
+                try:
+                    executor.close()
+                except Exception:  # at exit: stop what can be stopped
+                    log.warning("closing %r failed", executor, exc_info=True)
+            if self._embedded is not None:
+                self._embedded.stop()
+                self._embedded = None
+
+    # -- submitting -----------------------------------------------------------
+
+    @contextmanager
+    def routed(self, address: ClusterAddress, configuration: Configuration) -> Iterator[None]:
+        """Point the shared environments at ``address`` with ``configuration``'s Flink
+        options for the duration of one submission."""
+        self.ensure_started()
+        self.check_runtime_mode(configuration)
+        with self._lock:
+            j_conf = self.env._j_stream_execution_environment.getConfiguration()
+            j_conf.setString("rest.address", address.host)
+            j_conf.setString("rest.port", str(address.port))
+            try:
+                self._apply_options(configuration)
+                if address.scheme == "https" and "security.ssl.rest.enabled" not in self._applied:
+                    # Flink's client picks https from this option (its truststore is Flink's).
+                    j_conf.setString("security.ssl.rest.enabled", "true")
+                yield
+            finally:  # a cell's options never outlive its submission, even a failed one
+                self._apply_options(self.configuration)
+                if "security.ssl.rest.enabled" not in self._applied:
+                    j_conf.removeKey("security.ssl.rest.enabled")
+
+    def check_submission_headers(self, configuration: Configuration) -> None:
+        """Flink's client takes REST headers from the environment the JVM started with;
+        other headers set later cannot reach it. (Quick: it starts nothing.)"""
+        from flink_notebook.core.rest_options import rest_headers
+
+        with self._lock:
+            # Before Java starts, it will start with the notebook's headers.
+            fixed = self.jvm_headers if self._java_started else rest_headers(self.configuration)
+        if rest_headers(configuration) != fixed:
+            raise UsageError(
+                "notebook.rest-headers changed after Flink started, and Flink's client reads "
+                "them only then: put them in ~/.flink-notebook/config.yaml or "
+                "FLINK_NOTEBOOK_OPTS (or export FLINK_REST_CLIENT_HEADERS) and restart the "
+                "kernel."
+            )
+
+    def check_runtime_mode(self, configuration: Configuration) -> None:
+        """The runtime mode is fixed when the table environment is created."""
+        wanted = configuration.get("execution.runtime-mode")
+        if wanted and wanted != "automatic" and wanted != self.runtime_mode:
+            raise UsageError(
+                f"execution.runtime-mode is {self.runtime_mode} in this session and cannot "
+                "change while it runs. Start the kernel with "
+                f"FLINK_NOTEBOOK_OPTS=execution.runtime-mode={wanted} (or put it in "
+                "~/.flink-notebook/config.yaml)."
+            )
+
+    def _apply_options(self, configuration: Configuration) -> None:
+        """Make the environments carry exactly the configuration's Flink options."""
+        j_env = self.env._j_stream_execution_environment
+        j_conf = j_env.getConfiguration()
+        table_conf = self.t_env.get_config().get_configuration()._j_configuration
+        wanted = {
+            # TaskManagers start Python workers with the kernel's interpreter unless told.
+            "python.executable": sys.executable,
+            **{k: v for k, v in configuration.flink_options().items() if k not in _ROUTING_KEYS},
+        }
+        for key in self._applied - set(wanted):
+            j_conf.removeKey(key)
+            table_conf.removeKey(key)
+        for key, value in wanted.items():
+            j_conf.setString(key, value)
+            table_conf.setString(key, value)
+        self._applied = set(wanted)
+        j_env.setParallelism(self.parallelism(configuration))
+
+    @staticmethod
+    def parallelism(configuration: Configuration) -> int:
+        return int(configuration.get("parallelism.default") or DEFAULT_PARALLELISM)
+
+    def register(self, job: JobClient) -> JobClient:
+        self.jobs.append(job)
+        return job

@@ -1,0 +1,297 @@
+"""JobClient (FLIP-74): one handle for a job on any target, backed by the REST API."""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Callable
+
+from IPython.core.error import UsageError
+
+from flink_notebook.core.errors import summarize_trace
+from flink_notebook.core.states import TERMINAL
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from flink_notebook.engine.results import QueryResult
+    from flink_notebook.jobs.rest import RestClient
+_CANCEL_WAIT_SECONDS = 60.0
+
+
+class JobClient:
+    """A Flink job: its state, result, cancel and savepoints."""
+
+    def __init__(
+        self,
+        job_id: str,
+        rest: RestClient,
+        name: str | None = None,
+        result: QueryResult | None = None,
+        cluster: Any = None,
+    ) -> None:
+        self.job_id = job_id
+        self.rest = rest
+        self.name = name
+        self.query_result = result
+        self.cluster = cluster
+        self._submitted = time.time()
+        self._last_state = "CREATED"
+        self._last_details: dict = {}
+        self._ended = threading.Event()
+        self._callbacks: list[Callable[[JobClient], None]] = []
+        self._lock = threading.Lock()
+        self.failure_trace: str | None = None
+        self._winding_down = False
+
+    @classmethod
+    def attach(cls, job_id: str, rest_url: str, headers: dict[str, str] | None = None
+               ) -> JobClient:
+        """A handle for a job that is already on a cluster (after a kernel restart)."""
+        from flink_notebook.jobs.rest import RestClient
+
+        rest = RestClient(rest_url, headers=headers)
+        details = rest.job(job_id)
+        job = cls(job_id, rest, name=details.get("name"))
+        job._submitted = details.get("start-time", time.time() * 1000) / 1000
+        job._observe(details)
+        return job
+
+    # -- state ---------------------------------------------------------------
+
+    def status(self) -> str:
+        """The job's state now (Flink's JobStatus name), asked from REST."""
+        if self._ended.is_set():
+            return self._last_state
+        try:
+            details = self.rest.job(self.job_id)
+        except UsageError as exc:
+            # A dedicated cluster that ended with its job leaves the job's outcome behind.
+            ended = getattr(self.cluster, "ended_jobs", dict)().get(self.job_id)
+            if ended is None and str(exc).startswith("Cannot reach"):
+                raise UsageError(
+                    f"Lost the connection to the cluster of job {self._label()}; its last "
+                    f"known state is {self._last_state}. {exc}"
+                ) from None
+            if ended is None:
+                raise
+            self.failure_trace = ended.get("failure")
+            details = {**self._last_details, "state": ended["state"]}
+        self._observe(details)
+        return self._last_state
+
+    def _observe(self, details: dict) -> None:
+        self._last_details = details
+        self._last_state = details.get("state", self._last_state)
+        if self._last_state in TERMINAL and not self._ended.is_set():
+            with self._lock:
+                if self._ended.is_set():
+                    return
+                # Before the end is announced: another thread that sees it reads the cause.
+                if self._last_state == "FAILED" and self.failure_trace is None:
+                    self._read_failure()
+                self._ended.set()
+            for callback in self._callbacks:
+                callback(self)
+            if self.cluster is not None:
+                if self.query_result is not None:
+                    self.query_result.wait()  # the last rows come from the cluster
+                self.cluster.stop()
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status() in TERMINAL
+
+    @property
+    def duration(self) -> float:
+        duration = self._last_details.get("duration")
+        if duration is not None and duration >= 0:
+            return duration / 1000
+        return time.time() - self._submitted
+
+    @property
+    def web_url(self) -> str:
+        return self.rest.web_url(self.job_id)
+
+    def on_terminal(self, callback: Callable[[JobClient], None]) -> None:
+        """Run ``callback(job)`` once, when a terminal state is first observed."""
+        self._callbacks.append(callback)
+        if self._ended.is_set():
+            callback(self)
+
+    def wait(self, timeout: float | None = None) -> str:
+        """Block until the job ends; return its final state."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = 0.05
+        while True:
+            state = self.status()
+            if state in TERMINAL:
+                return state
+            if deadline is not None and time.monotonic() >= deadline:
+                raise UsageError(
+                    f"Job {self._label()} is still {state} after {timeout:g} s."
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+    def progress(self) -> list[dict]:
+        """Per operator: name, parallelism, status, tasks by state, records in and out."""
+        self.status()
+        vertices = []
+        for vertex in self._last_details.get("vertices", []):
+            metrics = vertex.get("metrics", {})
+            vertices.append({
+                "name": vertex.get("name"), "parallelism": vertex.get("parallelism"),
+                "status": vertex.get("status"), "tasks": vertex.get("tasks", {}),
+                "records_in": metrics.get("read-records", 0),
+                "records_out": metrics.get("write-records", 0),
+            })
+        return vertices
+
+    # -- results -------------------------------------------------------------
+
+    def _read_failure(self) -> None:
+        self.failure_trace = self.last_exception()
+
+    def last_exception(self) -> str | None:
+        """The Java trace of the job's latest failure (why it failed, or restarted)."""
+        try:
+            exceptions = self.rest.job_exceptions(self.job_id)
+        except UsageError:
+            return None
+        history = exceptions.get("exceptionHistory", {}).get("entries", [])
+        return exceptions.get("root-exception") or (history[0].get("stacktrace") if history
+                                                    else None)
+
+    def failure(self) -> str | None:
+        """The short root cause of a failed job."""
+        return None if self.failure_trace is None else summarize_trace(self.failure_trace)
+
+    def result(self) -> Any:
+        """Wait for the end. A query gives its DataFrame, other jobs a summary dict;
+        a failed job raises with its root cause."""
+        if self.query_result is not None:
+            self.query_result.wait(timeout=float("inf"))  # every row, or the job's end
+            if self.rows_complete():
+                return self.to_pandas()
+        state = self.wait()
+        if state == "FAILED":
+            raise UsageError(f"Job {self._label()} failed: {self.failure() or 'unknown cause'}")
+        if self.query_result is not None:
+            return self.to_pandas()
+        return {"job_id": self.job_id, "name": self.name, "state": state,
+                "duration_s": round(self.duration, 3)}
+
+    def rows_complete(self) -> bool:
+        """True once a query's every row is in: its answer is final while Flink still winds
+        the job down (seconds). A dedicated cluster is then stopped once the job ends."""
+        result = self.query_result
+        if result is None or result.closed or not result.done or result.error() is not None:
+            return False
+        with self._lock:
+            start = self.cluster is not None and not self._ended.is_set() \
+                and not self._winding_down
+            self._winding_down = self._winding_down or start
+        if start:
+            threading.Thread(target=self._wind_down, daemon=True,
+                             name=f"flink-job-end {self.job_id}").start()
+        return True
+
+    def _wind_down(self) -> None:
+        try:
+            self.wait(timeout=_CANCEL_WAIT_SECONDS)  # seeing the end stops the cluster
+        except UsageError:
+            pass
+        finally:
+            if not self._ended.is_set():
+                self.cluster.stop()
+
+    def to_pandas(self) -> pd.DataFrame:
+        """A query job's rows (all of a bounded result; what is in view for a stream).
+        Never silently short: raises when the job failed or its rows could not be read
+        (a cancelled job gives the rows it had sent)."""
+        if self.query_result is None:
+            raise UsageError(f"Job {self._label()} is not a query; it has no rows.")
+        if self._ended.is_set() and self._last_state == "FINISHED":
+            # The job can finish while its last rows are still on their way to the client.
+            self.query_result.wait()
+        self._check_rows()
+        return self.query_result.to_pandas()
+
+    def _check_rows(self) -> None:
+        error = self.query_result.error()
+        if error is None or self.query_result.closed:  # closed: we stopped reading (cancel)
+            return
+        try:
+            state = self.status()
+        except UsageError:
+            state = self._last_state
+        if state == "CANCELED":
+            return  # cancelled elsewhere (web UI, another handle): the rows until then
+        if state == "FAILED":
+            raise UsageError(f"Job {self._label()} failed: {self.failure() or 'unknown cause'}")
+        raise UsageError(
+            f"Reading the rows of job {self._label()} failed, so its result would be "
+            f"incomplete: {summarize_trace(error)}"
+        )
+
+    # -- control -------------------------------------------------------------
+
+    def cancel(self) -> str:
+        """Cancel the job and wait until it is CANCELED."""
+        state = self.status()
+        if state in TERMINAL:
+            raise UsageError(f"Job {self._label()} already {state}; nothing to cancel.")
+        self.rest.cancel(self.job_id)
+        if self.query_result is not None:
+            self.query_result.close()
+        return self.wait(timeout=_CANCEL_WAIT_SECONDS)
+
+    def trigger_savepoint(self, directory: str) -> str:
+        """Take a savepoint and keep the job running; returns the savepoint path."""
+        trigger = self.rest.trigger_savepoint(self.job_id, directory)
+        return self.rest.wait_savepoint(self.job_id, trigger)
+
+    def stop_with_savepoint(self, directory: str, drain: bool = False) -> str:
+        """Stop the job with a savepoint; returns the savepoint path."""
+        trigger = self.rest.stop_with_savepoint(self.job_id, directory, drain)
+        location = self.rest.wait_savepoint(self.job_id, trigger)
+        self.wait(timeout=_CANCEL_WAIT_SECONDS)
+        return location
+
+    # -- display -------------------------------------------------------------
+
+    def _label(self) -> str:
+        return f"{self.name} ({self.job_id})" if self.name else self.job_id
+
+    def _summary(self) -> tuple[str, str]:
+        try:
+            state = self.status()
+        except UsageError as exc:
+            state = f"unknown: {exc}"
+        return state, f"{self.duration:.1f} s"
+
+    def __repr__(self) -> str:
+        state, duration = self._summary()
+        lines = [f"<JobClient {self._label()} {state} {duration} {self.web_url}>"]
+        if state == "FAILED" and self.failure():
+            lines.append(f"  cause: {self.failure()}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        state, duration = self._summary()
+        esc = html.escape
+        parts = [
+            "<div class='flink-job'>",
+            f"<b>{esc(self.name or 'Flink job')}</b> <code>{esc(self.job_id)}</code> · "
+            f"<span class='flink-state'>{esc(state)}</span> · {esc(duration)} · "
+            f"<a href='{esc(self.web_url)}' target='_blank'>Flink web UI</a>",
+        ]
+        if state == "FAILED" and self.failure():
+            parts.append(f"<pre>{esc(self.failure())}</pre>")
+        if self.query_result is not None and state == "FINISHED":
+            rows = self.query_result.to_pandas()
+            parts.append(rows.to_html(escape=True, max_rows=50, index=False))
+        parts.append("</div>")
+        return "".join(parts)

@@ -1,0 +1,36 @@
+"""What a cell asks Flink to run, in a form every executor understands (FLIP-73).
+
+A :class:`Pipeline` wraps one job-submitting call (a SQL query or INSERT, a
+statement set, a DataStream ``execute``). It knows *how* to submit itself to a
+cluster's REST address; the executor decides *which* cluster that is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable
+
+from flink_notebook.core.address import ClusterAddress
+
+if TYPE_CHECKING:
+    from flink_notebook.engine.results import QueryResult
+
+__all__ = ["ClusterAddress", "Pipeline", "Submission"]
+
+
+@dataclass
+class Submission:
+    """A submitted job: its id and, for queries, the rows it returns."""
+
+    job_id: str
+    result: QueryResult | None = None
+
+
+@dataclass
+class Pipeline:
+    """One job to run. ``kind`` is ``query``, ``insert``, ``statement-set`` or ``datastream``."""
+
+    name: str
+    kind: str
+    parallelism: int | None
+    submit: Callable[[ClusterAddress], Submission]

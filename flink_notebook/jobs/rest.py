@@ -1,0 +1,149 @@
+"""The Flink REST API (JobManager), the one way every target is watched and steered."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from IPython.core.error import UsageError
+
+from flink_notebook.core.errors import summarize_trace
+from flink_notebook.core.rest_options import rest_headers, rest_verify
+
+if TYPE_CHECKING:
+    from flink_notebook.core.config import Configuration
+
+def client_for(url: str, configuration: Configuration, timeout: float | httpx.Timeout = 5.0
+               ) -> RestClient:
+    """A RestClient with the configuration's headers and TLS settings."""
+    return RestClient(url, headers=rest_headers(configuration),
+                      verify=rest_verify(configuration), timeout=timeout)
+
+
+#: The first request to a cluster: connect and answer each get a bound, so an address that
+#: does not answer (refused, black-holed, silent) fails within 5 s naming it.
+REACH_TIMEOUT = httpx.Timeout(2.5, connect=2.0)
+
+
+class RestClient:
+    """A Flink cluster's REST endpoint. Headers (for an authenticating proxy) and TLS
+    settings are used, never shown."""
+
+    def __init__(
+        self,
+        url: str,
+        headers: dict[str, str] | None = None,
+        verify: bool | str = True,
+        timeout: float | httpx.Timeout = 5.0,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self._client = httpx.Client(
+            base_url=self.url, headers=headers or {}, verify=verify, timeout=timeout
+        )
+
+    def __repr__(self) -> str:
+        return f"RestClient({self.url!r})"
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = self._client.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if "CERTIFICATE_VERIFY_FAILED" in reason:
+                raise UsageError(
+                    f"The TLS certificate of {self.url} is not trusted ({reason}). Set "
+                    "notebook.rest-verify to the cluster's CA bundle (a PEM file), or to "
+                    "false to skip the check."
+                ) from None
+            raise UsageError(
+                f"Cannot reach the Flink cluster at {self.url} ({reason}). Is it running? "
+                "Check rest.address and rest.port."
+            ) from None
+        if response.status_code == 404 and path.startswith("/jobs/"):
+            raise UsageError(f"No job {path.split('/')[2]} on {self.url}.")
+        if response.status_code == 404 and path == "/overview":
+            raise UsageError(
+                f"No Flink REST API at {self.url} (GET /overview: 404 Not Found). "
+                "Check rest.address and rest.port."
+            )
+        if response.status_code in (401, 403, 407):
+            raise UsageError(
+                f"The Flink cluster at {self.url} refused the request ({response.status_code} "
+                f"{response.reason_phrase}): an authenticating proxy? Set its headers with "
+                "notebook.rest-headers."
+            )
+        if response.status_code >= 400:
+            try:
+                errors = response.json().get("errors", [])
+            except ValueError:
+                errors = [response.text]
+            lines = str(errors[0]).strip().splitlines() if errors else []
+            first = lines[0] if lines else response.reason_phrase
+            raise UsageError(
+                f"Flink REST {method} {self.url}{path} failed ({response.status_code}): {first}"
+            )
+        if not response.content:
+            return None
+        return response.json()
+
+    def get(self, path: str) -> Any:
+        return self.request("GET", path)
+
+    def overview(self) -> dict:
+        return self.get("/overview")
+
+    def config(self) -> dict:
+        return self.get("/config")
+
+    def jobs_overview(self) -> list[dict]:
+        return self.get("/jobs/overview")["jobs"]
+
+    def job(self, job_id: str) -> dict:
+        return self.get(f"/jobs/{job_id}")
+
+    def job_exceptions(self, job_id: str) -> dict:
+        return self.get(f"/jobs/{job_id}/exceptions")
+
+    def execution_result(self, job_id: str) -> dict:
+        return self.get(f"/jobs/{job_id}/execution-result")
+
+    def taskmanagers(self) -> list[dict]:
+        return self.get("/taskmanagers")["taskmanagers"]
+
+    def cancel(self, job_id: str) -> None:
+        self.request("PATCH", f"/jobs/{job_id}", params={"mode": "cancel"})
+
+    def trigger_savepoint(self, job_id: str, directory: str, cancel_job: bool = False) -> str:
+        body = {"target-directory": directory, "cancel-job": cancel_job}
+        return self.request("POST", f"/jobs/{job_id}/savepoints", json=body)["request-id"]
+
+    def stop_with_savepoint(self, job_id: str, directory: str, drain: bool = False) -> str:
+        body = {"targetDirectory": directory, "drain": drain}
+        return self.request("POST", f"/jobs/{job_id}/stop", json=body)["request-id"]
+
+    def savepoint_status(self, job_id: str, trigger_id: str) -> dict:
+        return self.get(f"/jobs/{job_id}/savepoints/{trigger_id}")
+
+    def wait_savepoint(self, job_id: str, trigger_id: str, timeout: float = 120.0) -> str:
+        """The savepoint's path once it is complete; UsageError with the cause if it failed."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = self.savepoint_status(job_id, trigger_id)
+            if status["status"]["id"] == "COMPLETED":
+                operation = status.get("operation", {})
+                if "location" in operation:
+                    return operation["location"]
+                cause = operation.get("failure-cause", {}).get("stack-trace", "unknown cause")
+                raise UsageError(f"The savepoint of job {job_id} failed: {summarize_trace(cause)}")
+            time.sleep(0.3)
+        raise UsageError(f"The savepoint of job {job_id} did not complete in {timeout:.0f} s.")
+
+    def shutdown_cluster(self) -> None:
+        self.request("DELETE", "/cluster")
+
+    def web_url(self, job_id: str) -> str:
+        return f"{self.url}/#/job/running/{job_id}/overview"
+
+    def close(self) -> None:
+        self._client.close()

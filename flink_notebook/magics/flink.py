@@ -1,0 +1,105 @@
+"""``%%flink_sql``, ``%%flink``, ``%flink_config`` and ``%flink_jobs``: parse the options,
+hand the cell to plain code (:mod:`flink_notebook.cells`), bind ``-o``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import parse_argstring
+from IPython.display import display
+from traitlets import Bool, Float, Int, observe
+
+from flink_notebook.cells.request import CellRequest
+from flink_notebook.engine.session import FlinkSession
+from flink_notebook.magics.options import cell_arguments, cell_request
+
+
+@magics_class
+class FlinkMagics(Magics):
+    """``%%flink_sql``, ``%%flink``, ``%flink_config`` and ``%flink_jobs``."""
+
+    max_rows = Int(1000, help="Rows kept and shown per query (notebook.max-rows).").tag(
+        config=True
+    )
+    refresh_interval = Float(
+        0.3, help="Seconds between updates of a live view (notebook.refresh-interval)."
+    ).tag(config=True)
+    verbose_errors = Bool(
+        False, help="Show full Java traces on errors (notebook.verbose-errors)."
+    ).tag(config=True)
+    prewarm = Bool(
+        True, help="Start Java and the embedded cluster in the background at %load_ext."
+    ).tag(config=True)
+
+    @observe("max_rows", "refresh_interval", "verbose_errors")
+    def _to_configuration(self, change: dict[str, Any]) -> None:
+        key = "notebook." + change["name"].replace("_", "-")
+        FlinkSession.current().configuration.set(key, change["new"])
+
+    @cell_arguments
+    @cell_magic
+    def flink_sql(self, line: str, cell: str) -> Any:
+        """Run Flink SQL statements separated by ``;``. ``{var}`` is replaced by a Python
+        variable; write ``{{`` and ``}}`` for literal braces."""
+        from flink_notebook.cells.sql import run_sql_cell
+
+        request = cell_request(parse_argstring(self.flink_sql, line))
+        return self._bind(request, run_sql_cell(FlinkSession.current(), cell, request,
+                                                self.shell.user_ns))
+
+    @cell_arguments
+    @cell_magic
+    def flink(self, line: str, cell: str) -> Any:
+        """Run PyFlink code with ``env`` and ``t_env`` bound; its jobs go through the
+        notebook's executor. A Table as the last expression is run and shown."""
+        from flink_notebook.cells.python import run_python_cell
+
+        request = cell_request(parse_argstring(self.flink, line))
+        return self._bind(request, run_python_cell(FlinkSession.current(), cell, request,
+                                                   self.shell))
+
+    @line_magic
+    def flink_config(self, line: str) -> Any:
+        """``%flink_config`` shows the effective configuration and where each value comes
+        from; ``%flink_config key=value ...`` sets notebook-level values."""
+        from flink_notebook.core.config import parse_assignments
+
+        configuration = FlinkSession.current().configuration
+        assignments = parse_assignments(line.split())
+        for key, value in assignments.items():
+            configuration.set(key, value)
+        if not assignments and _widgets_here():
+            from flink_notebook.display.config_widget import ConfigWidget
+
+            display(ConfigWidget(configuration).box)
+        return configuration
+
+    @line_magic
+    def flink_jobs(self, line: str) -> Any:
+        """The jobs this session started, with their current state."""
+        jobs = FlinkSession.current().jobs
+        if _widgets_here():
+            from flink_notebook.display.job_list import JobsWidget
+
+            return display(JobsWidget(jobs).box)
+        from flink_notebook.display.job_list import jobs_table
+
+        return jobs_table(jobs)
+
+    def _bind(self, request: CellRequest, value: Any) -> Any:
+        if request.out:
+            if not request.out.isidentifier():
+                raise UsageError(f"-o needs a Python variable name, got {request.out!r}.")
+            self.shell.user_ns[request.out] = value
+            return None
+        # Results were displayed by the cell already; a bare value would print twice.
+        return None
+
+
+def _widgets_here() -> bool:
+    from flink_notebook.display.renderers import renderer_name
+
+    setting = FlinkSession.current().configuration.get("notebook.renderer") or "auto"
+    return renderer_name(setting) == "widget"

@@ -1,0 +1,62 @@
+"""The options %%flink_sql and %%flink share, and the CellRequest they make."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from IPython.core.magic_arguments import argument, magic_arguments
+
+from flink_notebook.cells.request import CellRequest
+from flink_notebook.engine.results import ResultMode
+
+_CELL_ARGUMENTS = [
+    argument("-o", "--out", metavar="VAR",
+             help="bind the result to VAR: a DataFrame when attached, the job handle when "
+                  "detached"),
+    argument("--detached", action="store_true",
+             help="return the job handle at once instead of waiting (execution.attached=false)"),
+    argument("--target", metavar="NAME", help="execution.target for this cell: local, remote, "
+                                              "per-job, ..."),
+    argument("-p", "--parallelism", type=int, metavar="N", help="parallelism.default"),
+    argument("--name", help="job name (pipeline.name)"),
+    argument("-D", dest="define", action="append", default=[], metavar="KEY=VALUE",
+             help="any configuration option for this cell (repeatable)"),
+    argument("--max-rows", type=int, metavar="N", help="rows kept and shown (notebook.max-rows)"),
+    argument("--mode", choices=[m.value for m in ResultMode if m is not ResultMode.ALL],
+             help="result view for a query; chosen from its changelog when omitted"),
+    argument("--timeout", type=float, metavar="SECONDS",
+             help="cancel an attached job still running after SECONDS"),
+    argument("--verbose", action="store_true", help="show the full Java trace on errors"),
+    argument("--from-savepoint", metavar="PATH",
+             help="start the job from this savepoint (execution.savepoint.path)"),
+]
+
+
+def cell_arguments(func: Callable) -> Callable:
+    """The options shared by %%flink_sql and %%flink."""
+    for decorator in reversed(_CELL_ARGUMENTS):
+        func = decorator(func)
+    return magic_arguments()(func)
+
+
+def cell_request(args: Any) -> CellRequest:
+    """The parsed options as the cell's configuration layer and its output handling."""
+    from flink_notebook.core.config import parse_assignments
+
+    options: dict[str, Any] = parse_assignments(args.define)
+    if args.target:
+        options["execution.target"] = args.target
+    if args.detached:
+        options["execution.attached"] = False
+    if args.parallelism is not None:
+        options["parallelism.default"] = args.parallelism
+    if args.name:
+        options["pipeline.name"] = args.name
+    if args.max_rows is not None:
+        options["notebook.max-rows"] = args.max_rows
+    if args.verbose:
+        options["notebook.verbose-errors"] = True
+    if args.from_savepoint:
+        options["execution.savepoint.path"] = args.from_savepoint
+    mode = ResultMode(args.mode) if args.mode else None
+    return CellRequest(options=options, out=args.out, mode=mode, timeout=args.timeout)

@@ -1,0 +1,47 @@
+"""SQL errors located in the cell: the line and column Flink reports, the cell's own line
+quoted with a caret under the spot."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flink_notebook.core.errors import position_in_statement
+
+if TYPE_CHECKING:
+    from flink_notebook.sql.statements import Statement
+
+
+def format_sql_error(
+    exc: BaseException, statement: Statement, cell: str, verbose: bool = False
+) -> str:
+    """The error of ``statement`` with its position in the cell and that line quoted.
+
+    ::
+
+        SQL error at line 3, column 8: Column 'x' not found in any table
+          3 | SELECT x FROM t
+            |        ^
+
+    Without a position Flink reported, the statement's first line is quoted
+    without a caret. ``verbose`` appends the full Java trace.
+    """
+    summary, trace, position = position_in_statement(exc)
+    lines = cell.split("\n")
+    if position:
+        line, column = statement.cell_position(*position)
+        head = f"SQL error at line {line}, column {column}: {summary}"
+    else:
+        line, column = statement.line, None
+        head = f"SQL error in the statement at line {line}: {summary}"
+    quoted = lines[line - 1].rstrip() if 0 < line <= len(lines) else statement.first_line
+    gutter = f"{line:>4} | "
+    parts = [head, gutter + quoted]
+    if column is not None:
+        # Tabs stay tabs so the caret lines up however wide the display draws them.
+        indent = "".join(char if char == "\t" else " " for char in quoted[: column - 1])
+        parts.append(" " * (len(gutter) - 2) + "| " + indent + "^")
+    if verbose:
+        parts += ["", trace]
+    else:
+        parts.append("(add --verbose to the magic line for the Java trace)")
+    return "\n".join(parts)

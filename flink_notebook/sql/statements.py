@@ -1,0 +1,262 @@
+"""Reading a ``%%flink_sql`` cell: its statements, their kinds, ``SET`` and ``RESET``.
+
+Splitting knows the lexical rules of Flink SQL that matter for ``;``: string
+literals (``'it''s'``), quoted identifiers (`` `a;b` ``), ``--`` and ``/* */``
+comments, and statement sets, whose inner ``;`` belong to the set. Each
+statement remembers where it starts in the cell, so errors point there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import Enum
+
+from IPython.core.error import UsageError
+
+
+class StatementKind(str, Enum):
+    """What a statement does, which decides how the cell runs it."""
+
+    DDL = "ddl"
+    SET = "set"
+    RESET = "reset"
+    SHOW = "show"
+    DESCRIBE = "describe"
+    EXPLAIN = "explain"
+    QUERY = "query"
+    INSERT = "insert"
+    STATEMENT_SET = "statement-set"
+    OTHER = "other"
+
+
+_DDL = ("create", "drop", "alter", "use", "load", "unload", "add", "remove", "analyze", "truncate")
+_FIRST_WORD = {
+    **dict.fromkeys(_DDL, StatementKind.DDL),
+    "set": StatementKind.SET,
+    "reset": StatementKind.RESET,
+    "show": StatementKind.SHOW,
+    "describe": StatementKind.DESCRIBE,
+    "desc": StatementKind.DESCRIBE,
+    "explain": StatementKind.EXPLAIN,
+    "select": StatementKind.QUERY,
+    "with": StatementKind.QUERY,
+    "values": StatementKind.QUERY,
+    "(": StatementKind.QUERY,
+    "insert": StatementKind.INSERT,
+}
+# Statements that always submit a job writing to tables, like INSERT does.
+_JOB_PREFIXES = {
+    ("execute", "insert"): StatementKind.INSERT,
+    ("execute", "plan"): StatementKind.INSERT,
+    ("compile", "and"): StatementKind.INSERT,  # COMPILE AND EXECUTE PLAN ... FOR INSERT
+    ("execute", "statement"): StatementKind.STATEMENT_SET,
+    ("begin", "statement"): StatementKind.STATEMENT_SET,
+}
+_EXECUTE_SET = "EXECUTE STATEMENT SET BEGIN"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of a cell, as Flink gets it.
+
+    ``text`` has no trailing ``;`` and no surrounding blanks or leading
+    comments; ``line`` and ``column`` (1-based) are where it starts in the cell.
+    """
+
+    text: str
+    line: int
+    column: int
+    kind: StatementKind
+    # (text line, text column, cell column delta) when the text was rewritten on
+    # one line (the SQL client's BEGIN STATEMENT SET): positions on that line from
+    # that column on sit `delta` columns further right in the cell.
+    shift: tuple[int, int, int] | None = None
+
+    @property
+    def first_line(self) -> str:
+        """The statement's first line, as Flink gets it."""
+        return self.text.split("\n", 1)[0].rstrip()
+
+    def cell_position(self, line: int, column: int) -> tuple[int, int]:
+        """The cell's (line, column) of a position Flink reports in ``text``.
+
+        Flink counts columns in UTF-16 code units (a character outside the
+        Basic Multilingual Plane, such as an emoji, counts twice); the cell's
+        column counts characters.
+        """
+        lines = self.text.split("\n")
+        if 0 < line <= len(lines):
+            column = _characters(lines[line - 1], column)
+        if self.shift and line == self.shift[0] and column >= self.shift[1]:
+            return self.line + line - 1, column + self.shift[2]
+        return self.line + line - 1, column + (self.column - 1 if line == 1 else 0)
+
+
+def _characters(line: str, utf16_column: int) -> int:
+    """The character column of a UTF-16 column on ``line``."""
+    units = 0
+    for index, char in enumerate(line):
+        if units >= utf16_column - 1:
+            return index + 1
+        units += 2 if ord(char) > 0xFFFF else 1
+    return len(line) + 1 + (utf16_column - 1 - units)  # past the end of the line
+
+
+def _tokens(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, token) for each significant token: a word, a quoted literal or
+    identifier, ``;``, or another single character. Comments and blanks are
+    skipped."""
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char.isspace():
+            i += 1
+        elif text.startswith("--", i):
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+        elif char in "'`\"":
+            j = i + 1
+            while j < n:
+                if text[j] == char:
+                    if text.startswith(char, j + 1):  # a doubled quote stands for itself
+                        j += 2
+                        continue
+                    break
+                j += 1
+            yield i, text[i : j + 1]
+            i = j + 1
+        elif char.isalnum() or char == "_":
+            j = i
+            while j < n and (text[j].isalnum() or text[j] in "_$"):
+                j += 1
+            yield i, text[i:j]
+            i = j
+        else:
+            yield i, char
+            i += 1
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column
+
+
+def classify(text: str) -> StatementKind:
+    """The kind of a statement, judged by its first words (comments skipped)."""
+    words = [token.lower() for _, token in _tokens(text)][:2]
+    if not words:
+        return StatementKind.OTHER
+    return _JOB_PREFIXES.get(tuple(words)) or _FIRST_WORD.get(words[0], StatementKind.OTHER)
+
+
+def split_statements(cell: str) -> list[Statement]:
+    """The cell's statements in order; blank and comment-only pieces are dropped.
+
+    ``EXECUTE STATEMENT SET BEGIN ...; END`` and the SQL client's
+    ``BEGIN STATEMENT SET; ...; END`` are one statement each; the latter is
+    rewritten to the former, the only form ``execute_sql`` accepts.
+    """
+    statements: list[Statement] = []
+    start: int | None = None  # offset of the current statement's first token
+    words: list[str] = []  # first tokens of the current statement
+    piece: list[str] = []  # tokens since the last ';' inside a statement set
+    in_set = False
+    for offset, token in _tokens(cell):
+        token = token.lower()
+        if token != ";":
+            if start is None:
+                start = offset
+            if len(words) < 4:
+                words.append(token)
+                in_set = in_set or words == ["execute", "statement", "set", "begin"]
+            piece.append(token)
+            continue
+        if start is None:
+            continue  # an empty statement
+        if words == ["begin", "statement", "set"]:
+            in_set, piece = True, []  # the SQL client's opening; the set runs to END;
+            continue
+        if in_set and piece != ["end"]:
+            piece = []
+            continue
+        statements.append(_statement(cell, start, offset))
+        start, words, piece, in_set = None, [], [], False
+    if start is not None:
+        if in_set and piece != ["end"]:
+            line, _ = _position(cell, start)
+            raise UsageError(f"The statement set at line {line} has no END; close it with END;")
+        statements.append(_statement(cell, start, len(cell)))
+    return statements
+
+
+def _statement(cell: str, start: int, end: int) -> Statement:
+    text = cell[start:end].rstrip()
+    line, column = _position(cell, start)
+    kind = classify(text)
+    if kind is StatementKind.STATEMENT_SET and text[:5].lower() == "begin":
+        return _execute_statement_set(text, line, column)
+    return Statement(text, line, column, kind)
+
+
+def _execute_statement_set(text: str, line: int, column: int) -> Statement:
+    """``BEGIN STATEMENT SET; ... END`` as ``EXECUTE STATEMENT SET BEGIN ... END``.
+
+    The opening is replaced in place, keeping its line breaks, so every line of
+    the set stays where it is in the cell; only the rest of the opening's last
+    line moves, which ``shift`` records.
+    """
+    opening = next(offset for offset, token in _tokens(text) if token == ";") + 1
+    breaks = text.count("\n", 0, opening)
+    rewritten = _EXECUTE_SET + "\n" * breaks + text[opening:]
+    text_line, text_column = _position(rewritten, len(_EXECUTE_SET) + breaks)
+    cell_column = _position(text, opening)[1] + (column - 1 if breaks == 0 else 0)
+    shift = (text_line, text_column, cell_column - text_column)
+    return Statement(rewritten, line, column, StatementKind.STATEMENT_SET, shift)
+
+
+def _code(text: str) -> str:
+    """``text`` up to its last token, so a trailing ``-- note`` is not read as a value."""
+    end = max((offset + len(token) for offset, token in _tokens(text)), default=0)
+    return text[:end]
+
+
+_KEY = r"""(?:'(?P<quoted_key>(?:[^']|'')*)'|(?P<key>[^\s=']+))"""
+_SET = re.compile(
+    rf"""(?is)set\s+{_KEY}\s*=\s*(?:'(?P<quoted>(?:[^']|'')*)'|(?P<value>[^'\s].*))"""
+)
+_RESET = re.compile(rf"""(?is)reset\s+{_KEY}""")
+
+
+def _unquote(match: re.Match, quoted: str, plain: str) -> str:
+    value = match.group(quoted)
+    return value.replace("''", "'") if value is not None else match.group(plain).strip()
+
+
+def parse_set(statement: Statement) -> tuple[str, str] | None:
+    """``SET 'key' = 'value'`` or ``SET key = value`` as (key, value);
+    None for a bare ``SET``, which lists the configuration."""
+    code = _code(statement.text)
+    if code.lower() == "set":
+        return None
+    match = _SET.fullmatch(code)
+    if not match:
+        raise UsageError(f"Cannot read {statement.first_line!r}: write SET 'key' = 'value'.")
+    return _unquote(match, "quoted_key", "key"), _unquote(match, "quoted", "value")
+
+
+def parse_reset(statement: Statement) -> str | None:
+    """``RESET 'key'`` or ``RESET key`` as the key; None for a bare ``RESET``
+    (every value the notebook set)."""
+    code = _code(statement.text)
+    if code.lower() == "reset":
+        return None
+    match = _RESET.fullmatch(code)
+    if not match:
+        raise UsageError(f"Cannot read {statement.first_line!r}: write RESET 'key'.")
+    return _unquote(match, "quoted_key", "key")
