@@ -26,3 +26,26 @@ def test_the_embedded_cluster_listens_on_loopback_only(shell):
                  if c.status == psutil.CONN_LISTEN]
     assert port in {c.laddr.port for c in listening}  # REST and web UI
     assert {c.laddr.ip for c in listening} <= {"127.0.0.1", "::ffff:127.0.0.1"}, listening
+
+
+@pytest.mark.cluster
+def test_a_lost_taskmanager_is_replaced_before_the_next_job(shell, capsys):
+    """A MiniCluster closes its TaskManager for good after a fatal error in it; the next
+    cell gets a new one (same JobManager, so earlier handles still work) and says so."""
+    from flink_notebook.engine.session import FlinkSession
+
+    session = FlinkSession.current()
+    session.ensure_started()
+    cluster = session.embedded_cluster()
+    shell.run_cell_magic("flink_sql", "--detached -o earlier", "SELECT 1 AS x")
+    earlier = shell.user_ns["earlier"]
+    earlier.wait(60)
+    cluster._mini_cluster.terminateTaskManager(0).get()
+    assert cluster._slots_total() == 0
+
+    shell.run_cell_magic("flink_sql", "-o rows", "SELECT 2 AS x")
+
+    assert shell.user_ns["rows"]["x"].tolist() == [2]
+    assert "lost its TaskManager" in capsys.readouterr().err
+    assert cluster._slots_total() == cluster.slots
+    assert earlier.status() == "FINISHED"  # the handle still reaches its cluster

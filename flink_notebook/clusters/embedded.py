@@ -8,6 +8,7 @@ UI are the same as a real cluster's, so job handles work the same way.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from flink_notebook.clusters.standalone import probe
@@ -56,6 +57,27 @@ class EmbeddedCluster:
             return False
         jobs = probe(self.address.url, "/jobs/overview")["jobs"]
         return any(job["state"] not in TERMINAL for job in jobs)
+
+    def repair(self, timeout: float = 30.0) -> bool:
+        """Start a TaskManager again if it offers fewer task slots than it started with,
+        and wait for its slots; True if it had to.
+
+        A MiniCluster closes a TaskManager for good after a fatal error in it (a task that
+        would not cancel, an error thrown out of a task thread); every later job then waits
+        for slots and fails. The JobManager and its REST address stay the same, so handles
+        of earlier jobs keep working.
+        """
+        if self.address is None or self._slots_total() >= self.slots:
+            return False
+        with self._lock:
+            self._mini_cluster.startTaskManager()
+        deadline = time.monotonic() + timeout
+        while self._slots_total() < self.slots and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return True
+
+    def _slots_total(self) -> int:
+        return int(probe(self.address.url, "/overview").get("slots-total", 0))
 
     def restart(self, slots: int) -> None:
         """Start again with ``slots`` task slots (on a new port; the catalog is unaffected)."""

@@ -84,3 +84,12 @@ def ensure_java() -> JavaInstall:
     install = find_java()
     os.environ["JAVA_HOME"] = install.home
     return install
+
+
+def flink_log_dir() -> Path:
+    """Where PyFlink's gateway JVM (the kernel's Flink, the embedded cluster) writes its log."""
+    if os.environ.get("FLINK_LOG_DIR"):
+        return Path(os.environ["FLINK_LOG_DIR"])
+    import pyflink
+
+    return Path(pyflink.__file__).parent / "log"

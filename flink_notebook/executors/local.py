@@ -3,6 +3,7 @@ kernel's JVM, see :mod:`flink_notebook.clusters.embedded`), the default."""
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from IPython.core.error import UsageError
@@ -19,6 +20,7 @@ class LocalExecutor(Executor):
     """Runs pipelines on the kernel's embedded cluster."""
 
     def execute(self, pipeline: Pipeline, configuration: Configuration) -> JobClient:
+        from flink_notebook.core.java import flink_log_dir
         from flink_notebook.engine.session import FlinkSession
         from flink_notebook.jobs.rest import RestClient
 
@@ -37,6 +39,10 @@ class LocalExecutor(Executor):
                 "runs on it)."
             )
         address = cluster.start()
+        if cluster.repair():
+            print("flink-notebook: the embedded cluster had lost its TaskManager and has a new "
+                  f"one (the kernel's Flink log in {flink_log_dir()} says what stopped it).",
+                  file=sys.stderr)
         return submit(pipeline, address, RestClient(address.url))
 
 
