@@ -68,6 +68,28 @@ def _flink_only_when_marked(request):
                     pytrace=False)
 
 
+def _embedded_slots() -> dict | None:
+    """The embedded cluster's slots (``total``, ``available``) and the ``configured``
+    number it was started with; None if it is not up."""
+    from flink_notebook.engine.session import FlinkSession
+
+    embedded = getattr(FlinkSession._current, "_embedded", None)
+    if embedded is None or embedded.address is None:
+        return None
+    import httpx
+
+    try:
+        overview = httpx.get(f"{embedded.address.url}/overview", timeout=5).json()
+    except (httpx.HTTPError, ValueError):
+        return None
+    return {"total": overview.get("slots-total", 0),
+            "available": overview.get("slots-available", 0), "configured": embedded.slots}
+
+
+def _all_slots_free(slots: dict | None) -> bool:
+    return slots is None or slots["total"] == slots["available"] == slots["configured"]
+
+
 def _running_on_the_embedded_cluster() -> list[dict]:
     from flink_notebook.core.states import TERMINAL
     from flink_notebook.engine.session import FlinkSession
@@ -83,6 +105,31 @@ def _running_on_the_embedded_cluster() -> list[dict]:
     except (httpx.HTTPError, ValueError, KeyError):
         return []
     return [job for job in jobs if job["state"] not in TERMINAL]
+
+
+@pytest.fixture(autouse=True)
+def _no_notebook_setting_left(request):
+    """A test that changes the session's notebook-level settings puts them back."""
+    from flink_notebook.engine.session import FlinkSession
+
+    def settings() -> dict:
+        session = FlinkSession._current
+        return {} if session is None else dict(session.configuration._layers["notebook"])
+
+    def effective(layer: dict) -> dict:  # a default set again counts as unchanged
+        from flink_notebook.core.config import OPTIONS
+
+        return {k: v for k, v in layer.items() if k not in OPTIONS or OPTIONS[k].default != v}
+
+    before = settings()
+    yield
+    after = settings()
+    if effective(after) != effective(before):
+        changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+        layer = FlinkSession._current.configuration._layers["notebook"]
+        layer.clear()
+        layer.update(before)
+        pytest.fail(f"this test left notebook settings changed: {changed}", pytrace=False)
 
 
 @pytest.fixture(autouse=True)
@@ -108,6 +155,14 @@ def _no_job_left_running(request):
         names = ", ".join(f"{job['name']!r} ({job['state']})" for job in left)
         pytest.fail(f"this test left jobs running on the embedded cluster: {names}",
                     pytrace=False)
+    slots = _embedded_slots()
+    while not _all_slots_free(slots) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        slots = _embedded_slots()
+    if not _all_slots_free(slots):
+        pytest.fail(f"after this test the embedded cluster has {slots['available']} free of "
+                    f"{slots['total']} task slots (started with {slots['configured']}) and no "
+                    "job running", pytrace=False)
 
 
 def _leftover_flink_processes() -> list[psutil.Process]:
