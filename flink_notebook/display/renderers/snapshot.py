@@ -50,18 +50,26 @@ def html_snapshot(view: JobView) -> str:
     return "\n".join(parts)
 
 
+_CELL = "padding:1px 10px 1px 0;text-align:{}"
+_HEADINGS = ("operator", "parallelism", "tasks", "records in", "records out", "in/s", "out/s")
+
+
 def operators_html(view: JobView) -> str:
+    """One row per operator; numbers right-aligned, columns apart (notebook styles vary)."""
     esc = html.escape
-    rows = "".join(
-        f"<tr><td>{esc(op.name[:80])}</td><td>{op.parallelism}</td>"
-        f"<td>{esc(', '.join(f'{k.lower()} {v}' for k, v in op.tasks.items()))}</td>"
-        f"<td>{op.records_in:,}</td><td>{op.records_out:,}</td>"
-        f"<td>{op.rate_in:,.0f}/s</td><td>{op.rate_out:,.0f}/s</td></tr>"
-        for op in view.operators
-    )
-    return ("<table class='flink-operators'><thead><tr><th>operator</th><th>parallelism</th>"
-            "<th>tasks</th><th>records in</th><th>records out</th><th>in</th><th>out</th>"
-            f"</tr></thead><tbody>{rows}</tbody></table>")
+
+    def row(cells: list[str], tag: str = "td") -> str:
+        return "<tr>" + "".join(
+            f"<{tag} style='{_CELL.format('left' if i in (0, 2) else 'right')}'>{cell}</{tag}>"
+            for i, cell in enumerate(cells)) + "</tr>"
+
+    body = "".join(row([
+        esc(op.name[:80]), str(op.parallelism),
+        esc(", ".join(f"{k.lower()} {v}" for k, v in op.tasks.items())),
+        f"{op.records_in:,}", f"{op.records_out:,}", f"{op.rate_in:,.0f}", f"{op.rate_out:,.0f}",
+    ]) for op in view.operators)
+    return (f"<table class='flink-operators'><thead>{row(list(_HEADINGS), 'th')}</thead>"
+            f"<tbody>{body}</tbody></table>")
 
 
 def text_snapshot(view: JobView) -> str:
