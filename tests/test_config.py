@@ -451,6 +451,20 @@ def test_html_is_escaped():
         ("x.secret", True),
         ("api-token", True),
         ("Authorization", True),
+        # Flink's GlobalConfiguration.SENSITIVE_KEYS, and what connectors call secrets
+        ("fs.azure.account.key.acct.dfs.core.windows.net", True),
+        ("properties.sasl.jaas.config", True),
+        ("security.kerberos.login.credential", True),
+        ("db.passwd", True),
+        ("x.api-key", True),
+        ("x.apikey", True),
+        ("x.account-key", True),
+        ("pulsar.auth-params", True),
+        ("x.service-key", True),
+        ("x.basic-auth", True),
+        ("sink.http-headers", True),
+        ("key.fields", False),
+        ("scan.startup.mode", False),
         ("rest.address", False),
         ("pipeline.name", False),
     ],
@@ -477,3 +491,17 @@ def test_parse_assignments_refuses_items_without_key_and_value(item):
 def test_parse_assignments_checks_notebook_keys():
     with pytest.raises(UsageError, match="Did you mean notebook.slots"):
         parse_assignments(["notebook.slot=2"])
+
+
+def test_secret_options_are_masked_in_statement_output_with_the_spacing_kept():
+    from flink_notebook.core.secrets import MASK, mask_options, mask_rows
+
+    ddl = ("CREATE TABLE `t` (\n) WITH (\n  'connector' = 'jdbc',\n"
+           "  'password' = 'my_pass',\n  'properties.sasl.jaas.config' = 'x ''y'' z'\n)\n")
+    assert mask_options(ddl) == ddl.replace("'my_pass'", f"'{MASK}'").replace(
+        "'x ''y'' z'", f"'{MASK}'")
+    rows = mask_rows([(ddl,), ("option:password", "hunter2"), ("option:url", "jdbc:x"),
+                      ("password", None), ("name", "password")])
+    assert "my_pass" not in rows[0][0] and "'connector' = 'jdbc'" in rows[0][0]
+    assert rows[1:] == [("option:password", MASK), ("option:url", "jdbc:x"),
+                        ("password", None), ("name", "password")]

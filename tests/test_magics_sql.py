@@ -319,3 +319,30 @@ def test_magic_settings_verbose_errors_and_refresh_interval(shell, sql):
     finally:
         shell.run_line_magic("config", "FlinkMagics.refresh_interval = 0.3")
     assert configuration.get("notebook.refresh-interval") == 0.3
+
+
+def test_secrets_never_show_in_show_create_table_or_set(shell, sql):
+    """As the SQL gateway does: 'password' = '********' in SHOW CREATE TABLE, and a SET of a
+    secret echoes the mask; the value still reaches Flink."""
+    configuration = FlinkSession.current().configuration
+    with capture_output() as captured:
+        sql("CREATE TEMPORARY TABLE IF NOT EXISTS guarded (a INT) WITH (\n"
+            "  'connector' = 'datagen', 'password' = 'my_pass',\n"
+            "  'properties.sasl.jaas.config' = 'jaas-secret');\n"
+            "SHOW CREATE TABLE guarded", "-o ddl")
+        try:
+            sql("SET 'sink.api-key' = 'hunter2'", "-o echo")
+            assert configuration.get("sink.api-key") == "hunter2"
+        finally:
+            sql("RESET 'sink.api-key'")
+    shown = repr(shell.user_ns["ddl"]) + repr(shell.user_ns["echo"]) + "".join(
+        str(value) for output in captured.outputs for value in output.data.values())
+    shown += captured.stdout + captured.stderr
+    for secret in ("my_pass", "jaas-secret", "hunter2"):
+        assert secret not in shown
+    text = shell.user_ns["ddl"].iloc[0, 0]
+    assert "'password' = '********'" in text and "'connector' = 'datagen'" in text
+    pre = [o.data for o in captured.outputs if "<pre>" in o.data.get("text/html", "")]
+    assert pre and pre[0]["text/plain"] == text  # shown as text, not squeezed into a table
+    assert shell.user_ns["echo"].to_dict("records") == [{"key": "sink.api-key",
+                                                          "value": "********"}]

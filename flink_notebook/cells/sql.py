@@ -12,9 +12,10 @@ import html
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from IPython.display import HTML, display
+from IPython.display import display
 
 from flink_notebook.cells.routing import JOB_STATEMENTS, job_id_of
+from flink_notebook.core.secrets import MASK, is_secret, mask_rows
 from flink_notebook.display.follow import follow
 from flink_notebook.display.monitor import show
 from flink_notebook.engine import query_plan
@@ -94,7 +95,8 @@ def _set(session: FlinkSession, statement: Statement) -> pd.DataFrame:
         return None
     key, value = assignment
     session.configuration.set(key, value)
-    frame = pd.DataFrame({"key": [key], "value": [session.configuration.get(key)]})
+    shown = MASK if is_secret(key) else session.configuration.get(key)
+    frame = pd.DataFrame({"key": [key], "value": [shown]})
     display(frame)
     return frame
 
@@ -103,10 +105,11 @@ def _run_at_once(session: FlinkSession, statement: Statement) -> pd.DataFrame | 
     """DDL, SHOW, DESCRIBE, EXPLAIN...: no job, a small local result."""
     result = session.t_env.execute_sql(statement.text)
     columns = list(result.get_resolved_schema().get_column_names())
-    rows = [tuple(row) for row in result.collect()]
+    rows = mask_rows(tuple(row) for row in result.collect())  # SHOW CREATE TABLE has options
     frame = pd.DataFrame(rows, columns=columns)
-    if statement.kind is StatementKind.EXPLAIN and len(frame) == 1:
-        display(HTML(f"<pre>{html.escape(str(frame.iloc[0, 0]))}</pre>"))
+    if frame.shape == (1, 1) and "\n" in str(frame.iloc[0, 0]):  # EXPLAIN, SHOW CREATE ...
+        text = str(frame.iloc[0, 0])
+        display({"text/plain": text, "text/html": f"<pre>{html.escape(text)}</pre>"}, raw=True)
     else:
         display(frame)
     return frame
