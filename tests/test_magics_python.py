@@ -146,6 +146,9 @@ ROUTED_CALLS = {
         ".execute_and_collect())\nassert sorted(got) == [1, 2, 3], got",
     "TableEnvironment.execute_sql":
         "t_env.execute_sql('INSERT INTO py_sink SELECT n FROM py_nums').wait()",
+    "TableEnvironment.execute_sql (CREATE TABLE AS SELECT)":
+        "t_env.execute_sql(\"CREATE TABLE py_ctas WITH ('connector'='blackhole') "
+        "AS SELECT n FROM py_nums\").wait()\nt_env.execute_sql('DROP TABLE py_ctas')",
     "StatementSet.execute":
         "s = t_env.create_statement_set()\n"
         "s.add_insert_sql('INSERT INTO py_sink SELECT n FROM py_nums')\ns.execute().wait()",

@@ -346,3 +346,30 @@ def test_secrets_never_show_in_show_create_table_or_set(shell, sql):
     assert pre and pre[0]["text/plain"] == text  # shown as text, not squeezed into a table
     assert shell.user_ns["echo"].to_dict("records") == [{"key": "sink.api-key",
                                                           "value": "********"}]
+
+
+def test_create_table_as_select_is_a_job_with_a_handle(shell, sql):
+    """Flink's parser, not the first word, decides: CTAS and REPLACE TABLE AS submit jobs
+    through the executor (cell options count), shown live, with a handle for -o."""
+    from waiting import until
+
+    from flink_notebook.jobs.client import JobClient
+
+    embedded = FlinkSession.current().embedded_cluster().address.url
+    with capture_output() as captured:
+        sql("CREATE TABLE IF NOT EXISTS ctas_copy WITH ('connector' = 'blackhole')\n"
+            "AS SELECT k, v FROM nums", "--name ctas-job -o created")
+        sql("CREATE OR REPLACE TABLE ctas_copy WITH ('connector' = 'blackhole')\n"
+            "AS SELECT k FROM nums", "--name rtas-job -o replaced")
+    try:
+        for name, var in (("ctas-job", "created"), ("rtas-job", "replaced")):
+            job = shell.user_ns[var]
+            assert isinstance(job, JobClient) and job.name == name
+            assert job.wait(60) == "FINISHED"
+            assert job.rest.url == embedded
+            until(lambda name=name, job=job: name in {j["name"] for j in job.rest.jobs_overview()},
+                  f"{name} listed on the embedded cluster")
+        html = "".join(o.data.get("text/html", "") for o in captured.outputs)
+        assert html.count("FINISHED") >= 2
+    finally:
+        sql("DROP TABLE IF EXISTS ctas_copy")

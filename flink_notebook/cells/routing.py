@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 from flink_notebook.engine import query_plan
+from flink_notebook.sql.operations import parsed
 from flink_notebook.sql.statements import StatementKind, split_statements
 
 if TYPE_CHECKING:
@@ -60,7 +61,8 @@ def _execute_sql(cell: PythonCell, route: Route, original: Callable) -> Callable
 
     def execute_sql(t_env: Any, stmt: str) -> Any:
         statements = split_statements(stmt)
-        kind = JOB_STATEMENTS.get(statements[0].kind) if len(statements) == 1 else None
+        kind = (JOB_STATEMENTS.get(parsed(t_env, statements[0]).kind)
+                if len(statements) == 1 else None)
         if kind is None:
             return original(t_env, stmt)
         name = _job_name(cell, None, " ".join(stmt.split())[:60])

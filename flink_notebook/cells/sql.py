@@ -23,6 +23,7 @@ from flink_notebook.engine.results import QueryResult, ResultMode
 from flink_notebook.executors import executor_for
 from flink_notebook.jobs.pipeline import ClusterAddress, Pipeline, Submission
 from flink_notebook.sql.errors import format_sql_error
+from flink_notebook.sql.operations import parsed
 from flink_notebook.sql.statements import (
     Statement,
     StatementKind,
@@ -73,6 +74,7 @@ def _run_statement(
 ) -> Any:
     if statement.kind is StatementKind.SET:
         return _set(session, statement)
+    statement = parsed(session.t_env, statement)  # CREATE TABLE ... AS SELECT is a job
     if statement.kind is StatementKind.RESET:
         key = parse_reset(statement)
         if key is None:
