@@ -276,6 +276,41 @@ def test_statement_sets_run_as_one_job_in_either_syntax(shell, sql):
         assert "set_a" in vertices and "set_b" in vertices
 
 
+def test_a_statement_set_spans_cells_as_in_the_sql_client(shell, sql):
+    session = FlinkSession.current()
+    sql("CREATE TEMPORARY TABLE IF NOT EXISTS set_a (k INT) WITH ('connector'='blackhole');"
+        "CREATE TEMPORARY TABLE IF NOT EXISTS set_b (k INT) WITH ('connector'='blackhole');")
+    with capture_output() as empty:
+        sql("BEGIN STATEMENT SET;\nEND;")  # the client answers OK
+    assert "empty" in empty.outputs[-1].data["text/plain"]
+    with pytest.raises(UsageError, match="No statement set to submit"):
+        sql("END;")
+    before = len(session.jobs)
+    try:
+        sql("BEGIN STATEMENT SET;")
+        with capture_output() as added:
+            sql("INSERT INTO set_a SELECT k FROM nums;")
+        assert "open with 1 INSERT statement" in added.outputs[-1].data["text/plain"]
+        with pytest.raises(UsageError) as bad:  # checked when added; the set stays open
+            sql("SELECT 1;\nINSERT INTO set_b SELECT nope FROM nums;")
+        assert "Only INSERT statements" in str(bad.value)
+        with pytest.raises(UsageError) as bad:
+            sql("\nINSERT INTO set_b SELECT nope FROM nums;")
+        assert "line 2" in str(bad.value) and "nope" in str(bad.value)
+        sql("INSERT INTO set_b SELECT k + 1 FROM nums;")
+        with capture_output() as config:
+            shell.run_line_magic("flink_config", "")
+        assert "open with 2 INSERT statements" in config.stdout
+        assert len(session.jobs) == before  # nothing ran yet
+        sql("END;", "-o both")
+    finally:
+        session.statement_set = None
+    job = shell.user_ns["both"]
+    assert len(session.jobs) == before + 1 and job.status() == "FINISHED"
+    vertices = " ".join(v["name"] for v in job.rest.job(job.job_id)["vertices"])
+    assert "set_a" in vertices and "set_b" in vertices
+
+
 def test_mode_append_keeps_the_last_rows_and_says_older_ones_were_dropped(shell, sql):
     with capture_output() as captured:
         sql("SELECT k, v FROM nums", "--mode append --max-rows 5 -o last")

@@ -9,6 +9,7 @@ from flink_notebook.sql.statements import (
     Statement,
     StatementKind,
     classify,
+    is_empty_set,
     parse_reset,
     parse_set,
     split_statements,
@@ -127,11 +128,29 @@ def test_rewritten_opening_over_several_lines_keeps_lines():
     assert (line, column) == (2, cell.split("\n")[1].index("nope") + 1)
 
 
-def test_statement_set_without_end_is_a_usage_error():
-    with pytest.raises(UsageError, match="line 2 has no END"):
-        split_statements("SELECT 1;\nBEGIN STATEMENT SET;\nINSERT INTO a SELECT 1;")
+def test_execute_statement_set_without_end_is_a_usage_error():
     with pytest.raises(UsageError, match="line 1 has no END"):
         split_statements("EXECUTE STATEMENT SET BEGIN INSERT INTO a SELECT 1;")
+
+
+def test_a_sql_client_set_may_span_cells():
+    """The opening, the INSERTs and END; may sit in different cells (as in the client)."""
+    assert [s.kind for s in split_statements(
+        "SELECT 1;\nBEGIN STATEMENT SET;\nINSERT INTO a SELECT 1;")] == [
+        K.QUERY, K.BEGIN_SET, K.INSERT]
+    assert [s.kind for s in split_statements("INSERT INTO b SELECT 2;\n end ;")] == [
+        K.INSERT, K.END_SET]
+    # a second opening before any END: the first one is on its own
+    assert [s.kind for s in split_statements(
+        "BEGIN STATEMENT SET; BEGIN STATEMENT SET; INSERT INTO a SELECT 1; END;")] == [
+        K.BEGIN_SET, K.STATEMENT_SET]
+
+
+def test_an_empty_statement_set_is_one_statement_that_is_empty():
+    [block] = split_statements("BEGIN STATEMENT SET;\nEND;")
+    assert block.kind is K.STATEMENT_SET and is_empty_set(block)
+    [full] = split_statements(SQL_CLIENT_SET)[1:2]
+    assert not is_empty_set(full)
 
 
 # --- positions -------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from IPython.display import display
 
+from flink_notebook.cells import statement_set
 from flink_notebook.cells.routing import JOB_STATEMENTS, job_id_of
 from flink_notebook.core.secrets import MASK, is_secret, mask_rows
 from flink_notebook.display.follow import follow
@@ -27,6 +28,7 @@ from flink_notebook.sql.operations import parsed
 from flink_notebook.sql.statements import (
     Statement,
     StatementKind,
+    is_empty_set,
     parse_reset,
     parse_set,
     split_statements,
@@ -72,6 +74,16 @@ def _run_statement(
     session: FlinkSession, statement: Statement, configuration: Configuration,
     request: CellRequest,
 ) -> Any:
+    if statement.kind is StatementKind.BEGIN_SET:
+        return statement_set.begin(session)
+    if statement.kind is StatementKind.END_SET:
+        statement = statement_set.end(session, statement)
+        if statement is None:
+            return None
+    elif session.statement_set is not None:
+        return statement_set.add(session, statement)
+    if is_empty_set(statement):
+        return statement_set.note(statement_set.EMPTY)
     if statement.kind is StatementKind.SET:
         return _set(session, statement)
     statement = parsed(session.t_env, statement)  # CREATE TABLE ... AS SELECT is a job

@@ -61,6 +61,8 @@ class FlinkSession:
         #: each is closed with the session.
         self.executors: dict[str, Any] = {}
         self.runtime_mode = "streaming"
+        #: The SQL client's statement set while it spans cells: its INSERTs, or None.
+        self.statement_set: list[Any] | None = None
         self.gateway: Any = None
         self.env: Any = None
         self.t_env: Any = None

@@ -64,12 +64,16 @@ class FlinkMagics(Magics):
     def flink_config(self, line: str) -> Any:
         """``%flink_config`` shows the effective configuration and where each value comes
         from; ``%flink_config key=value ...`` sets notebook-level values."""
+        from flink_notebook.cells.statement_set import describe_open_set
         from flink_notebook.core.config import parse_assignments
 
-        configuration = FlinkSession.current().configuration
+        session = FlinkSession.current()
+        configuration = session.configuration
         assignments = parse_assignments(line.split())
         for key, value in assignments.items():
             configuration.set(key, value)
+        if describe_open_set(session):
+            print(describe_open_set(session))
         if not assignments and _widgets_here():
             from flink_notebook.display.config_widget import ConfigWidget
 

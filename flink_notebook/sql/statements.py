@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from IPython.core.error import UsageError
@@ -28,6 +28,8 @@ class StatementKind(str, Enum):
     QUERY = "query"
     INSERT = "insert"
     STATEMENT_SET = "statement-set"
+    BEGIN_SET = "begin-set"  # the SQL client's BEGIN STATEMENT SET; whose END; is elsewhere
+    END_SET = "end-set"
     OTHER = "other"
 
 
@@ -73,6 +75,8 @@ class Statement:
     # one line (the SQL client's BEGIN STATEMENT SET): positions on that line from
     # that column on sit `delta` columns further right in the cell.
     shift: tuple[int, int, int] | None = None
+    #: (start, end) offsets of the statement in the cell.
+    span: tuple[int, int] = field(default=(0, 0), compare=False, repr=False)
 
     @property
     def first_line(self) -> str:
@@ -149,23 +153,34 @@ def _position(text: str, offset: int) -> tuple[int, int]:
 
 def classify(text: str) -> StatementKind:
     """The kind of a statement, judged by its first words (comments skipped)."""
-    words = [token.lower() for _, token in _tokens(text)][:2]
+    words = [token.lower() for _, token in _tokens(text)][:4]
     if not words:
         return StatementKind.OTHER
-    return _JOB_PREFIXES.get(tuple(words)) or _FIRST_WORD.get(words[0], StatementKind.OTHER)
+    if words == ["begin", "statement", "set"]:
+        return StatementKind.BEGIN_SET
+    if words == ["end"]:
+        return StatementKind.END_SET
+    return _JOB_PREFIXES.get(tuple(words[:2])) or _FIRST_WORD.get(words[0], StatementKind.OTHER)
+
+
+def is_empty_set(statement: Statement) -> bool:
+    """True for a statement set with no statement in it (``BEGIN STATEMENT SET; END;``)."""
+    words = [token.lower() for _, token in _tokens(statement.text)][:6]
+    return statement.kind is StatementKind.STATEMENT_SET and words[4:] == ["end"]
 
 
 def split_statements(cell: str) -> list[Statement]:
     """The cell's statements in order; blank and comment-only pieces are dropped.
 
-    ``EXECUTE STATEMENT SET BEGIN ...; END`` and the SQL client's
-    ``BEGIN STATEMENT SET; ...; END`` are one statement each; the latter is
-    rewritten to the former, the only form ``execute_sql`` accepts.
+    ``EXECUTE STATEMENT SET BEGIN ...; END`` is one statement, and so is the SQL client's
+    ``BEGIN STATEMENT SET; ...; END;`` when both ends are in the cell: it is rewritten to
+    the former, the only form ``execute_sql`` accepts. An opening or an ``END;`` on its own
+    (a set spanning cells) is a statement of its own, BEGIN_SET or END_SET.
     """
     statements: list[Statement] = []
     start: int | None = None  # offset of the current statement's first token
     words: list[str] = []  # first tokens of the current statement
-    piece: list[str] = []  # tokens since the last ';' inside a statement set
+    piece: list[str] = []  # tokens since the last ';' inside EXECUTE STATEMENT SET
     in_set = False
     for offset, token in _tokens(cell):
         token = token.lower()
@@ -179,9 +194,6 @@ def split_statements(cell: str) -> list[Statement]:
             continue
         if start is None:
             continue  # an empty statement
-        if words == ["begin", "statement", "set"]:
-            in_set, piece = True, []  # the SQL client's opening; the set runs to END;
-            continue
         if in_set and piece != ["end"]:
             piece = []
             continue
@@ -192,7 +204,26 @@ def split_statements(cell: str) -> list[Statement]:
             line, _ = _position(cell, start)
             raise UsageError(f"The statement set at line {line} has no END; close it with END;")
         statements.append(_statement(cell, start, len(cell)))
-    return statements
+    return _sql_client_sets(cell, statements)
+
+
+def _sql_client_sets(cell: str, statements: list[Statement]) -> list[Statement]:
+    """Each ``BEGIN STATEMENT SET;`` whose ``END;`` follows in the cell, with what is
+    between, as one statement set."""
+    merged: list[Statement] = []
+    i = 0
+    while i < len(statements):
+        opening = statements[i]
+        if opening.kind is StatementKind.BEGIN_SET:
+            closing = next((j for j in range(i + 1, len(statements)) if statements[j].kind in
+                            (StatementKind.BEGIN_SET, StatementKind.END_SET)), None)
+            if closing is not None and statements[closing].kind is StatementKind.END_SET:
+                merged.append(_statement(cell, opening.span[0], statements[closing].span[1]))
+                i = closing + 1
+                continue
+        merged.append(opening)
+        i += 1
+    return merged
 
 
 def _statement(cell: str, start: int, end: int) -> Statement:
@@ -200,11 +231,12 @@ def _statement(cell: str, start: int, end: int) -> Statement:
     line, column = _position(cell, start)
     kind = classify(text)
     if kind is StatementKind.STATEMENT_SET and text[:5].lower() == "begin":
-        return _execute_statement_set(text, line, column)
-    return Statement(text, line, column, kind)
+        return _execute_statement_set(text, line, column, (start, end))
+    return Statement(text, line, column, kind, span=(start, end))
 
 
-def _execute_statement_set(text: str, line: int, column: int) -> Statement:
+def _execute_statement_set(text: str, line: int, column: int,
+                           span: tuple[int, int]) -> Statement:
     """``BEGIN STATEMENT SET; ... END`` as ``EXECUTE STATEMENT SET BEGIN ... END``.
 
     The opening is replaced in place, keeping its line breaks, so every line of
@@ -217,7 +249,7 @@ def _execute_statement_set(text: str, line: int, column: int) -> Statement:
     text_line, text_column = _position(rewritten, len(_EXECUTE_SET) + breaks)
     cell_column = _position(text, opening)[1] + (column - 1 if breaks == 0 else 0)
     shift = (text_line, text_column, cell_column - text_column)
-    return Statement(rewritten, line, column, StatementKind.STATEMENT_SET, shift)
+    return Statement(rewritten, line, column, StatementKind.STATEMENT_SET, shift, span)
 
 
 def _code(text: str) -> str:

@@ -1,0 +1,69 @@
+"""The SQL client's statement set across cells: ``BEGIN STATEMENT SET;`` in one cell,
+INSERTs in the next ones, ``END;`` runs them as one job.
+
+The open set lives in the session (``session.statement_set``: the INSERTs so far, or None).
+Each INSERT is checked by Flink's parser when it is added, so its error points at its own
+cell; only INSERT statements go in, as in the client.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+from IPython.core.error import UsageError
+from IPython.display import display
+
+from flink_notebook.sql.statements import Statement, StatementKind
+
+if TYPE_CHECKING:
+    from flink_notebook.engine.session import FlinkSession
+
+
+EMPTY = "The statement set was empty: nothing to run."
+
+
+def note(text: str) -> None:
+    display({"text/plain": text,
+             "text/html": f"<div class='flink-note'>{html.escape(text)}</div>"}, raw=True)
+
+
+def describe_open_set(session: FlinkSession) -> str | None:
+    """What ``%flink_config`` and the cells say about an open set; None when none is."""
+    if session.statement_set is None:
+        return None
+    count = len(session.statement_set)
+    return (f"A statement set is open with {count} INSERT statement{'s' * (count != 1)}: "
+            "END; runs them as one job.")
+
+
+def begin(session: FlinkSession) -> None:
+    if session.statement_set is not None:
+        raise UsageError(describe_open_set(session).replace(
+            "A statement set is open", "A statement set is already open"))
+    session.statement_set = []
+    note("Statement set open: INSERT statements go into it until END;")
+
+
+def add(session: FlinkSession, statement: Statement) -> None:
+    if statement.kind is not StatementKind.INSERT:
+        raise UsageError(f"Only INSERT statements go into a statement set; "
+                         f"{statement.first_line!r} is not one. "
+                         f"{describe_open_set(session)}")
+    session.t_env._j_tenv.getParser().parse(statement.text)  # its error points here
+    session.statement_set.append(statement)
+    note(f"Added to the statement set. {describe_open_set(session)}")
+
+
+def end(session: FlinkSession, closing: Statement) -> Statement | None:
+    """The statement set to run (closed either way); None when it was empty."""
+    if session.statement_set is None:
+        raise UsageError("No statement set to submit: END; closes a set opened with "
+                         "BEGIN STATEMENT SET;")
+    inserts, session.statement_set = session.statement_set, None
+    if not inserts:
+        note(EMPTY)
+        return None
+    text = "EXECUTE STATEMENT SET BEGIN\n" + "".join(f"{s.text};\n" for s in inserts) + "END"
+    return Statement(text, closing.line, closing.column, StatementKind.STATEMENT_SET)
+
