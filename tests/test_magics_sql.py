@@ -408,3 +408,40 @@ def test_create_table_as_select_is_a_job_with_a_handle(shell, sql):
         assert html.count("FINISHED") >= 2
     finally:
         sql("DROP TABLE IF EXISTS ctas_copy")
+
+
+def test_show_describe_and_stop_job_as_in_the_sql_gateway(shell, sql, tmp_path):
+    """Through the target cluster's REST API; bad input gets a short error."""
+    from waiting import until
+
+    for name in ("jobs-a", "jobs-b"):
+        sql("INSERT INTO sink SELECT user_id, url FROM clicks", f"--detached --name {name} -o j")
+    second, first = shell.user_ns["j"], FlinkSession.current().jobs[-2]
+    for job in (first, second):
+        until(lambda job=job: job.status() == "RUNNING", "the detached jobs running")
+    sql("SHOW JOBS", "-o listed")
+    listed = shell.user_ns["listed"]
+    assert list(listed.columns) == ["job id", "job name", "status", "start time"]
+    mine = listed[listed["job id"].isin([first.job_id, second.job_id])]
+    assert sorted(mine["job name"]) == ["jobs-a", "jobs-b"] and set(mine["status"]) == {
+        "RUNNING"}
+    sql(f"DESCRIBE JOB '{first.job_id}'", "-o described")
+    assert shell.user_ns["described"].iloc[0].tolist()[:3] == [first.job_id, "jobs-a",
+                                                               "RUNNING"]
+
+    with pytest.raises(UsageError, match="needs a savepoint directory"):
+        sql(f"STOP JOB '{first.job_id}' WITH SAVEPOINT")
+    with pytest.raises(UsageError, match="No job 0123456789abcdef0123456789abcdef on"):
+        sql("STOP JOB '0123456789abcdef0123456789abcdef'")
+    with pytest.raises(UsageError, match="not a Flink job id"):
+        sql("DESCRIBE JOB 'nope'")
+
+    sql(f"STOP JOB '{first.job_id}'", "-o stopped")
+    assert shell.user_ns["stopped"].to_dict("records") == [{"result": "OK"}]
+    assert first.status() == "CANCELED"
+    sql(f"STOP JOB '{second.job_id}' WITH SAVEPOINT WITH DRAIN",
+        f"-D state.savepoints.dir=file://{tmp_path} -o saved")
+    path = shell.user_ns["saved"]["savepoint path"][0]
+    assert path.startswith(f"file:{tmp_path}") and second.wait(60) == "FINISHED"
+    with pytest.raises(UsageError, match="already ended"):
+        sql(f"STOP JOB '{second.job_id}'")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from IPython.display import display
 
-from flink_notebook.cells import statement_set
+from flink_notebook.cells import job_statements, statement_set
 from flink_notebook.cells.routing import JOB_STATEMENTS, job_id_of
 from flink_notebook.core.secrets import MASK, is_secret, mask_rows
 from flink_notebook.display.follow import follow
@@ -99,6 +99,8 @@ def _run_statement(
         return None
     if statement.kind in JOB_STATEMENTS:
         return _run_job(session, statement, configuration, request)
+    if job_statements.is_job_statement(statement):  # SHOW JOBS, DESCRIBE JOB, STOP JOB
+        return job_statements.run(session, statement, configuration)
     return _run_at_once(session, statement)
 
 

@@ -145,6 +145,11 @@ def _tokens(text: str) -> Iterator[tuple[int, str]]:
             i += 1
 
 
+def tokens(text: str) -> list[str]:
+    """The significant tokens of ``text``, comments and blanks skipped."""
+    return [token for _, token in _tokens(text)]
+
+
 def _position(text: str, offset: int) -> tuple[int, int]:
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
