@@ -17,6 +17,10 @@ from flink_notebook.core.ports import LOOPBACK
 from flink_notebook.core.states import TERMINAL
 
 
+_READY_TIMEOUT = 60.0  # seconds for a TaskManager's slots to register
+_REREGISTER_TIMEOUT = 5.0  # for one that lost its connection to come back
+
+
 class EmbeddedCluster:
     """A MiniCluster in the py4j JVM with ``slots`` task slots."""
 
@@ -49,6 +53,8 @@ class EmbeddedCluster:
                 uri = cluster.getRestAddress().get()
                 self._mini_cluster = cluster
                 self.address = ClusterAddress(LOOPBACK, uri.getPort())
+                # Ready means usable: the TaskManager registers its slots after start().
+                self._wait_for_slots(_READY_TIMEOUT)
             return self.address
 
     def busy(self) -> bool:
@@ -58,22 +64,31 @@ class EmbeddedCluster:
         jobs = probe(self.address.url, "/jobs/overview")["jobs"]
         return any(job["state"] not in TERMINAL for job in jobs)
 
-    def repair(self, timeout: float = 30.0) -> bool:
-        """Start a TaskManager again if it offers fewer task slots than it started with,
-        and wait for its slots; True if it had to.
+    def repair(self) -> bool:
+        """Start a TaskManager again if it has stopped offering its task slots, and wait
+        for them; True if it had to.
 
         A MiniCluster closes a TaskManager for good after a fatal error in it (a task that
         would not cancel, an error thrown out of a task thread); every later job then waits
-        for slots and fails. The JobManager and its REST address stay the same, so handles
-        of earlier jobs keep working.
+        for slots and fails. A TaskManager that only lost its connection registers again
+        within seconds, so it gets that long first. The JobManager and its REST address
+        stay the same, so handles of earlier jobs keep working.
         """
-        if self.address is None or self._slots_total() >= self.slots:
+        if self.address is None or self._wait_for_slots(_REREGISTER_TIMEOUT):
             return False
         with self._lock:
             self._mini_cluster.startTaskManager()
+        self._wait_for_slots(_READY_TIMEOUT)
+        return True
+
+    def _wait_for_slots(self, timeout: float) -> bool:
+        """True once all its slots are registered (at once when they are), False if they
+        were not within ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
-        while self._slots_total() < self.slots and time.monotonic() < deadline:
-            time.sleep(0.1)
+        while self._slots_total() < self.slots:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
         return True
 
     def _slots_total(self) -> int:
