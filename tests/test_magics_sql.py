@@ -445,3 +445,45 @@ def test_show_describe_and_stop_job_as_in_the_sql_gateway(shell, sql, tmp_path):
     assert path.startswith(f"file:{tmp_path}") and second.wait(60) == "FINISHED"
     with pytest.raises(UsageError, match="already ended"):
         sql(f"STOP JOB '{second.job_id}'")
+
+
+def test_sql_files_run_as_cells_and_their_errors_name_the_file_line(shell, sql, tmp_path):
+    script = tmp_path / "script.sql"
+    script.write_text("-- as sql-client.sh -f runs it\n"
+                      "CREATE TEMPORARY TABLE IF NOT EXISTS from_file (n INT) WITH (\n"
+                      "  'connector' = 'datagen', 'number-of-rows' = '7');\n"
+                      "SELECT n FROM from_file;\n")
+    shell.run_line_magic("flink_sql_file", f"-o rows {script}")
+    assert len(shell.user_ns["rows"]) == 7
+    sql("SELECT COUNT(*) AS c FROM from_file", f"-f {script} -o counted")  # file, then cell
+    assert shell.user_ns["counted"]["c"].tolist() == [7]
+
+    broken = tmp_path / "broken.sql"
+    broken.write_text("SELECT 1;\n\nSELECT nope\n  FROM from_file;\n")
+    with pytest.raises(UsageError) as error:
+        shell.run_line_magic("flink_sql_file", str(broken))
+    assert str(error.value).startswith(f"SQL error at {broken}, line 3, column 8:")
+    assert "   3 | SELECT nope" in str(error.value)
+    with pytest.raises(UsageError, match="No SQL file at 'missing.sql'"):
+        shell.run_line_magic("flink_sql_file", "missing.sql")
+
+
+def test_init_sql_runs_before_the_first_cell_and_its_error_names_the_file(
+        shell, sql, tmp_path, capsys):
+    session = FlinkSession.current()
+    good, bad = tmp_path / "good.sql", tmp_path / "bad.sql"
+    good.write_text("CREATE TEMPORARY TABLE IF NOT EXISTS from_init (n INT) WITH (\n"
+                    "  'connector' = 'datagen', 'number-of-rows' = '3');\n")
+    bad.write_text("CREATE TEMPORARY VIEW v AS\nSELECT nope FROM from_init;\n")
+    session.configuration.set("notebook.init-sql", f"{good}, {bad}")
+    try:
+        sql("SELECT n FROM from_init", "-o rows")  # the init files ran first
+        assert len(shell.user_ns["rows"]) == 3
+        out = capsys.readouterr()
+        assert f"notebook.init-sql: ran {good}" in out.out
+        assert f"SQL error at {bad}, line 2, column 8" in out.err
+        sql("SELECT 1 AS x", "-o again")  # each file runs once
+        assert "init-sql" not in capsys.readouterr().out
+    finally:
+        session.configuration.unset("notebook.init-sql")
+        session.init_sql_run.clear()

@@ -49,15 +49,20 @@ def sql_errors() -> tuple[type[BaseException], ...]:
 
 
 def run_sql_cell(
-    session: FlinkSession, cell: str, request: CellRequest, namespace: dict[str, Any]
+    session: FlinkSession, cell: str, request: CellRequest, namespace: dict[str, Any] | None,
+    source: str | None = None,
 ) -> Any:
-    """Run every statement of the cell; return what ``-o`` binds (the last result)."""
+    """Run every statement of the cell; return what ``-o`` binds (the last result).
+
+    ``source`` names the file the SQL comes from (errors point at its lines); a file's
+    text is run as it is, without ``{variable}`` substitution (None ``namespace``).
+    """
     from IPython.core.error import UsageError
 
-    text = substitute(cell, namespace)
+    text = cell if namespace is None else substitute(cell, namespace)
     statements = split_statements(text)
     if not statements:
-        raise UsageError("The cell holds no SQL statement.")
+        raise UsageError(f"{source or 'The cell'} holds no SQL statement.")
     session.ensure_started()
     last: Any = None
     for statement in statements:
@@ -66,7 +71,7 @@ def run_sql_cell(
             last = _run_statement(session, statement, configuration, request)
         except sql_errors() as exc:
             verbose = bool(configuration.get("notebook.verbose-errors"))
-            raise UsageError(format_sql_error(exc, statement, text, verbose)) from None
+            raise UsageError(format_sql_error(exc, statement, text, verbose, source)) from None
     return last
 
 

@@ -16,7 +16,6 @@ from flink_notebook.core.address import ClusterAddress
 from flink_notebook.core.ports import LOOPBACK
 from flink_notebook.core.states import TERMINAL
 
-
 _READY_TIMEOUT = 60.0  # seconds for a TaskManager's slots to register
 _REREGISTER_TIMEOUT = 5.0  # for one that lost its connection to come back
 

@@ -129,6 +129,12 @@ _OPTIONS = [
     ConfigOption("notebook.verbose-errors", bool, False, "show full Java traces on errors"),
     ConfigOption("notebook.slots", int, 4, "task slots of the embedded cluster", minimum=1),
     ConfigOption(
+        "notebook.init-sql",
+        str,
+        None,
+        "SQL files (separated by ',') run before the session's first cell, as sql-client.sh -i",
+    ),
+    ConfigOption(
         "notebook.renderer",
         str,
         "auto",

@@ -63,6 +63,7 @@ class FlinkSession:
         self.runtime_mode = "streaming"
         #: The SQL client's statement set while it spans cells: its INSERTs, or None.
         self.statement_set: list[Any] | None = None
+        self.init_sql_run: set[str] = set()  # notebook.init-sql files run in this session
         self.gateway: Any = None
         self.env: Any = None
         self.t_env: Any = None

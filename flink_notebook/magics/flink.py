@@ -7,7 +7,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
-from IPython.core.magic_arguments import parse_argstring
+from IPython.core.magic_arguments import argument, parse_argstring
 from IPython.display import display
 from traitlets import Bool, Float, Int, observe
 
@@ -39,15 +39,39 @@ class FlinkMagics(Magics):
         FlinkSession.current().configuration.set(key, change["new"])
 
     @cell_arguments
+    @argument("-f", "--file", metavar="FILE",
+              help="run the SQL file FILE first (as sql-client.sh -f), then the cell's SQL")
     @cell_magic
     def flink_sql(self, line: str, cell: str) -> Any:
         """Run Flink SQL statements separated by ``;``. ``{var}`` is replaced by a Python
         variable; write ``{{`` and ``}}`` for literal braces."""
+        from flink_notebook.cells.scripts import run_init_sql, run_sql_file
         from flink_notebook.cells.sql import run_sql_cell
 
-        request = cell_request(parse_argstring(self.flink_sql, line))
-        return self._bind(request, run_sql_cell(FlinkSession.current(), cell, request,
-                                                self.shell.user_ns))
+        args = parse_argstring(self.flink_sql, line)
+        request = cell_request(args)
+        session = FlinkSession.current()
+        run_init_sql(session)
+        result = None
+        if args.file:
+            result = run_sql_file(session, args.file, request)
+        if not args.file or cell.strip():
+            result = run_sql_cell(session, cell, request, self.shell.user_ns)
+        return self._bind(request, result)
+
+    @cell_arguments
+    @argument("file", metavar="FILE", help="the SQL file to run")
+    @line_magic
+    def flink_sql_file(self, line: str) -> Any:
+        """Run a SQL file's statements as a %%flink_sql cell's (as sql-client.sh -f does);
+        its errors name the file's line."""
+        from flink_notebook.cells.scripts import run_init_sql, run_sql_file
+
+        args = parse_argstring(self.flink_sql_file, line)
+        request = cell_request(args)
+        session = FlinkSession.current()
+        run_init_sql(session)
+        return self._bind(request, run_sql_file(session, args.file, request))
 
     @cell_arguments
     @cell_magic
@@ -55,8 +79,10 @@ class FlinkMagics(Magics):
         """Run PyFlink code with ``env`` and ``t_env`` bound; its jobs go through the
         notebook's executor. A Table as the last expression is run and shown."""
         from flink_notebook.cells.python import run_python_cell
+        from flink_notebook.cells.scripts import run_init_sql
 
         request = cell_request(parse_argstring(self.flink, line))
+        run_init_sql(FlinkSession.current())
         return self._bind(request, run_python_cell(FlinkSession.current(), cell, request,
                                                    self.shell))
 

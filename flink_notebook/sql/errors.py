@@ -12,7 +12,8 @@ if TYPE_CHECKING:
 
 
 def format_sql_error(
-    exc: BaseException, statement: Statement, cell: str, verbose: bool = False
+    exc: BaseException, statement: Statement, cell: str, verbose: bool = False,
+    source: str | None = None,
 ) -> str:
     """The error of ``statement`` with its position in the cell and that line quoted.
 
@@ -23,16 +24,18 @@ def format_sql_error(
             |        ^
 
     Without a position Flink reported, the statement's first line is quoted
-    without a caret. ``verbose`` appends the full Java trace.
+    without a caret. ``verbose`` appends the full Java trace. ``source`` names the file
+    the statements came from (``SQL error at init.sql, line 3, ...``).
     """
     summary, trace, position = position_in_statement(exc)
     lines = cell.split("\n")
+    where = f"{source}, " if source else ""
     if position:
         line, column = statement.cell_position(*position)
-        head = f"SQL error at line {line}, column {column}: {summary}"
+        head = f"SQL error at {where}line {line}, column {column}: {summary}"
     else:
         line, column = statement.line, None
-        head = f"SQL error in the statement at line {line}: {summary}"
+        head = f"SQL error in the statement at {where}line {line}: {summary}"
     quoted = lines[line - 1].rstrip() if 0 < line <= len(lines) else statement.first_line
     gutter = f"{line:>4} | "
     parts = [head, gutter + quoted]
