@@ -368,9 +368,12 @@ def test_secrets_never_show_in_show_create_table_or_set(shell, sql):
         try:
             sql("SET 'sink.api-key' = 'hunter2'", "-o echo")
             assert configuration.get("sink.api-key") == "hunter2"
+            sql("SET;", "-o listed")  # lists the options, as the client does
+            listed = dict(shell.user_ns["listed"].itertuples(index=False))
+            assert listed["sink.api-key"] == "********" and listed["notebook.slots"] == "4"
         finally:
             sql("RESET 'sink.api-key'")
-    shown = repr(shell.user_ns["ddl"]) + repr(shell.user_ns["echo"]) + "".join(
+    shown = "".join(repr(shell.user_ns[v]) for v in ("ddl", "echo", "listed")) + "".join(
         str(value) for output in captured.outputs for value in output.data.values())
     shown += captured.stdout + captured.stderr
     for secret in ("my_pass", "jaas-secret", "hunter2"):

@@ -111,9 +111,10 @@ def _run_statement(
 
 def _set(session: FlinkSession, statement: Statement) -> pd.DataFrame:
     assignment = parse_set(statement)
-    if assignment is None:
+    if assignment is None:  # SET; lists the options, as the SQL client does (masked)
         display(session.configuration)
-        return None
+        return pd.DataFrame([(key, value) for key, value, *_ in session.configuration.rows()
+                             if value != ""], columns=["key", "value"])
     key, value = assignment
     session.configuration.set(key, value)
     shown = MASK if is_secret(key) else session.configuration.get(key)
