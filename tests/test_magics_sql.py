@@ -490,3 +490,59 @@ def test_init_sql_runs_before_the_first_cell_and_its_error_names_the_file(
     finally:
         session.configuration.unset("notebook.init-sql")
         session.init_sql_run.clear()
+
+
+UDF = """package demo;
+public class PlusTen extends org.apache.flink.table.functions.ScalarFunction {
+    public Integer eval(Integer x) { return x == null ? null : x + 10; }
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def udf_jar(tmp_path_factory):
+    """A jar with a Java scalar function, built with the JDK's javac and jar."""
+    import subprocess
+    from pathlib import Path
+
+    import pyflink
+
+    from flink_notebook.core.java import find_java
+
+    bin_dir = Path(find_java().home) / "bin"
+    work = tmp_path_factory.mktemp("udf")
+    (work / "demo").mkdir()
+    (work / "demo" / "PlusTen.java").write_text(UDF)
+    api = next((Path(pyflink.__file__).parent / "lib").glob("flink-table-api-java-uber-*.jar"))
+    subprocess.run([str(bin_dir / "javac"), "-cp", str(api), "-d", str(work / "classes"),
+                    str(work / "demo" / "PlusTen.java")], check=True)
+    jar = work / "plus-ten.jar"
+    subprocess.run([str(bin_dir / "jar"), "cf", str(jar), "-C", str(work / "classes"), "."],
+                   check=True)
+    return jar
+
+
+def test_add_show_and_remove_jar_and_its_functions_on_every_target(shell, sql, udf_jar):
+    """As in the SQL client; an added jar reaches the remote and per-job clusters' jobs."""
+    from flink_notebook.clusters.standalone import LocalCluster
+
+    sql(f"ADD JAR '{udf_jar}';\nCREATE TEMPORARY FUNCTION plus_ten AS 'demo.PlusTen';\n"
+        f"CREATE TEMPORARY FUNCTION plus_ten_using AS 'demo.PlusTen' USING JAR '{udf_jar}'")
+    try:
+        sql("SHOW JARS", "-o jars")
+        assert shell.user_ns["jars"].iloc[:, 0].tolist() == [str(udf_jar)]
+        query = "SELECT plus_ten(1) AS a, plus_ten_using(2) AS b"
+        with LocalCluster(slots=1, name="test-jars") as cluster:
+            for line in ("", f"--target remote -D rest.address={cluster.rest_url}",
+                         "--target per-job"):
+                sql(query, f"{line} -o got")
+                assert shell.user_ns["got"].to_dict("records") == [{"a": 11, "b": 12}], line
+        sql(f"REMOVE JAR '{udf_jar}'", "-o removed")
+        assert shell.user_ns["removed"].to_dict("records") == [{"result": "OK"}]
+        sql("SHOW JARS", "-o jars")
+        assert shell.user_ns["jars"].empty
+        with pytest.raises(UsageError, match="was not added to this session"):
+            sql(f"REMOVE JAR '{udf_jar}'")
+    finally:
+        sql("DROP TEMPORARY FUNCTION IF EXISTS plus_ten;\n"
+            "DROP TEMPORARY FUNCTION IF EXISTS plus_ten_using")

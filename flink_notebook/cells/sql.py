@@ -20,6 +20,7 @@ from flink_notebook.core.secrets import MASK, is_secret, mask_rows
 from flink_notebook.display.follow import follow
 from flink_notebook.display.monitor import show
 from flink_notebook.engine import query_plan
+from flink_notebook.engine.jars import added_jars_hidden, remove_jar
 from flink_notebook.engine.results import QueryResult, ResultMode
 from flink_notebook.executors import executor_for
 from flink_notebook.jobs.pipeline import ClusterAddress, Pipeline, Submission
@@ -29,9 +30,11 @@ from flink_notebook.sql.statements import (
     Statement,
     StatementKind,
     is_empty_set,
+    parse_remove_jar,
     parse_reset,
     parse_set,
     split_statements,
+    uses_jar,
 )
 from flink_notebook.sql.variables import substitute
 
@@ -106,7 +109,17 @@ def _run_statement(
         return _run_job(session, statement, configuration, request)
     if job_statements.is_job_statement(statement):  # SHOW JOBS, DESCRIBE JOB, STOP JOB
         return job_statements.run(session, statement, configuration)
+    removed = parse_remove_jar(statement)
+    if removed is not None:  # the SQL client's, which a TableEnvironment does not have
+        remove_jar(session.t_env, removed)
+        return _ok()
     return _run_at_once(session, statement)
+
+
+def _ok() -> pd.DataFrame:
+    frame = pd.DataFrame({"result": ["OK"]})
+    display(frame)
+    return frame
 
 
 def _set(session: FlinkSession, statement: Statement) -> pd.DataFrame:
@@ -125,7 +138,11 @@ def _set(session: FlinkSession, statement: Statement) -> pd.DataFrame:
 
 def _run_at_once(session: FlinkSession, statement: Statement) -> pd.DataFrame | None:
     """DDL, SHOW, DESCRIBE, EXPLAIN...: no job, a small local result."""
-    result = session.t_env.execute_sql(statement.text)
+    if uses_jar(statement):
+        with added_jars_hidden(session.t_env):  # CREATE FUNCTION ... USING JAR
+            result = session.t_env.execute_sql(statement.text)
+    else:
+        result = session.t_env.execute_sql(statement.text)
     columns = list(result.get_resolved_schema().get_column_names())
     rows = mask_rows(tuple(row) for row in result.collect())  # SHOW CREATE TABLE has options
     frame = pd.DataFrame(rows, columns=columns)

@@ -297,3 +297,20 @@ def parse_reset(statement: Statement) -> str | None:
     if not match:
         raise UsageError(f"Cannot read {statement.first_line!r}: write RESET 'key'.")
     return _unquote(match, "quoted_key", "key")
+
+
+def parse_remove_jar(statement: Statement) -> str | None:
+    """The path of ``REMOVE JAR '<path>'``; None for any other statement."""
+    words = tokens(statement.text)
+    if [word.lower() for word in words[:2]] != ["remove", "jar"]:
+        return None
+    if len(words) != 3 or not words[2].startswith("'") or len(words[2]) < 2:
+        raise UsageError(f"Cannot read {statement.first_line!r}: write REMOVE JAR '<path>'.")
+    return words[2][1:-1].replace("''", "'")
+
+
+def uses_jar(statement: Statement) -> bool:
+    """True for ``CREATE ... FUNCTION ... USING JAR ...``."""
+    words = [word.lower() for word in tokens(statement.text)]
+    return (words[:1] == ["create"] and "function" in words
+            and any(words[i:i + 2] == ["using", "jar"] for i in range(len(words))))
