@@ -98,8 +98,9 @@ def test_validation_error_is_the_message_alone():
     assert trace == UNKNOWN_COLUMN
 
 
-def test_parse_error_drops_the_token_list():
-    assert summary_of(PARSE_ERROR) == 'Syntax error at "+ FROM"'
+def test_parse_error_hints_at_the_expected_tokens():
+    assert summary_of(PARSE_ERROR) == (
+        'Syntax error at "+ FROM"\nExpected: "AS", "FROM" or the end of the statement')
 
 
 def test_bad_option_names_the_table_and_suggests_close_options():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 
 import pandas as pd
 import pytest
@@ -546,3 +547,20 @@ def test_add_show_and_remove_jar_and_its_functions_on_every_target(shell, sql, u
     finally:
         sql("DROP TEMPORARY FUNCTION IF EXISTS plus_ten;\n"
             "DROP TEMPORARY FUNCTION IF EXISTS plus_ten_using")
+
+
+def test_values_show_as_flink_shows_them_and_the_dataframe_keeps_their_types(shell, sql):
+    with capture_output() as captured:
+        sql("SELECT TIMESTAMP '2021-04-13 20:12:11.123' AS ts3, TO_TIMESTAMP_LTZ(1, 0) AS ltz,\n"
+            " CAST(1.5 AS DECIMAL(10, 3)) AS dec3, CAST(NULL AS INT) AS n, ROW(1, 'a') AS r,\n"
+            " ARRAY[1, 2] AS arr, MAP['k', 1] AS m, TRUE AS b",
+            "-D table.local-time-zone=Asia/Shanghai -o values")
+    frame = shell.user_ns["values"]
+    assert str(frame["ltz"].dtype) == "datetime64[ms, Asia/Shanghai]"
+    assert frame["ltz"][0].hour == 8 and str(frame["n"].dtype) == "Int32"
+    assert frame["dec3"][0] == Decimal("1.500")
+    html = captured.outputs[-1].data["text/html"]
+    for shown in ("2021-04-13 20:12:11.123<", "1970-01-01 08:00:01.000", ">1.500<",
+                  "&lt;NULL&gt;", "(1, a)", "[1, 2]", "{k=1}", "TRUE"):
+        assert shown in html, shown
+    assert "11.123000" not in html

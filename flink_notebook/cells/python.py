@@ -91,9 +91,11 @@ class PythonCell:
         def to_cluster(address: ClusterAddress) -> Submission:
             with session.routed(address, configuration.with_cell({"pipeline.name": name})):
                 native["value"] = send()
+                zone = session.local_zone()
             result = None
             if result_mode is not None:
-                result = QueryResult(session.gateway, native["value"], result_mode, max_rows)
+                result = QueryResult(session.gateway, native["value"], result_mode, max_rows,
+                                     zone)
             return Submission(job_id_of(native["value"]), result)
 
         pipeline = Pipeline(name, kind, session.parallelism(configuration), to_cluster)

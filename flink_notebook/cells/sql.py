@@ -186,7 +186,8 @@ def sql_pipeline(
         def submit(address: ClusterAddress) -> Submission:
             with session.routed(address, named):
                 j_result = table._j_table.execute()
-            result = QueryResult(session.gateway, j_result, mode, kept)
+                zone = session.local_zone()  # TIMESTAMP_LTZ values are shown in it
+            result = QueryResult(session.gateway, j_result, mode, kept, zone)
             return Submission(job_id_of(j_result), result)
     else:
 

@@ -119,12 +119,45 @@ def _choose(causes: list[_Cause], python_error: str | None) -> str:
     return f"{top}\n{root}"
 
 
+_HINTED = 5
+
+
+def _expected(listing: str) -> str:
+    """``Expected: "BY"`` from Calcite's "Was expecting one of" lines: its many kinds of
+    identifier as one, named first, then keywords and symbols, at most a few."""
+    keywords: list[str] = []
+    others: list[str] = []
+    for line in listing.split("\n"):
+        token = line.strip().removesuffix("...").strip()
+        if not token or "\tat " in line or token.startswith("at "):
+            if token.startswith("at "):
+                break
+            continue
+        if token.startswith("<"):
+            name = ("an identifier" if token.endswith("IDENTIFIER>") else
+                    "the end of the statement" if token == "<EOF>" else
+                    token.strip("<>").lower().replace("_", " "))
+            if name not in others:
+                others.append(name)
+        elif token not in keywords:
+            keywords.append(token)
+    # A name is what is most often missing (a column after GROUP BY), then keywords.
+    first = [name for name in others if name == "an identifier"]
+    named = (first + keywords + [name for name in others if name not in first])[:_HINTED]
+    more = len(keywords) + len(others) - len(named)
+    text = ", ".join(named[:-1]) + (" or " if len(named) > 1 else "") + named[-1] if named else ""
+    return f"Expected: {text}" + (f" ({more} more)" if more > 0 else "")
+
+
 def _clean(message: str) -> str:
     """A Java message without position prefixes, class names, long lists and
     table options (they may hold secrets)."""
     message = _JAVA_CLASS.sub(r"\1", _PREFIXES.sub("", message.strip()))
     message = _AT_POSITION.sub("", message)
-    message = re.split(r"^\s*Was expecting", message, maxsplit=1, flags=re.M)[0]  # every token
+    message, *expecting = re.split(r"^\s*Was expecting[^:\n]*:", message, maxsplit=1,
+                                   flags=re.M)
+    if expecting:  # every token the parser could take: the hint names the likely ones
+        message = message.rstrip() + "\n" + _expected(expecting[0])
     message = _ENCOUNTERED.sub(_syntax_error, message)
     blocks = re.split(r"\n\s*\n", message)
     kept: list[str] = []

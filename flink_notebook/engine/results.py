@@ -23,6 +23,28 @@ from flink_notebook.engine.py4j_threads import client_for_this_thread
 FETCH_BATCH_ROWS = 200_000
 
 _ROW_KINDS = {0: "+I", 1: "-U", 2: "+U", 3: "-D"}
+_WITH_PRECISION = ("TIMESTAMP_WITHOUT_TIME_ZONE", "TIMESTAMP_WITH_LOCAL_TIME_ZONE",
+                   "TIMESTAMP_WITH_TIME_ZONE", "TIME_WITHOUT_TIME_ZONE", "DECIMAL")
+LOCAL_ZONED = "TIMESTAMP_WITH_LOCAL_TIME_ZONE"
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    """What a renderer needs of a column's Flink type: its root (``LogicalTypeRoot``, e.g.
+    ``TIMESTAMP_WITHOUT_TIME_ZONE``) and precision (fraction digits of a timestamp)."""
+
+    root: str
+    precision: int | None = None
+
+
+def _column_type(gateway: Any, data_type: Any) -> ColumnType:
+    logical = data_type.getLogicalType()
+    root = str(logical.getTypeRoot().toString())
+    precision = None
+    if root in _WITH_PRECISION:
+        checks = gateway.jvm.org.apache.flink.table.types.logical.utils.LogicalTypeChecks
+        precision = int(checks.getPrecision(logical))
+    return ColumnType(root, precision)
 
 
 class ResultMode(str, Enum):
@@ -72,11 +94,15 @@ class QueryResult:
         j_table_result: Any,
         mode: ResultMode,
         max_rows: int,
+        zone: str | None = None,
     ) -> None:
         self.mode = mode
         self.max_rows = max_rows
         schema = j_table_result.getResolvedSchema()
         self.columns: list[str] = list(schema.getColumnNames())
+        self.types = [_column_type(gateway, t) for t in schema.getColumnDataTypes()]
+        #: ``table.local-time-zone`` when the query ran: TIMESTAMP_LTZ values are in it.
+        self.zone = zone
         row_type = schema.toPhysicalRowDataType().getLogicalType()
         self._gateway = gateway
         self._main_buffer = new_instance(gateway, java_class(gateway, "ResultBuffer"))
@@ -124,7 +150,7 @@ class QueryResult:
         if self.mode is ResultMode.ALL:
             return self._fetched_frame().tail(limit)
         table = _arrow_table(self._buffer.snapshot(limit))
-        frame = _to_pandas(table, self.columns)
+        frame = self._frame(table)
         if self.mode is ResultMode.CHANGELOG:
             kinds = bytes(self._buffer.lastKinds())
             frame.insert(0, "op", [_ROW_KINDS.get(k, "?") for k in kinds])
@@ -147,10 +173,10 @@ class QueryResult:
 
     def _fetched_frame(self) -> pd.DataFrame:
         if not self._batches:
-            return _to_pandas(_arrow_table(self._buffer.snapshot(0)), self.columns)
+            return self._frame(_arrow_table(self._buffer.snapshot(0)))
         if len(self._batches) > 1:
             self._batches = [pa.concat_tables(self._batches)]
-        return _to_pandas(self._batches[0], self.columns)
+        return self._frame(self._batches[0])
 
     def wait(self, timeout: float = 60.0) -> None:
         """Block until every row has been read (the job has ended), fetching as they come."""
@@ -180,9 +206,27 @@ class QueryResult:
         self._buffer.close()
 
 
-def _to_pandas(table: pa.Table | None, columns: list[str]) -> pd.DataFrame:
+    def _frame(self, table: pa.Table | None) -> pd.DataFrame:
+        return to_pandas(table, self.columns, self.types, self.zone)
+
+
+_NULLABLE = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+             pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
+
+
+def to_pandas(table: pa.Table | None, columns: list[str], types: list[ColumnType] | None = None,
+              zone: str | None = None) -> pd.DataFrame:
+    """Arrow rows as pandas with the dtypes Flink's types ask for: integers and booleans with
+    NULLs stay integers and booleans (pandas' nullable dtypes, not float NaN or object), and
+    TIMESTAMP_LTZ values are instants shown in ``zone`` (Arrow carries them as naive UTC)."""
     if table is None:
         return pd.DataFrame(columns=columns)
     frame = table.to_pandas()
+    for i, column in enumerate(table.columns):
+        if column.null_count and column.type in _NULLABLE:
+            frame.isetitem(i, column.to_pandas(types_mapper=_NULLABLE.get))
+        if types and i < len(types) and types[i].root == LOCAL_ZONED and zone and \
+                pd.api.types.is_datetime64_dtype(frame.iloc[:, i]):
+            frame.isetitem(i, frame.iloc[:, i].dt.tz_localize("UTC").dt.tz_convert(zone))
     frame.columns = columns
     return frame

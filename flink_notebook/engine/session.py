@@ -225,6 +225,10 @@ class FlinkSession:
                 if "security.ssl.rest.enabled" not in self._applied:
                     j_conf.removeKey("security.ssl.rest.enabled")
 
+    def local_zone(self) -> str:
+        """The session's ``table.local-time-zone`` as a zone id (``default``: the JVM's)."""
+        return str(self.t_env.get_config().get_local_timezone())
+
     def check_submission_headers(self, configuration: Configuration) -> None:
         """Flink's client takes REST headers from the environment the JVM started with;
         other headers set later cannot reach it. (Quick: it starts nothing.)"""

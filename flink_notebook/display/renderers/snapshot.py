@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import html
 
+import pandas as pd
+
+from flink_notebook.display.values import shown
 from flink_notebook.display.view import JobView
 
 SHOWN_HTML_ROWS = 200
@@ -43,8 +46,8 @@ def html_snapshot(view: JobView) -> str:
     if view.operators:
         parts.append(operators_html(view))
     if view.rows is not None:
-        parts.append(view.rows.to_html(escape=True, max_rows=SHOWN_HTML_ROWS, index=False,
-                                       border=0))
+        parts.append(_shown(view, SHOWN_HTML_ROWS).to_html(
+            escape=True, max_rows=SHOWN_HTML_ROWS, index=False, border=0))
         if view.truncated:
             parts.append("<div class='flink-note'>(older rows dropped: notebook.max-rows)</div>")
     return "\n".join(parts)
@@ -81,8 +84,13 @@ def text_snapshot(view: JobView) -> str:
     if view.failure:
         lines.append(f"Failed: {view.failure}")
     if view.rows is not None:
-        lines.append(view.rows.to_string(max_rows=60, index=False))
+        lines.append(_shown(view, 60).to_string(max_rows=60, index=False))
     return "\n".join(lines)
+
+
+def _shown(view: JobView, max_rows: int) -> pd.DataFrame:
+    """Values as Flink prints them (the view's DataFrame keeps the typed values)."""
+    return shown(view.rows, getattr(view.result, "types", None), max_rows)
 
 
 def bundle(view: JobView) -> dict[str, str]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from flink_notebook.display.renderers import Renderer
 from flink_notebook.display.renderers.snapshot import html_snapshot
+from flink_notebook.display.values import shown
 from flink_notebook.display.view import JobView
 
 
@@ -32,7 +33,9 @@ def _cell(value: Any) -> str:
     return " ".join(str(value).split())  # tabs and newlines would break the table
 
 
-def table_text(frame) -> str:
+def table_text(frame, types=None) -> str:
+    """Zeppelin's %table form; values as Flink prints them when their types are known."""
+    frame = shown(frame, types, len(frame))
     lines = ["\t".join(_cell(c) for c in frame.columns)]
     lines += ["\t".join(_cell(v) for v in row) for row in frame.itertuples(index=False)]
     return "%table " + "\n".join(lines)
@@ -59,5 +62,5 @@ class ZeppelinRenderer(Renderer):
         finally:
             view.rows = rows
         if rows is not None:
-            print(table_text(rows), file=self.stream)
+            print(table_text(rows, getattr(view.result, "types", None)), file=self.stream)
         print("%text ", file=self.stream, flush=True)
