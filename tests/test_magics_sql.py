@@ -564,3 +564,12 @@ def test_values_show_as_flink_shows_them_and_the_dataframe_keeps_their_types(she
                   "&lt;NULL&gt;", "(1, a)", "[1, 2]", "{k=1}", "TRUE"):
         assert shown in html, shown
     assert "11.123000" not in html
+
+
+def test_explain_plan_advice_shows_the_advice_as_advice(sql):
+    with capture_output() as captured:
+        sql("EXPLAIN PLAN_ADVICE SELECT user_id, COUNT(*) FROM clicks GROUP BY user_id")
+    [advice, plan] = [o.data for o in captured.outputs[-2:]]
+    assert advice["text/plain"].startswith("Plan advice:\n  [1] ADVICE:")
+    assert "flink-advice" in advice["text/html"] and "<pre>" in plan["text/html"]
+

@@ -362,3 +362,20 @@ def test_flink_parses_every_statement_as_one_operation(parser, cell):
     [block] = [s for s in statements if s.kind is K.STATEMENT_SET]
     name = parser.parse(block.text).get(0).getClass().getSimpleName()
     assert name == "StatementSetOperation"
+
+
+def test_plan_advice_is_read_from_explain_output():
+    from flink_notebook.sql.plan_advice import advice_bundle, plan_advice
+
+    plan = ("== Optimized Physical Plan With Advice ==\nGroupAggregate(advice=[1])\n\n"
+            "advice[1]: [ADVICE] You might want to enable\n  mini-batch.\n"
+            "advice[2]: [WARNING] The column <x> may be non-deterministic.\n\n"
+            "== Optimized Execution Plan ==\nGroupAggregate\n")
+    advice = plan_advice(plan)
+    assert [(a.number, a.level, a.text) for a in advice] == [
+        (1, "ADVICE", "You might want to enable mini-batch."),
+        (2, "WARNING", "The column <x> may be non-deterministic.")]
+    shown = advice_bundle(advice)
+    assert "&lt;x&gt;" in shown["text/html"] and "font-weight:bold" in shown["text/html"]
+    assert "[2] WARNING: The column <x>" in shown["text/plain"]
+    assert plan_advice("No available advice...") == []

@@ -26,6 +26,7 @@ from flink_notebook.executors import executor_for
 from flink_notebook.jobs.pipeline import ClusterAddress, Pipeline, Submission
 from flink_notebook.sql.errors import format_sql_error
 from flink_notebook.sql.operations import parsed
+from flink_notebook.sql.plan_advice import advice_bundle, plan_advice
 from flink_notebook.sql.statements import (
     Statement,
     StatementKind,
@@ -148,6 +149,9 @@ def _run_at_once(session: FlinkSession, statement: Statement) -> pd.DataFrame | 
     frame = pd.DataFrame(rows, columns=columns)
     if frame.shape == (1, 1) and "\n" in str(frame.iloc[0, 0]):  # EXPLAIN, SHOW CREATE ...
         text = str(frame.iloc[0, 0])
+        advice = plan_advice(text) if statement.kind is StatementKind.EXPLAIN else []
+        if advice:  # EXPLAIN PLAN_ADVICE: the advice first, as advice
+            display(advice_bundle(advice), raw=True)
         display({"text/plain": text, "text/html": f"<pre>{html.escape(text)}</pre>"}, raw=True)
     else:
         display(frame)
