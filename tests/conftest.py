@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import psutil
@@ -158,6 +159,16 @@ def _no_job_left_running(request):
     slots = _embedded_slots()
     while not _all_slots_free(slots) and time.monotonic() < deadline:
         time.sleep(0.5)
+        slots = _embedded_slots()
+    if slots and slots["total"] < slots["configured"]:
+        # Its TaskManager is gone (seen twice in full runs, cause not found yet: see the
+        # README's Development section). The next local job gets a new one; so does the
+        # next test, and the run says it happened.
+        from flink_notebook.engine.session import FlinkSession
+
+        FlinkSession._current._embedded.repair()
+        warnings.warn(f"the embedded cluster lost its TaskManager during {request.node.nodeid}",
+                      stacklevel=1)
         slots = _embedded_slots()
     if not _all_slots_free(slots):
         pytest.fail(f"after this test the embedded cluster has {slots['available']} free of "

@@ -119,7 +119,9 @@ def test_headers_set_after_flink_started_are_refused_and_never_shown(shell, prox
             shell.run_cell_magic("flink_sql", f"--target remote -D rest.address={url}",
                                  "SELECT 1")
     finally:
-        shell.run_line_magic("flink_config", "notebook.rest-headers=")
+        from flink_notebook.engine.session import FlinkSession
+
+        FlinkSession.current().configuration.unset("notebook.rest-headers")
 
 
 @pytest.mark.cluster
