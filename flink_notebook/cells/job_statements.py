@@ -16,7 +16,7 @@ from IPython.display import display
 
 from flink_notebook.core.states import TERMINAL, is_job_id
 from flink_notebook.jobs.client import JobClient
-from flink_notebook.jobs.rest import REACH_TIMEOUT, client_for
+from flink_notebook.jobs.rest import client_for, reached
 from flink_notebook.sql.statements import Statement, tokens
 
 if TYPE_CHECKING:
@@ -109,9 +109,8 @@ def _clusters(session: FlinkSession, configuration: Configuration) -> list[Any] 
     if target == "remote":
         from flink_notebook.executors.remote import remote_address
 
-        url = remote_address(configuration).url
-        client_for(url, configuration, timeout=REACH_TIMEOUT).overview()  # fails in seconds
-        return [client_for(url, configuration)]
+        rest, _ = reached(remote_address(configuration).url, configuration)
+        return [rest]
     return None
 
 

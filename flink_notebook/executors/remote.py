@@ -36,12 +36,12 @@ class RemoteExecutor(Executor):
 
     def execute(self, pipeline: Pipeline, configuration: Configuration) -> JobClient:
         from flink_notebook.engine.session import FlinkSession
-        from flink_notebook.jobs.rest import REACH_TIMEOUT, client_for
+        from flink_notebook.jobs.rest import reached
 
         address = remote_address(configuration)
         FlinkSession.current().check_submission_headers(configuration)
-        rest = client_for(address.url, configuration, timeout=REACH_TIMEOUT)
-        overview = rest.overview()  # before Java starts: an unreachable cluster fails at once
+        # before Java starts: an unreachable cluster fails at once
+        rest, overview = reached(address.url, configuration)
         needed = pipeline.parallelism or FlinkSession.parallelism(configuration)
         free = overview.get("slots-available", 0)
         # Flink would wait minutes for slots and then fail; say it now.
@@ -51,7 +51,7 @@ class RemoteExecutor(Executor):
                 f"(of {overview.get('slots-total', 0)}). Lower the parallelism (-p {max(free, 1)})"
                 " or free slots by cancelling jobs there."
             )
-        return submit(pipeline, address, client_for(address.url, configuration))
+        return submit(pipeline, address, rest)
 
 
 class RemoteExecutorFactory(ExecutorFactory):

@@ -10,7 +10,7 @@ from IPython.core.error import UsageError
 from flink_notebook.core.address import configured_remote
 from flink_notebook.core.states import is_job_id
 from flink_notebook.jobs.client import JobClient
-from flink_notebook.jobs.rest import REACH_TIMEOUT, client_for
+from flink_notebook.jobs.rest import reached
 
 if TYPE_CHECKING:
     from flink_notebook.engine.session import FlinkSession
@@ -34,8 +34,7 @@ def attach(session: FlinkSession, job_id: str, rest_url: str | None) -> JobClien
         url = "http://" + url
     # The notebook's headers and TLS settings (a cluster behind a proxy); unreachable or
     # refused: says so within seconds.
-    client_for(url, session.configuration, timeout=REACH_TIMEOUT).overview()
-    rest = client_for(url, session.configuration)
+    rest, _ = reached(url, session.configuration)
     details = rest.job(job_id)  # no such job: "No job ... on URL"
     job = JobClient(job_id, rest, name=details.get("name"))
     job.status()

@@ -26,6 +26,13 @@ def client_for(url: str, configuration: Configuration, timeout: float | httpx.Ti
 REACH_TIMEOUT = httpx.Timeout(2.5, connect=2.0)
 
 
+def reached(url: str, configuration: Configuration) -> tuple[RestClient, dict]:
+    """A client for the cluster at ``url`` (the usual timeouts) and its ``/overview``, asked
+    first within REACH_TIMEOUT: an unreachable cluster fails in seconds, naming it."""
+    overview = client_for(url, configuration, timeout=REACH_TIMEOUT).overview()
+    return client_for(url, configuration), overview
+
+
 class RestClient:
     """A Flink cluster's REST endpoint. Headers (for an authenticating proxy) and TLS
     settings are used, never shown."""
