@@ -158,7 +158,7 @@ def _position(text: str, offset: int) -> tuple[int, int]:
 
 def classify(text: str) -> StatementKind:
     """The kind of a statement, judged by its first words (comments skipped)."""
-    words = [token.lower() for _, token in _tokens(text)][:4]
+    words = [token.lower() for token in tokens(text)[:4]]
     if not words:
         return StatementKind.OTHER
     if words == ["begin", "statement", "set"]:
@@ -170,7 +170,7 @@ def classify(text: str) -> StatementKind:
 
 def is_empty_set(statement: Statement) -> bool:
     """True for a statement set with no statement in it (``BEGIN STATEMENT SET; END;``)."""
-    words = [token.lower() for _, token in _tokens(statement.text)][:6]
+    words = [token.lower() for token in tokens(statement.text)[:6]]
     return statement.kind is StatementKind.STATEMENT_SET and words[4:] == ["end"]
 
 
