@@ -451,6 +451,29 @@ def test_show_describe_and_stop_job_as_in_the_sql_gateway(shell, sql, tmp_path):
         sql(f"STOP JOB '{second.job_id}'")
 
 
+def test_job_statements_on_per_job_see_this_sessions_per_job_clusters(shell, sql):
+    """per-job has no one cluster to ask: the session's jobs there, each on its own cluster."""
+    from waiting import until
+
+    sql("INSERT INTO sink SELECT user_id, url FROM clicks",
+        "--target per-job --detached --name per-job-listed -o j")
+    job = shell.user_ns["j"]
+    try:
+        until(lambda: job.status() == "RUNNING", "the per-job job running")
+        sql("SHOW JOBS", "--target per-job -o listed")
+        listed = shell.user_ns["listed"]
+        row = listed[listed["job id"] == job.job_id]
+        assert row[["job name", "status"]].values.tolist() == [["per-job-listed", "RUNNING"]]
+        sql(f"DESCRIBE JOB '{job.job_id}'", "--target per-job -o described")
+        assert shell.user_ns["described"].iloc[0].tolist()[:3] == [job.job_id,
+                                                                   "per-job-listed", "RUNNING"]
+        sql(f"STOP JOB '{job.job_id}'", "--target per-job")
+        assert job.wait(60) == "CANCELED"
+    finally:
+        if not job.is_terminal:
+            job.cancel()
+
+
 def test_sql_files_run_as_cells_and_their_errors_name_the_file_line(shell, sql, tmp_path):
     script = tmp_path / "script.sql"
     script.write_text("-- as sql-client.sh -f runs it\n"

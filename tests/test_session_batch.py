@@ -27,6 +27,22 @@ def test_a_kernel_started_in_batch_mode_runs_batch_jobs(tmp_path):
         "print('batch plan:', 'HashAggregate' in plan.iloc[0, 0] or 'SortAggregate' in "
         "plan.iloc[0, 0])",
         "%%flink_sql\nSELECT k FROM b_rows -- streaming-only options are not needed",
+        # ANALYZE TABLE (batch only) runs a job inside Flink: routed like any job, with a handle
+        "%%flink_sql\nCREATE TABLE b_stats (k INT, v INT) WITH ('connector'='datagen', "
+        "'number-of-rows'='300')",
+        "%%flink_sql -o analyzed\nANALYZE TABLE b_stats COMPUTE STATISTICS FOR ALL COLUMNS",
+        "%%flink_sql --target per-job -o elsewhere\nANALYZE TABLE b_stats COMPUTE STATISTICS",
+        "from flink_notebook.jobs.rest import client_for\n"
+        "s = FlinkSession.current()\n"
+        "embedded = client_for(s.embedded_cluster().address.url, s.configuration)\n"
+        "on_embedded = {j['jid'] for j in embedded.jobs_overview()}\n"
+        "stats = s.t_env._j_tenv.getCatalog('default_catalog').get().getTableStatistics(\n"
+        "    s.gateway.jvm.org.apache.flink.table.catalog.ObjectPath('default_database', "
+        "'b_stats'))\n"
+        "print('analyzed:', analyzed.status(), analyzed.job_id in on_embedded, "
+        "stats.getRowCount())\n"
+        "print('per-job:', elsewhere.status(), elsewhere.job_id in on_embedded, "
+        "elsewhere.rest.url != embedded.url)",
         "%%flink_sql -D execution.runtime-mode=streaming\nSELECT 1",
     )])
     path = tmp_path / "batch.ipynb"
@@ -44,4 +60,6 @@ def test_a_kernel_started_in_batch_mode_runs_batch_jobs(tmp_path):
     assert "batch plan: True" in printed  # a batch aggregate, not a streaming GroupAggregate
     # A cell asking for streaming in a batch session is refused with what to do.
     assert "UsageError: execution.runtime-mode is batch" in log
-    assert done.returncode == 1 and "stopped at cell 7 of 7" in log
+    assert "analyzed: FINISHED True 300" in printed
+    assert "per-job: FINISHED False True" in printed
+    assert done.returncode == 1 and "stopped at cell 11 of 11" in log

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from IPython.display import display
 
+from flink_notebook.cells.analyze import run_analyze
 from flink_notebook.cells.routing import job_id_of, routed_calls
 from flink_notebook.display.follow import follow
 from flink_notebook.display.monitor import show
@@ -88,8 +89,14 @@ class PythonCell:
         native: dict[str, Any] = {}
         session, configuration = self.session, self.configuration
 
+        named = configuration.with_cell({"pipeline.name": name})
+
         def to_cluster(address: ClusterAddress) -> Submission:
-            with session.routed(address, configuration.with_cell({"pipeline.name": name})):
+            if kind == "analyze":  # its job ran inside the call, which returns no client
+                job_id = run_analyze(session, address, named,
+                                     lambda: native.__setitem__("value", send()))
+                return Submission(job_id)
+            with session.routed(address, named):
                 native["value"] = send()
                 zone = session.local_zone()
             result = None

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 #: Statements that make execute_sql submit a job, and the Pipeline kind of each.
 JOB_STATEMENTS = {StatementKind.QUERY: "query", StatementKind.INSERT: "insert",
-                  StatementKind.STATEMENT_SET: "statement-set"}
+                  StatementKind.STATEMENT_SET: "statement-set",
+                  StatementKind.ANALYZE: "analyze"}
 
 
 def job_id_of(value: Any) -> str:

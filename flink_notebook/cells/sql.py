@@ -15,6 +15,7 @@ import pandas as pd
 from IPython.display import display
 
 from flink_notebook.cells import job_statements, statement_set
+from flink_notebook.cells.analyze import run_analyze
 from flink_notebook.cells.routing import JOB_STATEMENTS, job_id_of
 from flink_notebook.core.secrets import MASK, is_secret, mask_rows
 from flink_notebook.display.follow import follow
@@ -193,6 +194,11 @@ def sql_pipeline(
                 zone = session.local_zone()  # TIMESTAMP_LTZ values are shown in it
             result = QueryResult(session.gateway, j_result, mode, kept, zone)
             return Submission(job_id_of(j_result), result)
+    elif statement.kind is StatementKind.ANALYZE:
+
+        def submit(address: ClusterAddress) -> Submission:
+            return Submission(run_analyze(session, address, named,
+                                          lambda: t_env.execute_sql(statement.text)))
     else:
 
         def submit(address: ClusterAddress) -> Submission:

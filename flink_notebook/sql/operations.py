@@ -2,8 +2,9 @@
 
 ``CREATE TABLE t (...)`` is DDL, but ``CREATE TABLE t AS SELECT ...``, ``CREATE OR REPLACE
 TABLE ... AS`` and ``REPLACE TABLE ... AS`` submit a job, as INSERT does; so does anything
-else Flink parses into a modify operation or a plan execution. A statement that does not
-parse keeps its kind: running it raises Flink's error, pointed at the cell's line.
+else Flink parses into a modify operation or a plan execution, and ``ANALYZE TABLE``. A
+statement that does not parse keeps its kind: running it raises Flink's error, pointed at
+the cell's line.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ def _operation_kind(t_env: Any, text: str) -> StatementKind | None:
         return StatementKind.STATEMENT_SET
     if name in _PLAN_EXECUTIONS:
         return StatementKind.INSERT
+    if name == "AnalyzeTableOperation":
+        return StatementKind.ANALYZE
     return None
 
 

@@ -30,6 +30,7 @@ class StatementKind(str, Enum):
     STATEMENT_SET = "statement-set"
     BEGIN_SET = "begin-set"  # the SQL client's BEGIN STATEMENT SET; whose END; is elsewhere
     END_SET = "end-set"
+    ANALYZE = "analyze"  # ANALYZE TABLE: a job Flink runs and waits for itself
     OTHER = "other"
 
 

@@ -41,6 +41,20 @@ SHOW JARS;
 jars
 !ok
 
+CREATE TABLE q_stats (n INT) WITH ('connector' = 'datagen', 'number-of-rows' = '3');
+result
+OK
+!ok
+
+ANALYZE TABLE q_stats COMPUTE STATISTICS;
+SQL error in the statement at line 1: ANALYZE TABLE is not supported for streaming mode now
+!error
+
+DROP TABLE q_stats;
+result
+OK
+!ok
+
 SET 'notebook.nope' = '1';
 Unknown option notebook.nope
 !error
