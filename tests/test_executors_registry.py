@@ -54,6 +54,31 @@ class NotAFactory:
     name = "impostor"
 
 
+class DuckExecutor:
+    """FLIP-73's executor by protocol: no base class of ours."""
+
+    def execute(self, pipeline, configuration):
+        return ("ran", pipeline)
+
+
+class DuckFactory:
+    """FLIP-73's factory by protocol: no base class, no name, no description."""
+
+    def is_compatible_with(self, configuration):
+        return configuration.get("execution.target") == "duck"
+
+    def get_executor(self, configuration):
+        return DuckExecutor()
+
+
+DUCK_INSTANCE = DuckFactory()  # an entry point may name an object as well as a class
+
+
+class ShapelessExecutorFactory(DuckFactory):
+    def get_executor(self, configuration):
+        return object()
+
+
 def here(name: str) -> str:
     return f"{__name__}:{name}"
 
@@ -133,7 +158,7 @@ def test_reload_sees_newly_installed_plugins(plugins):
         ("no_such_module_anywhere:Factory", "failed to load"),
         (here("NoSuchClass"), "failed to load"),
         (here("ExplodingFactory"), "failed to load"),
-        (here("NotAFactory"), "not an ExecutorFactory"),
+        (here("NotAFactory"), "not an executor factory"),
     ],
 )
 def test_a_broken_plugin_is_logged_and_skipped(plugins, caplog, value, why):
@@ -194,13 +219,13 @@ def test_unknown_target_names_it_and_lists_the_available_ones(plugins):
     assert type(error.value) is UsageError
     assert str(error.value) == (
         "No executor for execution.target='yarn'. Available targets: local, per-job, remote "
-        "(set one with %flink_config execution.target=local)"
+        "(set one with %flink_config execution.target=local)."
     )
 
 
 def test_unknown_target_suggests_the_closest_one(plugins):
     the_three(plugins)
-    with pytest.raises(UsageError, match=r"execution.target=per-job\)$"):
+    with pytest.raises(UsageError, match=r"execution.target=per-job\)\.$"):
         registry.resolve(target("perjob"))
 
 
@@ -263,3 +288,54 @@ def test_built_in_targets_are_registered_through_entry_points(caplog):
     assert all(factory.name == name for name, factory in factories.items())
     assert caplog.records == []  # nothing built in is broken
     assert registry.resolve(Configuration()) is factories["local"]
+
+
+# --- plug-ins by protocol (FLIP-73's interfaces, duck-typed) ---------------------------------
+
+
+@pytest.mark.parametrize("value", [here("DuckFactory"), here("DUCK_INSTANCE")])
+def test_a_factory_that_does_not_subclass_ours_works(plugins, value):
+    plugins(("duck", value), ("local", here("NamelessFactory")))
+    factory = registry.resolve(target("duck"))
+    assert isinstance(factory, DuckFactory) and factory.name == "duck"
+    executor = registry.get_executor(target("duck"))
+    assert isinstance(executor, DuckExecutor) and executor.execute("p", None) == ("ran", "p")
+    session = types.SimpleNamespace(executors={})
+    assert registry.executor_for(session, target("duck")) is session.executors["duck"]
+    assert registry.description(factory) == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("no_such_module_anywhere:Factory",
+         "it failed to load (ModuleNotFoundError: No module named 'no_such_module_anywhere')"),
+        (here("ExplodingFactory"), "it failed to load (RuntimeError: cannot start)"),
+        (here("NotAFactory"), "not an executor factory: NotAFactory has no is_compatible_with"),
+    ],
+)
+def test_a_skipped_plugin_is_named_with_its_reason_when_no_executor_matches(
+        plugins, value, why):
+    plugins(("mine", value), ("local", here("NamelessFactory")))
+    with pytest.raises(UsageError) as error:
+        registry.resolve(target("mine"))
+    message = str(error.value)
+    assert message.startswith("No executor for execution.target='mine'. Available targets: "
+                              "local (set one with %flink_config execution.target=local).")
+    assert f"Skipped plug-ins: mine: {why}" in message
+    assert registry.skipped_plugins()["mine"][0] == value
+
+
+def test_a_plugin_whose_check_raises_is_named_when_no_executor_matches(plugins):
+    plugins(("buggy", here("FailingCheckFactory")), ("local", here("NamelessFactory")))
+    with pytest.raises(UsageError, match="Skipped plug-ins: buggy: its is_compatible_with "
+                                         "raised RuntimeError: plug-in bug"):
+        registry.resolve(target("buggy"))
+
+
+def test_an_executor_without_execute_is_refused_naming_the_plugin(plugins):
+    plugins(("shapeless", here("ShapelessExecutorFactory")))
+    configuration = Configuration().with_cell({"execution.target": "duck"})
+    with pytest.raises(UsageError, match="execution.target='shapeless' returned object, "
+                                         "which has no execute"):
+        registry.get_executor(configuration)

@@ -27,12 +27,12 @@ class ConfigWidget:
     def __init__(self, configuration: Configuration) -> None:
         import ipywidgets as widgets
 
-        from flink_notebook.executors import available_factories
+        from flink_notebook.executors.registry import available_factories, description
 
         self.configuration = configuration
         factories = available_factories()
         self.target = widgets.Dropdown(
-            options=[(f"{name}: {f.description}" if f.description else name, name)
+            options=[(f"{name}: {description(f)}" if description(f) else name, name)
                      for name, f in sorted(factories.items())],
             description="target")
         self.attached = widgets.Checkbox(description="attached (wait in the cell)")
@@ -124,7 +124,7 @@ class ConfigWidget:
             c.set(key, value)
 
     def _describe(self, error: str | None) -> None:
-        from flink_notebook.executors import resolve
+        from flink_notebook.executors.registry import description, resolve
 
         self.address_box.layout.display = (
             "" if self.target.value in _NEEDS_ADDRESS else "none")
@@ -132,8 +132,8 @@ class ConfigWidget:
             try:
                 factory = resolve(self.configuration)
                 mode = "attached" if self.configuration.get("execution.attached") else "detached"
-                text = (f"The next cell runs on <b>{html.escape(factory.name)}</b> "
-                        f"({html.escape(factory.description)}), {mode}.")
+                text = (f"The next cell runs on <b>{html.escape(str(factory.name))}</b> "
+                        f"({html.escape(description(factory))}), {mode}.")
                 self.message.value = f"<span class='flink-config-ok'>{text}</span>"
                 return
             except UsageError as exc:
