@@ -20,14 +20,14 @@ if TYPE_CHECKING:
 
 
 def run_analyze(session: FlinkSession, address: ClusterAddress, configuration: Configuration,
-                run: Callable[[], Any]) -> str:
+                run: Callable[[], Any], j_env: Any = None) -> str:
     """Run ``run`` (the statement) routed to ``address``; return the id of the newest job
     it ran there (named ``pipeline.name`` of ``configuration``)."""
     name = configuration.get("pipeline.name")
     rest = client_for(address.url, configuration)
     try:
         before = {job["jid"] for job in rest.jobs_overview()}
-        with session.routed(address, configuration):
+        with session.routed(address, configuration, j_env):
             run()
         ran = [job for job in rest.jobs_overview()
                if job["jid"] not in before and job.get("name") == name]

@@ -8,6 +8,10 @@ Pipeline, the executor picks the cluster, and the job gets a handle in the sessi
 from __future__ import annotations
 
 import ast
+import builtins
+import logging
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from IPython.display import display
@@ -25,6 +29,8 @@ if TYPE_CHECKING:
     from flink_notebook.cells.request import CellRequest
     from flink_notebook.engine.session import FlinkSession
     from flink_notebook.jobs.client import JobClient
+
+log = logging.getLogger(__name__)
 
 # Jobs whose rows the cell's code reads itself: the cell does not wait for them to end.
 _READ_BY_THE_CODE = {"query", "collect"}
@@ -49,6 +55,24 @@ class PythonCell:
         """PyFlink's own method (``owner`` a class name), while the cell's calls are routed."""
         return self._originals[(owner, method)]
 
+    def environment(self, owner: Any) -> Any:
+        """The Java environment that submits ``owner``'s jobs when the code made it itself;
+        None for the session's own (``env``, ``t_env``), to which the cell's options apply."""
+        if owner is None:
+            return None
+        j_env = self.session.routing.environment_of(owner)
+        return None if j_env.equals(self.session.env._j_stream_execution_environment) else j_env
+
+    def configured_name(self, owner: Any) -> str | None:
+        """``pipeline.name`` as the environment that submits ``owner``'s job has it."""
+        j_env = self.environment(owner)
+        if j_env is None:
+            return self.configuration.get("pipeline.name")
+        t_env = _table_environment(owner)
+        if t_env is not None:
+            return t_env.get_config().get("pipeline.name", None) or None
+        return j_env.getConfiguration().toMap().get("pipeline.name")
+
     def follow(self, job: JobClient) -> None:
         follow(job, self.configuration, self.request.timeout)
 
@@ -58,9 +82,35 @@ class PythonCell:
         session.ensure_started()
         shell.user_ns["env"] = session.env
         shell.user_ns["t_env"] = session.t_env
-        with routed_calls(self) as originals:
+        return self._run(lambda: _exec_cell(code, shell), show_value=True)
+
+    def run_program(self, path: str, args: list[str]) -> Any:
+        """Run a PyFlink program file as ``flink run -py`` does: as ``__main__`` with
+        ``sys.argv`` set, its environments the notebook's. Return the handles."""
+        from IPython.core.error import UsageError
+
+        self.session.ensure_started()
+        exit_code: dict[str, Any] = {}
+        value = self._run(lambda: exit_code.update(code=_exec_program(path, args)),
+                          show_value=False)
+        code = exit_code.get("code")
+        if code not in (None, 0):
+            jobs = ", ".join(f"{job.name} ({job.job_id}) {job.status()}" for job in self.jobs)
+            raise UsageError(f"{path} exited with code {code}"
+                             + (f" after submitting {len(self.jobs)} job(s): {jobs}."
+                                if self.jobs else ", submitting no job."))
+        return value
+
+    def _run(self, execute: Callable[[], Any], show_value: bool) -> Any:
+        session = self.session
+        with session.context_environments(self.configuration), \
+                routed_calls(self) as originals:
             self._originals = originals
-            value = _exec_cell(code, shell)
+            try:
+                value = execute()
+            except BaseException:
+                self._cancel_attached()
+                raise
             if _is_table(value):
                 return self._show_table(value)
         if self.attached:
@@ -74,38 +124,55 @@ class PythonCell:
                 show(job, self.configuration)
         if self.jobs:  # the handles stand for what the calls returned
             return self.jobs[0] if len(self.jobs) == 1 else list(self.jobs)
-        if value is not None:
+        if value is not None and show_value:
             display(value)
         return value
+
+    def _cancel_attached(self) -> None:
+        """The code raised: attached jobs it started go with it (detached ones are kept, as
+        their handles were the point)."""
+        if not self.attached:
+            return
+        for job in self.jobs:
+            try:
+                if not job.is_terminal:
+                    job.cancel()
+                    print(f"flink-notebook: cancelled {job.name} ({job.job_id}), started by "
+                          "the code that raised.", file=sys.stderr)
+            except Exception:  # noqa: BLE001 - the code's own error is the one to show
+                log.debug("cancelling %s failed", job.job_id, exc_info=True)
 
     # -- submitting ---------------------------------------------------------
 
     def submit(
-        self, name: str, kind: str, send: Callable[[], Any],
+        self, name: str, kind: str, send: Callable[[], Any], owner: Any = None,
         result_mode: ResultMode | None = None, max_rows: int = query_plan.UNLIMITED,
     ) -> tuple[JobClient, Any]:
-        """Run ``send`` (PyFlink's own call) through the executor; return the handle and
-        what PyFlink returned (for queries with ``result_mode``, rows kept in the JVM)."""
+        """Run ``send`` (PyFlink's own call on ``owner``: an environment, table environment,
+        table, stream...) through the executor; return the handle and what PyFlink returned
+        (for queries with ``result_mode``, rows kept in the JVM)."""
         native: dict[str, Any] = {}
         session, configuration = self.session, self.configuration
-
+        j_env = self.environment(owner)
         named = configuration.with_cell({"pipeline.name": name})
 
         def to_cluster(address: ClusterAddress) -> Submission:
             if kind == "analyze":  # its job ran inside the call, which returns no client
                 job_id = run_analyze(session, address, named,
-                                     lambda: native.__setitem__("value", send()))
+                                     lambda: native.__setitem__("value", send()), j_env)
                 return Submission(job_id)
-            with session.routed(address, named):
+            with session.routed(address, named, j_env):
                 native["value"] = send()
-                zone = session.local_zone()
+                zone = session.local_zone() if j_env is None else _local_zone(owner)
             result = None
             if result_mode is not None:
                 result = QueryResult(session.gateway, native["value"], result_mode, max_rows,
                                      zone)
             return Submission(job_id_of(native["value"]), result)
 
-        pipeline = Pipeline(name, kind, session.parallelism(configuration), to_cluster)
+        parallelism = (session.parallelism(configuration) if j_env is None
+                       else _parallelism(j_env, owner))
+        pipeline = Pipeline(name, kind, parallelism, to_cluster)
         job = executor_for(session, configuration).execute(pipeline, configuration)
         self.jobs.append(session.register(job))
         self._kinds[job.job_id] = kind
@@ -114,12 +181,12 @@ class PythonCell:
     def _show_table(self, table: Any) -> Any:
         """The cell's last expression is a Table: run it like a ``%%flink_sql`` SELECT."""
         mode, kept = query_plan.table_result_mode(
-            self.session.t_env, table, self.request.mode,
+            table._t_env, table, self.request.mode,
             int(self.configuration.get("notebook.max-rows")),
         )
         job, _ = self.submit(
             self.configuration.get("pipeline.name") or "table query", "query",
-            lambda: table._j_table.execute(), result_mode=mode, max_rows=kept,
+            lambda: table._j_table.execute(), owner=table, result_mode=mode, max_rows=kept,
         )
         if not self.attached:
             show(job, self.configuration)
@@ -142,6 +209,54 @@ def _exec_cell(code: str, shell: Any) -> Any:
     return eval(compile(last, filename, "eval"), shell.user_ns)
 
 
+def _table_environment(owner: Any) -> Any:
+    """The TableEnvironment of a table-API object (None for DataStream ones)."""
+    from pyflink.table import TableEnvironment
+
+    t_env = getattr(owner, "_t_env", owner)
+    return t_env if isinstance(t_env, TableEnvironment) else None
+
+
+def _local_zone(owner: Any) -> str:
+    t_env = _table_environment(owner)
+    return "default" if t_env is None else str(t_env.get_config().get_local_timezone())
+
+
+def _parallelism(j_env: Any, owner: Any) -> int:
+    """The slots a job of an environment the code made needs, as Flink will run it: its
+    own parallelism, or its table environment's ``parallelism.default``."""
+    parallelism = int(j_env.getParallelism())
+    t_env = _table_environment(owner)
+    if t_env is not None:
+        table_value = t_env.get_config().get("parallelism.default", None)
+        if table_value:
+            parallelism = int(table_value)
+    return max(parallelism, 1)
+
+
+def _exec_program(path: str, args: list[str]) -> Any:
+    """Run the file as ``__main__`` with ``sys.argv`` = [path, *args] (restored after);
+    return the code it passed to ``sys.exit``, or None."""
+    from IPython.core.error import UsageError
+
+    program = Path(path).expanduser()
+    if not program.is_file():
+        raise UsageError(f"No PyFlink program at {path} (a .py file to run, relative to "
+                         f"{Path.cwd()}).")
+    code = compile(program.read_text(), str(program), "exec")  # tracebacks name its lines
+    namespace = {"__name__": "__main__", "__file__": str(program), "__builtins__": builtins}
+    saved_argv, saved_path = sys.argv, list(sys.path)
+    sys.argv = [str(program), *args]
+    sys.path.insert(0, str(program.parent))  # as python program.py would
+    try:
+        exec(code, namespace)
+    except SystemExit as exit_:
+        return exit_.code
+    finally:
+        sys.argv, sys.path[:] = saved_argv, saved_path
+    return None
+
+
 def _is_table(value: Any) -> bool:
     from pyflink.table import Table
 
@@ -151,4 +266,10 @@ def _is_table(value: Any) -> bool:
 def run_python_cell(session: FlinkSession, code: str, request: CellRequest, shell: Any) -> Any:
     """Run a ``%%flink`` cell; return what ``-o`` binds."""
     return PythonCell(session, request).run(code, shell)
+
+
+def run_program(session: FlinkSession, path: str, args: list[str], request: CellRequest
+                ) -> Any:
+    """``%flink_run``: run a PyFlink program file; return what ``-o`` binds (the handles)."""
+    return PythonCell(session, request).run_program(path, args)
 

@@ -8,7 +8,9 @@ return what PyFlink returns, so ordinary PyFlink code keeps working.
 
 from __future__ import annotations
 
+import functools
 import importlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,8 +42,10 @@ def job_id_of(value: Any) -> str:
     return value.getJobClient().get().getJobID().toHexString()
 
 
-def _job_name(cell: PythonCell, given: str | None, default: str) -> str:
-    return given or cell.configuration.get("pipeline.name") or default
+def _job_name(cell: PythonCell, given: str | None, default: str, owner: Any = None) -> str:
+    """As Flink names a job: the name the call gives, else ``pipeline.name`` of the
+    environment submitting it (the cell's --name for ``env``/``t_env``), else the default."""
+    return given or cell.configured_name(owner) or default
 
 
 # -- how: each takes the cell, the route and PyFlink's own method; returns the routed one --
@@ -50,8 +54,8 @@ def _returns_table_result(cell: PythonCell, route: Route, original: Callable) ->
     """A call whose TableResult carries the job: submitted as it is."""
 
     def call(obj: Any, *args: Any, **kwargs: Any) -> Any:
-        _, native = cell.submit(_job_name(cell, None, route.default_name), route.kind,
-                                lambda: original(obj, *args, **kwargs))
+        _, native = cell.submit(_job_name(cell, None, route.default_name, obj), route.kind,
+                                lambda: original(obj, *args, **kwargs), owner=obj)
         return native
 
     return call
@@ -66,8 +70,8 @@ def _execute_sql(cell: PythonCell, route: Route, original: Callable) -> Callable
                 if len(statements) == 1 else None)
         if kind is None:
             return original(t_env, stmt)
-        name = _job_name(cell, None, " ".join(stmt.split())[:60])
-        _, native = cell.submit(name, kind, lambda: original(t_env, stmt))
+        name = _job_name(cell, None, " ".join(stmt.split())[:60], t_env)
+        _, native = cell.submit(name, kind, lambda: original(t_env, stmt), owner=t_env)
         return native
 
     return execute_sql
@@ -77,10 +81,10 @@ def _to_pandas(cell: PythonCell, route: Route, original: Callable) -> Callable:
     """Rows fetched in bulk from the JVM (Arrow batches), as the SQL cells fetch them."""
 
     def to_pandas(table: Any) -> Any:
-        mode, _ = query_plan.table_result_mode(cell.session.t_env, table, None,
+        mode, _ = query_plan.table_result_mode(table._t_env, table, None,
                                                query_plan.UNLIMITED)
-        job, _ = cell.submit(_job_name(cell, None, route.default_name), route.kind,
-                             lambda: table._j_table.execute(), result_mode=mode)
+        job, _ = cell.submit(_job_name(cell, None, route.default_name, table), route.kind,
+                             lambda: table._j_table.execute(), owner=table, result_mode=mode)
         return job.result()
 
     return to_pandas
@@ -88,8 +92,8 @@ def _to_pandas(cell: PythonCell, route: Route, original: Callable) -> Callable:
 
 def _execute_async(cell: PythonCell, route: Route, original: Callable) -> Callable:
     def execute_async(env: Any, job_name: str | None = None) -> Any:
-        name = _job_name(cell, job_name, route.default_name)
-        _, native = cell.submit(name, route.kind, lambda: original(env, name))
+        name = _job_name(cell, job_name, route.default_name, env)
+        _, native = cell.submit(name, route.kind, lambda: original(env, name), owner=env)
         return native
 
     return execute_async
@@ -102,14 +106,26 @@ def _execute(cell: PythonCell, route: Route, original: Callable) -> Callable:
     def execute(env: Any, job_name: str | None = None) -> Any:
         from pyflink.common import JobExecutionResult
 
-        name = _job_name(cell, job_name, route.default_name)
+        name = _job_name(cell, job_name, route.default_name, env)
         execute_async = cell.original("StreamExecutionEnvironment", "execute_async")
-        job, native = cell.submit(name, route.kind, lambda: execute_async(env, name))
+        job, native = cell.submit(name, route.kind, lambda: execute_async(env, name),
+                                  owner=env)
         if not cell.attached:
             return job
+        outcome: dict[str, Any] = {}
+
+        def keep(_: Any) -> None:  # at the end, before a per-job cluster goes with it
+            try:
+                outcome["result"] = native._j_job_client.getJobExecutionResult().get()
+            except Exception:  # noqa: BLE001 - a failed job: job.result() says why
+                pass
+
+        job.on_terminal(keep)
         cell.follow(job)
         job.result()  # raises the root cause if the job failed
-        return JobExecutionResult(native._j_job_client.getJobExecutionResult().get())
+        if "result" not in outcome:
+            keep(job)
+        return JobExecutionResult(outcome["result"])
 
     return execute
 
@@ -129,10 +145,10 @@ def _execute_and_collect(cell: PythonCell, route: Route, original: Callable) -> 
             .configPythonOperator(j_env)
         stream._apply_chaining_optimization()
         rows = CloseableIterator(stream._j_data_stream.collectAsync(), stream.get_type())
-        name = _job_name(cell, job_execution_name, route.default_name)
         env = StreamExecutionEnvironment(j_env)
+        name = _job_name(cell, job_execution_name, route.default_name, env)
         execute_async = cell.original("StreamExecutionEnvironment", "execute_async")
-        cell.submit(name, route.kind, lambda: execute_async(env, name))
+        cell.submit(name, route.kind, lambda: execute_async(env, name), owner=env)
         if limit is None:
             return rows
         with rows:
@@ -179,17 +195,32 @@ ROUTES = (
 
 @contextmanager
 def routed_calls(cell: PythonCell) -> Iterator[dict[tuple[str, str], Callable]]:
-    """Within the block, every call in :data:`ROUTES` goes through ``cell.submit``;
-    PyFlink's own methods are back afterwards, whatever happened. Yields the originals
-    by (class name, method)."""
+    """Within the block, every call in :data:`ROUTES` made on this thread goes through
+    ``cell.submit`` (other threads get PyFlink's own methods); they are back afterwards,
+    whatever happened. Yields the originals by (class name, method)."""
     originals = {(route.owner_class, route.method): getattr(route.owner_class, route.method)
                  for route in ROUTES}
     by_name = {(cls.__name__, method): fn for (cls, method), fn in originals.items()}
+    thread = threading.get_ident()
     try:
         for route in ROUTES:
             cls = route.owner_class
-            setattr(cls, route.method, route.how(cell, route, originals[(cls, route.method)]))
+            original = originals[(cls, route.method)]
+            setattr(cls, route.method,
+                    _on_thread(thread, route.how(cell, route, original), original))
         yield by_name
     finally:
         for (cls, method), original in originals.items():
             setattr(cls, method, original)
+
+
+def _on_thread(thread: int, routed: Callable, original: Callable) -> Callable:
+    """``routed`` for calls from ``thread``, ``original`` for everyone else's."""
+
+    @functools.wraps(original)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if threading.get_ident() == thread:
+            return routed(*args, **kwargs)
+        return original(*args, **kwargs)
+
+    return call

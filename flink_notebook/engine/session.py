@@ -65,6 +65,7 @@ class FlinkSession:
         self.statement_set: list[Any] | None = None
         self.init_sql_run: set[str] = set()  # notebook.init-sql files run in this session
         self.gateway: Any = None
+        self.routing: Any = None  # engine.environments.Routing, once Java runs
         self.env: Any = None
         self.t_env: Any = None
 
@@ -127,17 +128,12 @@ class FlinkSession:
             os.environ[HEADERS_VARIABLE] = flink_headers_text(self.jvm_headers)
         gateway = get_gateway()
         pin_main_thread(gateway._gateway_client)
-        j_conf = gateway.jvm.org.apache.flink.configuration.Configuration()
-        j_conf.setString("execution.target", "remote")
-        j_conf.setString("rest.address", "127.0.0.1")
-        from flink_notebook.engine.java_classes import java_class, new_instance
+        from flink_notebook.engine.environments import Routing
 
-        # Each submission's executor gets a copy of the configuration as it is then (see
-        # jvm/SnapshotExecutors.java): routing the next cell elsewhere leaves earlier jobs be.
-        executors = new_instance(gateway, java_class(gateway, "SnapshotExecutors"))
-        j_env = gateway.jvm.org.apache.flink.streaming.api.environment.StreamExecutionEnvironment(
-            executors, j_conf, gateway.jvm.Thread.currentThread().getContextClassLoader()
-        )
+        # Where each submission goes is named per submission (routed()); each gets a copy of
+        # the configuration as it is then (see jvm/SnapshotExecutors.java).
+        self.routing = Routing(gateway)
+        j_env = self.routing.new_environment({})
         j_env.setParallelism(DEFAULT_PARALLELISM)
         from pyflink.table import EnvironmentSettings
 
@@ -205,25 +201,26 @@ class FlinkSession:
     # -- submitting -----------------------------------------------------------
 
     @contextmanager
-    def routed(self, address: ClusterAddress, configuration: Configuration) -> Iterator[None]:
-        """Point the shared environments at ``address`` with ``configuration``'s Flink
-        options for the duration of one submission."""
+    def routed(self, address: ClusterAddress, configuration: Configuration,
+               j_env: Any = None) -> Iterator[None]:
+        """Submissions from this thread go to ``address`` for the duration of one submission.
+        The session's own environments carry ``configuration``'s Flink options meanwhile;
+        ``j_env``, an environment the cell's code made, keeps its own (as in Flink)."""
         self.ensure_started()
         self.check_runtime_mode(configuration)
+        extra = {}
+        if address.scheme == "https" and "security.ssl.rest.enabled" not in \
+                configuration.flink_options():
+            extra["security.ssl.rest.enabled"] = "true"  # Flink's client picks https from it
         with self._lock:
-            j_conf = self.env._j_stream_execution_environment.getConfiguration()
-            j_conf.setString("rest.address", address.host)
-            j_conf.setString("rest.port", str(address.port))
+            if j_env is not None:
+                self.routing.adopt(j_env)  # made outside a cell: it ran jobs on its own
+            self._apply_options(configuration)
             try:
-                self._apply_options(configuration)
-                if address.scheme == "https" and "security.ssl.rest.enabled" not in self._applied:
-                    # Flink's client picks https from this option (its truststore is Flink's).
-                    j_conf.setString("security.ssl.rest.enabled", "true")
-                yield
+                with self.routing.route(address, extra):
+                    yield
             finally:  # a cell's options never outlive its submission, even a failed one
                 self._apply_options(self.configuration)
-                if "security.ssl.rest.enabled" not in self._applied:
-                    j_conf.removeKey("security.ssl.rest.enabled")
 
     def local_zone(self) -> str:
         """The session's ``table.local-time-zone`` as a zone id (``default``: the JVM's)."""
@@ -261,11 +258,8 @@ class FlinkSession:
         j_env = self.env._j_stream_execution_environment
         j_conf = j_env.getConfiguration()
         table_conf = self.t_env.get_config().get_configuration()._j_configuration
-        wanted = {
-            # TaskManagers start Python workers with the kernel's interpreter unless told.
-            "python.executable": sys.executable,
-            **{k: v for k, v in configuration.flink_options().items() if k not in _ROUTING_KEYS},
-        }
+        wanted = self.job_options(configuration)
+        wanted.pop("parallelism.default", None)  # set as the environment's parallelism below
         for key in self._applied - set(wanted):
             j_conf.removeKey(key)
             table_conf.removeKey(key)
@@ -274,6 +268,25 @@ class FlinkSession:
             table_conf.setString(key, value)
         self._applied = set(wanted)
         j_env.setParallelism(self.parallelism(configuration))
+
+    @classmethod
+    def job_options(cls, configuration: Configuration) -> dict[str, str]:
+        """The Flink options ``configuration`` gives its jobs (where they run is not one)."""
+        return {
+            # TaskManagers start Python workers with the kernel's interpreter unless told.
+            "python.executable": sys.executable,
+            **{k: v for k, v in configuration.flink_options().items() if k not in _ROUTING_KEYS},
+            "parallelism.default": str(cls.parallelism(configuration)),
+        }
+
+    @contextmanager
+    def context_environments(self, configuration: Configuration) -> Iterator[None]:
+        """Within the block, environments the code on this thread creates (PyFlink's
+        get_execution_environment, TableEnvironment.create...) submit through the notebook's
+        executor, with ``configuration``'s options under their own."""
+        self.ensure_started()
+        with self.routing.contexts(self.job_options(configuration)):
+            yield
 
     @staticmethod
     def parallelism(configuration: Configuration) -> int:

@@ -1,8 +1,9 @@
-"""``%%flink_sql``, ``%%flink``, ``%flink_config`` and ``%flink_jobs``: parse the options,
-hand the cell to plain code (:mod:`flink_notebook.cells`), bind ``-o``."""
+"""``%%flink_sql``, ``%%flink``, ``%flink_run``, ``%flink_config`` and ``%flink_jobs``: parse
+the options, hand the cell to plain code (:mod:`flink_notebook.cells`), bind ``-o``."""
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -85,6 +86,21 @@ class FlinkMagics(Magics):
         run_init_sql(FlinkSession.current())
         return self._bind(request, run_python_cell(FlinkSession.current(), cell, request,
                                                    self.shell))
+
+    @cell_arguments
+    @argument("program", metavar="PROGRAM.py", help="the PyFlink program file to run")
+    @argument("args", nargs=argparse.REMAINDER, help="its arguments (sys.argv[1:])")
+    @line_magic
+    def flink_run(self, line: str) -> Any:
+        """Run a PyFlink program file as ``flink run -py`` does: ``__name__ == "__main__"``,
+        ``sys.argv`` its arguments, and every environment it creates submits through the
+        notebook's executor (the cell options count). ``-o`` binds the job handles."""
+        from flink_notebook.cells.python import run_program
+
+        args = parse_argstring(self.flink_run, line)
+        request = cell_request(args)
+        return self._bind(request, run_program(FlinkSession.current(), args.program,
+                                               list(args.args), request))
 
     @line_magic
     def flink_config(self, line: str) -> Any:

@@ -1,10 +1,18 @@
 // Compiled at run time by Janino (see ResultBuffer.java): no lambdas, explicit casts.
 //
+// The executor service loader of every environment the notebook routes: the session's own
+// and the ones programs create in a cell (ContextEnvironments.java).
+//
+// Where a job goes is decided per submission, by the notebook's executor: route() names
+// the cluster (rest.address, rest.port, TLS) for submissions made from the calling thread,
+// unroute() ends that. A submission from any other thread, or made outside a routed one,
+// is refused with a message saying why, so a job never lands on whatever cluster was used
+// last (a stopped per-job cluster, say).
+//
 // Flink's executors keep the Configuration object they are handed, and build their REST
-// clients from it again for every later request of a job (result fetching, status). The
-// kernel's one environment changes its configuration for each submission (another
-// cluster, other options), so a job submitted before would follow it to the next cluster.
-// This loader gives each submission a copy, taken when it is submitted.
+// clients from it again for every later request of a job (result fetching, status), so
+// each submission gets a copy, taken when it is submitted: routing the next job elsewhere
+// leaves earlier jobs be.
 package flink_notebook;
 
 import java.util.stream.Stream;
@@ -17,11 +25,44 @@ import org.apache.flink.core.execution.PipelineExecutorFactory;
 import org.apache.flink.core.execution.PipelineExecutorServiceLoader;
 
 public class SnapshotExecutors implements PipelineExecutorServiceLoader {
+    public static final String UNROUTED =
+        "flink-notebook: this environment submits its jobs through the notebook's executor, "
+        + "which only takes jobs from the code of a %%flink cell or %flink_run, on their own "
+        + "thread. This submission came from elsewhere (another thread, or a plain Python "
+        + "cell): submit it from a %%flink cell.";
+
     private final PipelineExecutorServiceLoader delegate = new DefaultExecutorServiceLoader();
+    private volatile Configuration route;
+    private volatile Thread routedThread;
+
+    /** Submissions from this thread go where {@code overlay} says, until unroute(). */
+    public void route(Configuration overlay) {
+        routedThread = Thread.currentThread();
+        route = new Configuration(overlay);
+    }
+
+    public void unroute() {
+        route = null;
+        routedThread = null;
+    }
+
+    public boolean isRouted() {
+        return route != null;
+    }
+
+    Configuration routed(Configuration configuration) {
+        Configuration overlay = route;
+        if (overlay == null || routedThread != Thread.currentThread()) {
+            throw new IllegalStateException(UNROUTED);
+        }
+        Configuration copy = new Configuration(configuration);
+        copy.addAll(overlay);
+        return copy;
+    }
 
     public PipelineExecutorFactory getExecutorFactory(Configuration configuration)
             throws Exception {
-        return new SnapshotFactory(delegate.getExecutorFactory(configuration));
+        return new SnapshotFactory(delegate.getExecutorFactory(routed(configuration)), this);
     }
 
     public Stream getExecutorNames() {
@@ -30,9 +71,11 @@ public class SnapshotExecutors implements PipelineExecutorServiceLoader {
 
     public static class SnapshotFactory implements PipelineExecutorFactory {
         private final PipelineExecutorFactory factory;
+        private final SnapshotExecutors owner;
 
-        public SnapshotFactory(PipelineExecutorFactory factory) {
+        public SnapshotFactory(PipelineExecutorFactory factory, SnapshotExecutors owner) {
             this.factory = factory;
+            this.owner = owner;
         }
 
         public String getName() {
@@ -40,26 +83,27 @@ public class SnapshotExecutors implements PipelineExecutorServiceLoader {
         }
 
         public boolean isCompatibleWith(Configuration configuration) {
-            return factory.isCompatibleWith(configuration);
+            return factory.isCompatibleWith(owner.routed(configuration));
         }
 
         public PipelineExecutor getExecutor(Configuration configuration) {
-            return new SnapshotExecutor(factory.getExecutor(new Configuration(configuration)));
+            return new SnapshotExecutor(factory.getExecutor(owner.routed(configuration)), owner);
         }
     }
 
     public static class SnapshotExecutor implements PipelineExecutor {
         private final PipelineExecutor executor;
+        private final SnapshotExecutors owner;
 
-        public SnapshotExecutor(PipelineExecutor executor) {
+        public SnapshotExecutor(PipelineExecutor executor, SnapshotExecutors owner) {
             this.executor = executor;
+            this.owner = owner;
         }
 
         public java.util.concurrent.CompletableFuture execute(
                 Pipeline pipeline, Configuration configuration, ClassLoader userCodeClassloader)
                 throws Exception {
-            return executor.execute(pipeline, new Configuration(configuration),
-                                    userCodeClassloader);
+            return executor.execute(pipeline, owner.routed(configuration), userCodeClassloader);
         }
     }
 }
