@@ -221,3 +221,36 @@ def test_an_example_runs_unmodified_on_per_job(shell, name):
     urls = {job.rest.url for job in jobs}
     assert len(urls) == len(jobs) and embedded_url() not in urls  # a cluster per job
     assert all(job.cluster is not None and job.cluster.status() == "stopped" for job in jobs)
+
+
+def test_in_a_kernel_an_examples_printed_output_appears_in_its_cell(tmp_path):
+    """What the program prints and what its print sink writes (the embedded cluster's
+    TaskManager is the kernel's JVM) land in the cell; our REST polling does not, though
+    the example turns INFO logging on."""
+    import os
+    import subprocess
+    import sys
+
+    import nbformat
+
+    example = EXAMPLES / "datastream" / "word_count.py"
+    path = tmp_path / "example.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("%load_ext flink_notebook"),
+        nbformat.v4.new_code_cell(f"%flink_run -o jobs {example}"),
+        nbformat.v4.new_code_cell("print(jobs.status())"),
+    ]), path)
+    saved = tmp_path / "saved.ipynb"
+    # ipykernel leaves fd output alone when it sees pytest (PYTEST_CURRENT_TEST); a kernel
+    # started by a user has no such variable.
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+    done = subprocess.run([sys.executable, "-m", "flink_notebook", "run", str(path),
+                           "--output", str(saved)], capture_output=True, text=True,
+                          timeout=600, env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    cells = nbformat.read(saved, 4).cells
+    printed = "".join(o.get("text", "") for o in cells[1].outputs)
+    assert "Executing word_count example with default input data set." in printed
+    assert "(To,4)" in printed and "(the,15)" in printed  # the print sink's lines
+    assert "HTTP Request" not in printed
+    assert "".join(o.get("text", "") for o in cells[2].outputs) == "FINISHED\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,13 @@ from flink_notebook.core.rest_options import rest_headers, rest_verify
 
 if TYPE_CHECKING:
     from flink_notebook.core.config import Configuration
+
+# httpx logs every request at INFO. A program that turns INFO logging on (PyFlink's examples
+# call logging.basicConfig(level=INFO)) would get a line per poll of every live view in its
+# cell; our requests are not the program's business. Unless the user set httpx's level.
+if logging.getLogger("httpx").level == logging.NOTSET:
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
 
 def client_for(url: str, configuration: Configuration, timeout: float | httpx.Timeout = 5.0
                ) -> RestClient:
