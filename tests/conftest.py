@@ -133,6 +133,30 @@ def _no_notebook_setting_left(request):
         pytest.fail(f"this test left notebook settings changed: {changed}", pytrace=False)
 
 
+#: What PyFlink and flink-notebook put in os.environ once, when Java starts (where Flink and
+#: the JDK are): not a test's leftovers.
+_SET_WHEN_JAVA_STARTS = {"FLINK_HOME", "FLINK_LIB_DIR", "FLINK_OPT_DIR", "FLINK_PLUGINS_DIR",
+                         "JAVA_HOME"}
+
+
+@pytest.fixture(autouse=True)
+def _environment_unchanged():
+    """A test leaves the process environment as it found it: every later subprocess (a
+    kernel, a cluster) inherits it. PyFlink's in-process ("loopback") Python worker rewrites
+    os.environ, PYFLINK_GATEWAY_DISABLED among others, after which no kernel could start
+    Java; a routed job must never run its Python functions here."""
+    before = dict(os.environ)
+    yield
+    changed = sorted(k for k in set(before) | set(os.environ)
+                     if before.get(k) != os.environ.get(k) and not k.startswith("PYTEST_")
+                     and k not in _SET_WHEN_JAVA_STARTS)
+    if changed:
+        os.environ.clear()
+        os.environ.update(before)
+        pytest.fail(f"this test left the process environment changed: {changed}",
+                    pytrace=False)
+
+
 @pytest.fixture(autouse=True)
 def _no_job_left_running(request):
     """A test leaves no job running on the embedded cluster for the next one (a job being

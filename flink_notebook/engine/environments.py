@@ -91,4 +91,9 @@ class Routing:
         j_conf = j_env.getConfiguration()
         if not j_conf.containsKey("python.executable"):
             j_conf.setString("python.executable", sys.executable)
+        # PyFlink gave a local environment a "loopback" server: Python functions would run
+        # in this process, whose os.environ the worker then rewrites (PYFLINK_GATEWAY_DISABLED
+        # among others: no later kernel subprocess could start Java). Routed jobs run on a
+        # cluster, with Python workers of their own.
+        j_conf.removeKey("python.loopback-server.address")
         return True
