@@ -379,3 +379,25 @@ def test_plan_advice_is_read_from_explain_output():
     assert "&lt;x&gt;" in shown["text/html"] and "font-weight:bold" in shown["text/html"]
     assert "[2] WARNING: The column <x>" in shown["text/plain"]
     assert plan_advice("No available advice...") == []
+
+
+@pytest.mark.parametrize(("statement", "said"), [
+    ("CREATE TEMPORARY TABLE IF NOT EXISTS b_ticks (a INT) WITH ('connector'='datagen')",
+     "created temporary table b_ticks"),
+    ("CREATE TABLE cat.db.`my t` (a INT)", "created table cat.db.`my t`"),
+    ("CREATE OR REPLACE TEMPORARY VIEW v AS SELECT 1", "created temporary view v"),
+    ("DROP TEMPORARY SYSTEM FUNCTION IF EXISTS f", "dropped temporary system function f"),
+    ("alter table a.b rename to c", "altered table a.b"),
+    ("USE CATALOG c1", "using catalog c1"),
+    ("USE db1", "using database db1"),
+    ("USE MODULES core, hive", "using modules core, hive"),
+    ("ADD JAR '/x/y.jar'", "added jar '/x/y.jar'"),
+    ("REMOVE JAR '/x/y.jar'", "removed jar '/x/y.jar'"),
+    ("LOAD MODULE hive", "loaded module hive"),
+    ("-- a comment first\nCREATE DATABASE IF NOT EXISTS d", "created database d"),
+    ("CALL system.x()", "OK"),
+])
+def test_a_statement_without_rows_is_confirmed_in_one_line(statement, said):
+    from flink_notebook.sql.confirmations import confirmation
+
+    assert confirmation(statement) == said

@@ -8,12 +8,11 @@ cell; only INSERT statements go in, as in the client.
 
 from __future__ import annotations
 
-import html
 from typing import TYPE_CHECKING
 
 from IPython.core.error import UsageError
-from IPython.display import display
 
+from flink_notebook.display.notes import note
 from flink_notebook.sql.statements import Statement, StatementKind
 
 if TYPE_CHECKING:
@@ -21,11 +20,6 @@ if TYPE_CHECKING:
 
 
 EMPTY = "The statement set was empty: nothing to run."
-
-
-def note(text: str) -> None:
-    display({"text/plain": text,
-             "text/html": f"<div class='flink-note'>{html.escape(text)}</div>"}, raw=True)
 
 
 def describe_open_set(session: FlinkSession) -> str | None:

@@ -11,8 +11,29 @@ def register(shell: Any) -> None:
     from flink_notebook.magics.clusters import ClusterMagics
     from flink_notebook.magics.flink import FlinkMagics
 
+    _quiet_second_load(shell)
     magics = FlinkMagics(shell=shell)
     shell.register_magics(magics)
     shell.register_magics(ClusterMagics(shell=shell))
     if magics.prewarm:
         FlinkSession.current().prewarm()
+
+
+def _quiet_second_load(shell: Any) -> None:
+    """``%load_ext flink_notebook`` when it is loaded already (``flink-notebook lab`` and
+    Binder load it before the first cell, which is still ``%load_ext flink_notebook`` in
+    every notebook) is silent, not IPython's "already loaded ... use %reload_ext"."""
+    line_magics = shell.magics_manager.magics["line"]
+    load_ext = line_magics.get("load_ext")
+    if load_ext is None or getattr(load_ext, "flink_notebook_quiet", False):
+        return
+
+    def quiet_load_ext(line: str) -> Any:
+        if line.strip() == "flink_notebook" and "flink_notebook" in \
+                shell.extension_manager.loaded:
+            return None
+        return load_ext(line)
+
+    quiet_load_ext.flink_notebook_quiet = True  # type: ignore[attr-defined]
+    quiet_load_ext.__doc__ = load_ext.__doc__
+    shell.register_magic_function(quiet_load_ext, "line", "load_ext")
