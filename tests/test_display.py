@@ -62,7 +62,9 @@ def test_widget_view_counts_rows_and_cancels_through_its_button(detached):
     renderer.cancel_button.click()
     until(lambda: poller.poll().ended, "the view ending")
     assert view.state == "CANCELED" and job.rest.job(job.job_id)["state"] == "CANCELED"
-    assert renderer.cancel_button.disabled
+    assert renderer.cancel_button.disabled and renderer.savepoint_button.disabled
+    assert renderer.cancel_button.description == "Canceled"  # says why it is off
+    assert renderer.savepoint_button.tooltip == "The job has ended (CANCELED)."
     renderer.close()
     assert "CANCELED" in renderer.body.value
 
@@ -294,6 +296,10 @@ def test_the_stop_with_savepoint_button_stops_the_job_with_a_savepoint(shell, de
     # Savepoints need every task running.
     until(lambda: poller.poll().state == "RUNNING" and view.operators
           and all(op.status == "RUNNING" for op in view.operators), "the job running")
+    failing = WidgetRenderer(poller)  # no savepoint directory: it fails, saying so
+    failing.savepoint_button.click()
+    assert view.note == "Set state.savepoints.dir to stop with a savepoint."
+    assert not failing.cancel_button.disabled and not failing.savepoint_button.disabled
     renderer.savepoint_button.click()
     assert view.note.startswith("savepoint: file:"), view.note
     assert (tmp_path / "savepoints").is_dir() and any((tmp_path / "savepoints").iterdir())
@@ -301,3 +307,4 @@ def test_the_stop_with_savepoint_button_stops_the_job_with_a_savepoint(shell, de
     assert job.status() == "FINISHED"  # stopped, not cancelled
     assert renderer.savepoint_button.disabled and renderer.cancel_button.disabled
     assert "savepoint: file:" in renderer.body.value
+

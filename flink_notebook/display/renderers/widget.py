@@ -34,9 +34,7 @@ class WidgetRenderer(Renderer):
                                             button_style="danger")
         self.savepoint_button = widgets.Button(description="Stop with savepoint", icon="save")
         self.cancel_button.on_click(lambda _: self._act(poller.cancel))
-        self.savepoint_button.on_click(
-            lambda _: self._act(lambda: poller.stop_with_savepoint(self.savepoint_dir))
-        )
+        self.savepoint_button.on_click(lambda _: self._stop_with_savepoint())
         self.box = widgets.VBox([self.body, widgets.HBox([self.cancel_button,
                                                           self.savepoint_button])])
         self._handle: Any = None
@@ -47,6 +45,12 @@ class WidgetRenderer(Renderer):
             button.disabled = True
         action()
         self.update()
+
+    def _stop_with_savepoint(self) -> None:
+        self._act(lambda: self.poller.stop_with_savepoint(self.savepoint_dir))
+        if not self.view.ended and not (self.view.note or "").startswith("savepoint:"):
+            self.cancel_button.disabled = False  # it failed (the note says why): Cancel works
+            self.savepoint_button.disabled = False
 
     def show(self) -> None:
         data = bundle(self.view)
@@ -64,8 +68,16 @@ class WidgetRenderer(Renderer):
         if value != self.body.value:
             self.body.value = value
         if self.view.ended:
-            for button in (self.cancel_button, self.savepoint_button):
-                button.disabled = True
+            self._ended()
+
+    def _ended(self) -> None:
+        """Both buttons off, saying why."""
+        why = f"The job has ended ({self.view.state})."
+        for button in (self.cancel_button, self.savepoint_button):
+            button.disabled = True
+            button.tooltip = why
+        self.cancel_button.description = (self.view.state or "ended").capitalize()
+        self.cancel_button.button_style = ""
 
     def close(self) -> None:
         self.update()
