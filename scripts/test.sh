@@ -11,5 +11,5 @@ if [ $# -gt 0 ]; then
 fi
 status=0
 .venv/bin/python -m pytest -q -m "not cluster" || status=$?
-.venv/bin/python -m pytest -q -m cluster || status=$?
+.venv/bin/python -m pytest -q -m cluster --durations=30 || status=$?
 exit "$status"

@@ -357,6 +357,45 @@ def test_magic_settings_verbose_errors_and_refresh_interval(shell, sql):
     assert configuration.get("notebook.refresh-interval") == 0.3
 
 
+def test_statements_without_rows_are_quiet_one_line_each_grouped(shell, sql):
+    """No one-cell 'result / OK' DataFrame above every query: a line per statement, shown
+    together before the next output; -o still binds the values."""
+    configuration = FlinkSession.current().configuration
+    with capture_output() as captured:
+        sql("CREATE TEMPORARY TABLE IF NOT EXISTS quiet_t (n INT) WITH (\n"
+            "  'connector' = 'datagen', 'number-of-rows' = '3');\n"
+            "SET 'table.exec.resource.default-parallelism' = '1';\n"
+            "CREATE TEMPORARY VIEW IF NOT EXISTS quiet_v AS SELECT n FROM quiet_t;\n"
+            "SELECT COUNT(*) AS c FROM quiet_v;\n"
+            "RESET 'table.exec.resource.default-parallelism';\n"
+            "DROP TEMPORARY VIEW quiet_v", "-o last")
+    assert configuration.get("table.exec.resource.default-parallelism") is None
+    assert shell.user_ns["last"].to_dict("records") == [{"result": "OK"}]
+    texts = [o.data.get("text/plain", "") for o in captured.outputs]
+    notes = [o.data for o in captured.outputs if "flink-note" in o.data.get("text/html", "")]
+    assert [n["text/plain"] for n in notes] == [
+        "created temporary table quiet_t\n"
+        "set 'table.exec.resource.default-parallelism' = '1'\n"
+        "created temporary view quiet_v",
+        "reset 'table.exec.resource.default-parallelism' (now unset)\n"
+        "dropped temporary view quiet_v",
+    ]
+    first_note = texts.index(notes[0]["text/plain"])
+    assert first_note < texts.index(notes[1]["text/plain"])
+    assert not [t for t in texts if "result" in t and "OK" in t]  # no OK frames
+    # an error keeps what was done before it said
+    with capture_output() as captured, pytest.raises(UsageError, match="line 2"):
+        sql("CREATE TEMPORARY VIEW IF NOT EXISTS quiet_w AS SELECT 1 AS x;\nSELECT nope")
+    assert [o.data["text/plain"] for o in captured.outputs] == ["created temporary view quiet_w"]
+    sql("DROP TEMPORARY VIEW quiet_w")
+
+
+def test_loading_the_extension_again_is_silent(shell):
+    with capture_output() as captured:
+        shell.run_line_magic("load_ext", "flink_notebook")
+    assert captured.stdout == "" and not captured.outputs
+
+
 def test_secrets_never_show_in_show_create_table_or_set(shell, sql):
     """As the SQL gateway does: 'password' = '********' in SHOW CREATE TABLE, and a SET of a
     secret echoes the mask; the value still reaches Flink."""

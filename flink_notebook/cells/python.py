@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from IPython.display import display
 
 from flink_notebook.cells.analyze import run_analyze
+from flink_notebook.cells.resume import adopt, resuming
 from flink_notebook.cells.routing import job_id_of, routed_calls
 from flink_notebook.display.follow import follow
 from flink_notebook.display.monitor import show
@@ -80,9 +81,15 @@ class PythonCell:
         """Run the code; return the value ``-o`` binds (a DataFrame, a handle or a list)."""
         session = self.session
         session.ensure_started()
+        self._resume(code)
         shell.user_ns["env"] = session.env
         shell.user_ns["t_env"] = session.t_env
         return self._run(lambda: _exec_cell(code, shell), show_value=True)
+
+    def _resume(self, text: str) -> None:
+        """Know the cell (for --resume) and start from where its last job stopped if asked."""
+        self.request = resuming(self.request, text, self.configuration)
+        self.configuration = self.request.configuration(self.session)
 
     def run_program(self, path: str, args: list[str]) -> Any:
         """Run a PyFlink program file as ``flink run -py`` does: as ``__main__`` with
@@ -90,6 +97,7 @@ class PythonCell:
         from IPython.core.error import UsageError
 
         self.session.ensure_started()
+        self._resume(f"program {Path(path).expanduser().resolve()}")
         exit_code: dict[str, Any] = {}
         value = self._run(lambda: exit_code.update(code=_exec_program(path, args)),
                           show_value=False)
@@ -174,7 +182,7 @@ class PythonCell:
                        else _parallelism(j_env, owner))
         pipeline = Pipeline(name, kind, parallelism, to_cluster)
         job = executor_for(session, configuration).execute(pipeline, configuration)
-        self.jobs.append(session.register(job))
+        self.jobs.append(adopt(session.register(job), self.request, configuration))
         self._kinds[job.job_id] = kind
         return job, native["value"]
 

@@ -20,6 +20,8 @@ class CellRequest:
     out: str | None = None
     mode: ResultMode | None = None
     timeout: float | None = None
+    resume: str | None = None  #: --resume: savepoint or checkpoint (None: notebook.resume)
+    cell_key: str | None = None  #: the cell, for --resume (cells.resume.cell_key)
 
     def configuration(self, session: FlinkSession) -> Configuration:
         """The notebook configuration with this cell's options on top (read fresh, so a

@@ -1,6 +1,7 @@
 """Running a ``%%flink_sql`` cell, statement by statement.
 
-DDL, SET, SHOW, DESCRIBE and EXPLAIN run at once and show their output.
+DDL, SET, SHOW, DESCRIBE and EXPLAIN run at once. Those that return rows show them; the
+others answer with one line each (``created table orders``), shown together.
 SELECT, INSERT and statement sets become pipelines that the configured
 executor runs: attached, the cell follows the job; detached, it returns the
 job handle.
@@ -16,15 +17,18 @@ from IPython.display import display
 
 from flink_notebook.cells import job_statements, statement_set
 from flink_notebook.cells.analyze import run_analyze
+from flink_notebook.cells.resume import adopt, resuming
 from flink_notebook.cells.routing import JOB_STATEMENTS, job_id_of
 from flink_notebook.core.secrets import MASK, is_secret, mask_rows
 from flink_notebook.display.follow import follow
 from flink_notebook.display.monitor import show
+from flink_notebook.display.notes import Notes, note
 from flink_notebook.engine import query_plan
 from flink_notebook.engine.jars import added_jars_hidden, remove_jar
 from flink_notebook.engine.results import QueryResult, ResultMode
 from flink_notebook.executors import executor_for
 from flink_notebook.jobs.pipeline import ClusterAddress, Pipeline, Submission
+from flink_notebook.sql.confirmations import confirmation
 from flink_notebook.sql.errors import format_sql_error
 from flink_notebook.sql.operations import parsed
 from flink_notebook.sql.plan_advice import advice_bundle, plan_advice
@@ -69,77 +73,100 @@ def run_sql_cell(
     if not statements:
         raise UsageError(f"{source or 'The cell'} holds no SQL statement.")
     session.ensure_started()
+    request = resuming(request, text, request.configuration(session),  # --resume
+                       query=any(s.kind is StatementKind.QUERY for s in statements))
     last: Any = None
-    for statement in statements:
-        configuration = request.configuration(session)
-        try:
-            last = _run_statement(session, statement, configuration, request)
-        except sql_errors() as exc:
-            verbose = bool(configuration.get("notebook.verbose-errors"))
-            raise UsageError(format_sql_error(exc, statement, text, verbose, source)) from None
+    notes = Notes()  # DDL, SET, USE...: a line each, shown together
+    try:
+        for statement in statements:
+            configuration = request.configuration(session)
+            try:
+                last = _run_statement(session, statement, configuration, request, notes)
+            except sql_errors() as exc:
+                verbose = bool(configuration.get("notebook.verbose-errors"))
+                raise UsageError(format_sql_error(exc, statement, text, verbose,
+                                                  source)) from None
+    finally:
+        notes.flush()
     return last
 
 
 def _run_statement(
     session: FlinkSession, statement: Statement, configuration: Configuration,
-    request: CellRequest,
+    request: CellRequest, notes: Notes,
 ) -> Any:
+    """Run one statement; a statement that returns no rows adds its line to ``notes``,
+    anything else shows its output (after the notes so far)."""
     if statement.kind is StatementKind.BEGIN_SET:
+        notes.flush()
         return statement_set.begin(session)
     if statement.kind is StatementKind.END_SET:
+        notes.flush()
         statement = statement_set.end(session, statement)
         if statement is None:
             return None
     elif session.statement_set is not None:
+        notes.flush()
         return statement_set.add(session, statement)
     if is_empty_set(statement):
-        return statement_set.note(statement_set.EMPTY)
+        notes.flush()
+        return note(statement_set.EMPTY)
     if statement.kind is StatementKind.SET:
-        return _set(session, statement)
-    statement = parsed(session.t_env, statement)  # CREATE TABLE ... AS SELECT is a job
+        return _set(session, statement, notes)
     if statement.kind is StatementKind.RESET:
-        key = parse_reset(statement)
-        if key is None:
-            for key, _, layer in session.configuration.items():
-                if layer == "notebook":
-                    session.configuration.unset(key)
-        else:
-            session.configuration.unset(key)
-        display(session.configuration)
-        return None
+        return _reset(session, statement, notes)
+    statement = parsed(session.t_env, statement)  # CREATE TABLE ... AS SELECT is a job
     if statement.kind in JOB_STATEMENTS:
+        notes.flush()
         return _run_job(session, statement, configuration, request)
     if job_statements.is_job_statement(statement):  # SHOW JOBS, DESCRIBE JOB, STOP JOB
+        notes.flush()
         return job_statements.run(session, statement, configuration)
     removed = parse_remove_jar(statement)
     if removed is not None:  # the SQL client's, which a TableEnvironment does not have
         remove_jar(session.t_env, removed)
-        return _ok()
-    return _run_at_once(session, statement)
+        notes.add(confirmation(statement.text))
+        return pd.DataFrame({"result": ["OK"]})
+    return _run_at_once(session, statement, notes)
 
 
-def _ok() -> pd.DataFrame:
-    frame = pd.DataFrame({"result": ["OK"]})
-    display(frame)
-    return frame
-
-
-def _set(session: FlinkSession, statement: Statement) -> pd.DataFrame:
+def _set(session: FlinkSession, statement: Statement, notes: Notes) -> pd.DataFrame:
     assignment = parse_set(statement)
     if assignment is None:  # SET; lists the options, as the SQL client does (masked)
+        notes.flush()
         display(session.configuration)
         return pd.DataFrame([(key, value) for key, value, *_ in session.configuration.rows()
                              if value != ""], columns=["key", "value"])
     key, value = assignment
     session.configuration.set(key, value)
     shown = MASK if is_secret(key) else session.configuration.get(key)
-    frame = pd.DataFrame({"key": [key], "value": [shown]})
-    display(frame)
-    return frame
+    notes.add(f"set '{key}' = '{shown}'")
+    return pd.DataFrame({"key": [key], "value": [shown]})
 
 
-def _run_at_once(session: FlinkSession, statement: Statement) -> pd.DataFrame | None:
-    """DDL, SHOW, DESCRIBE, EXPLAIN...: no job, a small local result."""
+def _reset(session: FlinkSession, statement: Statement, notes: Notes) -> None:
+    key = parse_reset(statement)
+    if key is None:
+        reset = [key for key, _, layer in session.configuration.items() if layer == "notebook"]
+        for key in reset:
+            session.configuration.unset(key)
+        notes.add(f"reset {len(reset)} notebook-level option(s) (%flink_config shows them all)")
+    else:
+        session.configuration.unset(key)
+        notes.add(f"reset '{key}' (now {_shown(session, key)})")
+
+
+def _shown(session: FlinkSession, key: str) -> str:
+    value = session.configuration.get(key)
+    if value is None or value == "":
+        return "unset"
+    return f"'{MASK}'" if is_secret(key) else f"'{value}'"
+
+
+def _run_at_once(session: FlinkSession, statement: Statement, notes: Notes
+                 ) -> pd.DataFrame | None:
+    """DDL, SHOW, DESCRIBE, EXPLAIN...: no job, a small local result. A bare ``OK`` (DDL,
+    USE, ADD JAR...) is a line in ``notes``; rows are shown."""
     if uses_jar(statement):
         with added_jars_hidden(session.t_env):  # CREATE FUNCTION ... USING JAR
             result = session.t_env.execute_sql(statement.text)
@@ -148,6 +175,10 @@ def _run_at_once(session: FlinkSession, statement: Statement) -> pd.DataFrame | 
     columns = list(result.get_resolved_schema().get_column_names())
     rows = mask_rows(tuple(row) for row in result.collect())  # SHOW CREATE TABLE has options
     frame = pd.DataFrame(rows, columns=columns)
+    if columns == ["result"] and rows == [("OK",)]:
+        notes.add(confirmation(statement.text))
+        return frame
+    notes.flush()
     if frame.shape == (1, 1) and "\n" in str(frame.iloc[0, 0]):  # EXPLAIN, SHOW CREATE ...
         text = str(frame.iloc[0, 0])
         advice = plan_advice(text) if statement.kind is StatementKind.EXPLAIN else []
@@ -165,6 +196,7 @@ def _run_job(
 ) -> Any:
     pipeline = sql_pipeline(session, statement, configuration, request.mode)
     job = session.register(executor_for(session, configuration).execute(pipeline, configuration))
+    adopt(job, request, configuration)  # the cell's last job, for --resume
     if not configuration.get("execution.attached"):
         show(job, configuration)
         return job

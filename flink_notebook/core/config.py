@@ -135,6 +135,14 @@ _OPTIONS = [
         "SQL files (separated by ',') run before the session's first cell, as sql-client.sh -i",
     ),
     ConfigOption(
+        "notebook.resume",
+        str,
+        "off",
+        "start a cell's job from the last savepoint of this cell's job (savepoint) or its "
+        "latest completed checkpoint (checkpoint); --resume on a cell",
+        choices=("off", "savepoint", "checkpoint"),
+    ),
+    ConfigOption(
         "notebook.renderer",
         str,
         "auto",

@@ -259,7 +259,8 @@ class FlinkSession:
         j_conf = j_env.getConfiguration()
         table_conf = self.t_env.get_config().get_configuration()._j_configuration
         wanted = self.job_options(configuration)
-        wanted.pop("parallelism.default", None)  # set as the environment's parallelism below
+        if "parallelism.default" not in configuration.flink_options():
+            del wanted["parallelism.default"]  # the environment's parallelism, set below
         for key in self._applied - set(wanted):
             j_conf.removeKey(key)
             table_conf.removeKey(key)
@@ -272,12 +273,23 @@ class FlinkSession:
     @classmethod
     def job_options(cls, configuration: Configuration) -> dict[str, str]:
         """The Flink options ``configuration`` gives its jobs (where they run is not one)."""
-        return {
+        options = {
             # TaskManagers start Python workers with the kernel's interpreter unless told.
             "python.executable": sys.executable,
             **{k: v for k, v in configuration.flink_options().items() if k not in _ROUTING_KEYS},
             "parallelism.default": str(cls.parallelism(configuration)),
         }
+        if "execution.checkpointing.interval" in options:
+            # Checkpoints a cell's --resume checkpoint can start from: on disk, and kept when
+            # the job is cancelled (Flink's default deletes them), unless the user chose.
+            from flink_notebook.clusters.registry import state_dir
+
+            if "state.checkpoints.dir" not in options:  # the old name of the same option
+                options.setdefault("execution.checkpointing.dir",
+                                   (state_dir() / "checkpoints").as_uri())
+            options.setdefault("execution.checkpointing.externalized-checkpoint-retention",
+                               "RETAIN_ON_CANCELLATION")
+        return options
 
     @contextmanager
     def context_environments(self, configuration: Configuration) -> Iterator[None]:

@@ -36,6 +36,8 @@ class JobClient:
         self.name = name
         self.query_result = result
         self.cluster = cluster
+        #: The notebook cell that started the job (for --resume), when one did.
+        self.cell_key: str | None = None
         self._submitted = time.time()
         self._last_state = "CREATED"
         self._last_details: dict = {}
@@ -251,13 +253,21 @@ class JobClient:
     def trigger_savepoint(self, directory: str) -> str:
         """Take a savepoint and keep the job running; returns the savepoint path."""
         trigger = self.rest.trigger_savepoint(self.job_id, directory)
-        return self.rest.wait_savepoint(self.job_id, trigger)
+        return self._remembered(self.rest.wait_savepoint(self.job_id, trigger))
 
     def stop_with_savepoint(self, directory: str, drain: bool = False) -> str:
         """Stop the job with a savepoint; returns the savepoint path."""
         trigger = self.rest.stop_with_savepoint(self.job_id, directory, drain)
-        location = self.rest.wait_savepoint(self.job_id, trigger)
+        location = self._remembered(self.rest.wait_savepoint(self.job_id, trigger))
         self.wait(timeout=_CANCEL_WAIT_SECONDS)
+        return location
+
+    def _remembered(self, location: str) -> str:
+        """A savepoint of a cell's job is where that cell's ``--resume`` starts from."""
+        if self.cell_key is not None:
+            from flink_notebook.jobs.resume import remember_savepoint
+
+            remember_savepoint(self.cell_key, location, self.job_id)
         return location
 
     # -- display -------------------------------------------------------------

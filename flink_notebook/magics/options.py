@@ -29,6 +29,9 @@ _CELL_ARGUMENTS = [
     argument("--verbose", action="store_true", help="show the full Java trace on errors"),
     argument("--from-savepoint", metavar="PATH",
              help="start the job from this savepoint (execution.savepoint.path)"),
+    argument("--resume", nargs="?", const="savepoint", choices=["savepoint", "checkpoint"],
+             help="start the job from the last savepoint of this cell's job (the default), "
+                  "or its latest completed checkpoint (notebook.resume)"),
 ]
 
 
@@ -59,4 +62,5 @@ def cell_request(args: Any) -> CellRequest:
     if args.from_savepoint:
         options["execution.savepoint.path"] = args.from_savepoint
     mode = ResultMode(args.mode) if args.mode else None
-    return CellRequest(options=options, out=args.out, mode=mode, timeout=args.timeout)
+    return CellRequest(options=options, out=args.out, mode=mode, timeout=args.timeout,
+                       resume=args.resume)

@@ -46,10 +46,6 @@ public class SnapshotExecutors implements PipelineExecutorServiceLoader {
         routedThread = null;
     }
 
-    public boolean isRouted() {
-        return route != null;
-    }
-
     Configuration routed(Configuration configuration) {
         Configuration overlay = route;
         if (overlay == null || routedThread != Thread.currentThread()) {
