@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from flink_notebook.core.config import Configuration
 
 _lock = threading.Lock()
+_KEPT = 1000  # cells remembered (a notebook has tens; terminal cells are keyed by text)
 
 
 def _file() -> Path:
@@ -42,6 +43,9 @@ def _update(key: str, **values: Any) -> None:
     with _lock:
         memory = _read()
         memory[key] = {**memory.get(key, {}), **values, "updated": time.time()}
+        if len(memory) > _KEPT:  # the cells used longest ago go first
+            for old in sorted(memory, key=lambda k: memory[k].get("updated", 0))[:-_KEPT]:
+                del memory[old]
         path = _file()
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False,
