@@ -42,6 +42,16 @@ def shell():
     FlinkSession.current().close()
 
 
+@pytest.fixture(scope="module")
+def flink(shell):
+    """Run a ``%%flink`` cell: ``flink(cell, line)``."""
+
+    def run(cell: str, line: str = ""):
+        return shell.run_cell_magic("flink", line, cell)
+
+    return run
+
+
 def _flink_started() -> bool:
     """A JVM in this process (PyFlink's gateway), a cluster of the suite's, or a JVM
     among this process's children (a kernel's)."""

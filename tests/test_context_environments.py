@@ -16,14 +16,6 @@ from flink_notebook.jobs.rest import client_for
 pytestmark = pytest.mark.cluster
 
 
-@pytest.fixture(scope="module")
-def flink(shell):
-    def run(cell: str, line: str = ""):
-        return shell.run_cell_magic("flink", line, cell)
-
-    return run
-
-
 def embedded():
     session = FlinkSession.current()
     session.ensure_started()

@@ -9,14 +9,6 @@ from IPython.core.error import UsageError
 pytestmark = pytest.mark.cluster
 
 
-@pytest.fixture(scope="module")
-def flink(shell):
-    def run(cell: str, line: str = ""):
-        return shell.run_cell_magic("flink", line, cell)
-
-    return run
-
-
 def test_env_and_t_env_are_bound_and_share_the_catalog(shell, flink):
     shell.run_cell_magic(
         "flink_sql", "",
