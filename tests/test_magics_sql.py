@@ -387,7 +387,7 @@ def test_statements_without_rows_are_quiet_one_line_each_grouped(shell, sql):
     with capture_output() as captured, pytest.raises(UsageError, match="line 2"):
         sql("CREATE TEMPORARY VIEW IF NOT EXISTS quiet_w AS SELECT 1 AS x;\nSELECT nope")
     assert [o.data["text/plain"] for o in captured.outputs] == ["created temporary view quiet_w"]
-    sql("DROP TEMPORARY VIEW quiet_w")
+    sql("DROP TEMPORARY VIEW quiet_w;\nDROP TEMPORARY TABLE quiet_t")  # later tests list tables
 
 
 def test_loading_the_extension_again_is_silent(shell):

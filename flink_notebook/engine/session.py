@@ -128,6 +128,11 @@ class FlinkSession:
             os.environ[HEADERS_VARIABLE] = flink_headers_text(self.jvm_headers)
         gateway = get_gateway()
         pin_main_thread(gateway._gateway_client)
+        system = gateway.jvm.System
+        if system.getProperty("io.netty.tryReflectionSetAccessible") is None:
+            # What Arrow (pandas UDFs, our result pages) asks for on JDK 9+ before it first
+            # loads; without it one full test run saw pandas UDAFs fail in this JVM.
+            system.setProperty("io.netty.tryReflectionSetAccessible", "true")
         from flink_notebook.engine.environments import Routing
 
         # Where each submission goes is named per submission (routed()); each gets a copy of
