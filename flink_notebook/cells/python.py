@@ -47,6 +47,8 @@ class PythonCell:
         self.jobs: list[JobClient] = []
         self._kinds: dict[str, str] = {}
         self._originals: dict[tuple[str, str], Callable] = {}
+        #: owner id -> (owner, its Java environment or None): a few py4j calls, asked once
+        self._environments: dict[int, tuple[Any, Any]] = {}
 
     @property
     def attached(self) -> bool:
@@ -61,8 +63,13 @@ class PythonCell:
         None for the session's own (``env``, ``t_env``), to which the cell's options apply."""
         if owner is None:
             return None
-        j_env = self.session.routing.environment_of(owner)
-        return None if j_env.equals(self.session.env._j_stream_execution_environment) else j_env
+        known = self._environments.get(id(owner))
+        if known is None or known[0] is not owner:  # asked per call: its name, then its job
+            j_env = self.session.routing.environment_of(owner)
+            if j_env.equals(self.session.env._j_stream_execution_environment):
+                j_env = None
+            known = self._environments[id(owner)] = (owner, j_env)
+        return known[1]
 
     def configured_name(self, owner: Any) -> str | None:
         """``pipeline.name`` as the environment that submits ``owner``'s job has it."""
