@@ -20,6 +20,13 @@ import pytest
 
 STATE_DIR = tempfile.mkdtemp(prefix="flink-notebook-tests-")
 os.environ.setdefault("FLINK_NOTEBOOK_STATE_DIR", STATE_DIR)
+# Under pytest-xdist (scripts/test.sh runs the cluster tests on two workers) each worker
+# inherits the controller's environment: give it a state directory of its own, so that
+# its clusters, leases and resume memory are its own ("cluster stop --all" stops only its
+# clusters) and the leftover-process check at its end sees only its processes.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ["FLINK_NOTEBOOK_STATE_DIR"] = tempfile.mkdtemp(
+        prefix=f"{os.environ['PYTEST_XDIST_WORKER']}-", dir=os.environ["FLINK_NOTEBOOK_STATE_DIR"])
 # Every REST call of the suite carries this header, Flink's own client's too (it reads the
 # variable when the JVM starts): tests/test_remote_proxy.py puts a proxy that demands it
 # in front of a cluster.
@@ -191,7 +198,10 @@ def _no_job_left_running(request):
         pytest.fail(f"this test left jobs running on the embedded cluster: {names}",
                     pytrace=False)
     slots = _embedded_slots()
-    while not _all_slots_free(slots) and time.monotonic() < deadline:
+    # Slots being freed come back within seconds; a lost TaskManager never comes back by
+    # itself (waiting for it cost a minute), so it is repaired at once.
+    while (not _all_slots_free(slots) and slots["total"] >= slots["configured"]
+           and time.monotonic() < deadline):
         time.sleep(0.5)
         slots = _embedded_slots()
     if slots and slots["total"] < slots["configured"]:
