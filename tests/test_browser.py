@@ -1,8 +1,10 @@
 """A real browser: JupyterLab on 127.0.0.1, driven by headless Chromium through Playwright.
 
-The notebook runs an unbounded datagen query ``--detached`` (while an attached cell runs
-the kernel is busy and cannot take a button click), the live view's row count grows, and
-its Cancel button cancels the job: the view says CANCELED and so does Flink's REST API.
+The notebook runs an unbounded datagen query ``--detached``, then another one attached
+(its cell keeps the kernel busy). Both live views' row counts grow. The attached view's
+Cancel button, clicked while its cell still runs, cancels its job and the cell returns
+(the click reaches the busy kernel through a kernel subshell); then the detached view's
+Cancel cancels the other job. Each view says CANCELED, and so does Flink's REST API.
 
 Chromium is Debian's (``scripts/setup-browser.sh`` installs it); Playwright's own
 browser download is never used.
@@ -36,6 +38,7 @@ CELLS = [
     "%%flink_sql --detached -D notebook.max-rows=5\n"
     "CREATE TEMPORARY TABLE b_ticks (n INT) WITH ('connector'='datagen', 'rows-per-second'='20');\n"
     "SELECT n FROM b_ticks",
+    "%%flink_sql -D notebook.max-rows=5\nSELECT n * 2 AS doubled FROM b_ticks",
 ]
 ROWS = re.compile(r"([\d,]+) rows received")
 WAIT_MS = 60_000  # a bound on waiting, not a speed check: the first cell starts Flink
@@ -91,7 +94,7 @@ def test_live_view_grows_and_its_cancel_button_cancels_the_job(lab, tmp_path, ca
         page = browser.new_page()
         try:
             page.goto(f"{base}/lab/tree/live.ipynb?token={token}")
-            expect(page.locator(".jp-Notebook .jp-Cell")).to_have_count(2, timeout=WAIT_MS)
+            expect(page.locator(".jp-Notebook .jp-Cell")).to_have_count(3, timeout=WAIT_MS)
             expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
                    ).to_have_count(1, timeout=WAIT_MS)
             # Its kernel has started (on a busy machine the page is idle before the kernel
@@ -101,32 +104,46 @@ def test_live_view_grows_and_its_cancel_button_cancels_the_job(lab, tmp_path, ca
             page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
             page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Run All Cells$")).click()
 
-            view = page.locator(".widget-vbox").filter(
+            views = page.locator(".widget-vbox").filter(
                 has=page.locator(".widget-html", has_text="rows received"))
-            status = view.locator(".flink-job-status")
-            expect(status).to_contain_text("RUNNING", timeout=WAIT_MS)
-            first = _rows(status)
-            later = _rows_after(status, first)
-            assert later > first
+            expect(views).to_have_count(2, timeout=WAIT_MS)
+            detached, attached = views.nth(0), views.nth(1)
+            for view in (detached, attached):
+                status = view.locator(".flink-job-status")
+                expect(status).to_contain_text("RUNNING", timeout=WAIT_MS)
+                first = _rows(status)
+                assert _rows_after(status, first) > first
 
-            cancel = view.get_by_role("button", name="Cancel")
-            expect(cancel).to_be_enabled()
-            cancel.click()
-            expect(status).to_contain_text("CANCELED", timeout=WAIT_MS)
-            expect(cancel).to_be_disabled()
-
-            link = status.get_by_role("link", name="Flink web UI").get_attribute("href")
-            found = re.fullmatch(r"(http://127\.0\.0\.1:\d+)/#/job/\w+/([0-9a-f]{32})/overview",
-                                 link or "")
-            assert found, link
-            rest, job_id = found.groups()
-            job = httpx.get(f"{rest}/jobs/{job_id}", timeout=10).json()
-            assert job["state"] == "CANCELED"
+            # The attached cell still runs: its Cancel button acts now, not after it.
+            running = page.locator(".jp-Cell .jp-InputPrompt", has_text="[*]")
+            expect(running).to_have_count(1)
+            _cancel(attached)
+            expect(running).to_have_count(0, timeout=WAIT_MS)  # the cell has returned
+            expect(detached.locator(".flink-job-status")).to_contain_text("RUNNING")
+            _cancel(detached)
         finally:
             page.screenshot(path=str(screenshot), full_page=True)
             with capsys.disabled():  # shown on every run, not only on failure
                 print(f"\nbrowser screenshot: {screenshot}")
             browser.close()
+
+
+def _cancel(view) -> None:
+    """Click the view's Cancel: the view, and Flink's REST API, say CANCELED."""
+    from playwright.sync_api import expect
+
+    status = view.locator(".flink-job-status")
+    cancel = view.get_by_role("button", name="Cancel")
+    expect(cancel).to_be_enabled()
+    cancel.click()
+    expect(status).to_contain_text("CANCELED", timeout=WAIT_MS)
+    expect(view.get_by_role("button", name="Canceled")).to_be_disabled()
+    link = status.get_by_role("link", name="Flink web UI").get_attribute("href")
+    found = re.fullmatch(r"(http://127\.0\.0\.1:\d+)/#/job/\w+/([0-9a-f]{32})/overview",
+                         link or "")
+    assert found, link
+    rest, job_id = found.groups()
+    assert httpx.get(f"{rest}/jobs/{job_id}", timeout=10).json()["state"] == "CANCELED"
 
 
 def _rows_after(status, seen: int) -> int:

@@ -70,6 +70,37 @@ def test_widget_view_counts_rows_and_cancels_through_its_button(detached):
 
 
 @pytest.mark.cluster
+def test_the_view_draws_the_operator_graph_with_each_vertexs_own_figures(detached):
+    """On real jobs: a chained Source -> Sink counts its rows (the network counters are 0),
+    and a GROUP BY's two vertices are joined by a HASH edge, each with its figures."""
+    from flink_notebook.display.renderers.widget import WidgetRenderer
+
+    chained = detached(name="graph-chained")
+    grouped = detached("SELECT k, COUNT(*) AS n FROM view_ticks GROUP BY k", "graph-grouped")
+    try:
+        for job in (chained, grouped):
+            poller = JobPoller(job, every=0.2)
+            renderer = WidgetRenderer(poller)
+            until(lambda p=poller: p.poll().operators and all(
+                op.records_in > 0 and op.records_out > 0 for op in p.view.operators),
+                f"every vertex of {job.name} counting records", every=0.3)
+            renderer.update()
+            view, body = poller.view, renderer.body.value
+            assert "class='flink-graph'" in body
+            assert body.count("class='flink-vertex'") == len(view.operators)
+            for op in view.operators:
+                assert f"in {op.records_in:,}" in body
+                assert op.busy is not None or op.backpressure is not None
+        source, aggregate = view.operators
+        assert source.chain[0].startswith("Source: view_ticks")
+        assert aggregate.inputs == [(source.id, "HASH")] and ">HASH<" in body
+        assert source.backpressure_level in ("ok", "low", "high")
+    finally:
+        chained.cancel()
+        grouped.cancel()
+
+
+@pytest.mark.cluster
 def test_detached_view_keeps_updating_and_the_monitor_stops_on_its_own(shell, detached):
     from IPython.utils.capture import capture_output
 
@@ -208,8 +239,18 @@ def test_a_job_waiting_for_slots_says_what_it_needs(shell, detached):
                 job.cancel()
 
 
+class _NoVertexMetrics:
+    """A REST endpoint whose vertices report no metrics of their own."""
+
+    def vertex_metric_ids(self, job_id, vertex_id):
+        return []
+
+
 class _ScriptedJob:
     """A job whose REST answers are scripted: pure view logic, no Flink."""
+
+    rest = _NoVertexMetrics()
+    job_id = "scripted"
 
     def __init__(self, answers):
         self.answers = list(answers)
@@ -244,7 +285,7 @@ def test_operator_counts_never_go_back_and_a_cancelled_job_keeps_its_last_counts
 def test_the_monitor_drops_ended_views_and_stops_after_the_last():
     """Views that hold rows (DataFrames) are told apart by identity, not by value."""
 
-    class Rest:
+    class Rest(_NoVertexMetrics):
         url = "http://scripted"
         ticks = 0
 

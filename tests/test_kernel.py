@@ -108,3 +108,53 @@ def test_per_job_cluster_dies_with_a_killed_kernel(kernel):
     # The README's promise: within seconds (the lease polls each second, then stops the
     # cluster with a grace period of 10 s).
     assert time.monotonic() - killed < 30, f"took {time.monotonic() - killed:.0f} s"
+
+
+ATTACHED_CELL = "%%flink_sql -D notebook.refresh-interval=0.2\nSELECT n FROM k_ticks"
+
+
+def test_an_attached_views_cancel_button_acts_while_its_cell_runs(kernel):
+    """The click (a comm message on the shell channel, as JupyterLab sends it) reaches the
+    kernel while the cell follows the job: the job is cancelled and the cell returns."""
+    run(kernel, "%load_ext flink_notebook")
+    run(kernel, TABLE)
+    msg_id = kernel.execute(ATTACHED_CELL)
+    buttons: dict[str, str] = {}  # description: comm id
+    running = False
+    deadline = time.monotonic() + 120
+    while not (running and "Cancel" in buttons) and time.monotonic() < deadline:
+        try:
+            message = kernel.get_iopub_msg(timeout=1)
+        except queue.Empty:
+            continue
+        content = message["content"]
+        if message["msg_type"] == "comm_open":
+            state = content.get("data", {}).get("state", {})
+            if state.get("_model_name") == "ButtonModel":
+                buttons[state.get("description")] = content["comm_id"]
+        elif message["msg_type"] == "comm_msg":
+            value = content.get("data", {}).get("state", {}).get("value")
+            running = running or (isinstance(value, str) and "rows received" in value
+                                  and ">RUNNING<" in value)
+        assert message["msg_type"] != "error", content
+    assert running and "Cancel" in buttons, (running, buttons)
+
+    click = kernel.session.msg("comm_msg", {"comm_id": buttons["Cancel"], "data": {
+        "method": "custom", "content": {"event": "click"}}})
+    kernel.shell_channel.send(click)
+    seen, idle = [], False
+    deadline = time.monotonic() + 60  # the cell would otherwise run for ever
+    while not idle and time.monotonic() < deadline:
+        try:
+            message = kernel.get_iopub_msg(timeout=1)
+        except queue.Empty:
+            continue
+        seen.append(message)
+        idle = (message["msg_type"] == "status"
+                and message["content"]["execution_state"] == "idle"
+                and message["parent_header"].get("msg_id") == msg_id)
+    assert idle, "the cell should return once its job is cancelled by the button"
+    assert not [m for m in seen if m["msg_type"] == "error"]
+    final = [m["content"]["data"]["text/plain"] for m in seen
+             if m["msg_type"] == "update_display_data"]
+    assert final and final[-1].startswith("CANCELED"), final

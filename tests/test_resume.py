@@ -161,3 +161,36 @@ def test_a_query_is_not_resumed_from_another_kernels_savepoint(shell, sql, tmp_p
     with pytest.raises(UsageError, match=r"--resume of a query \(SELECT\): its savepoint "
                                          "was taken in another kernel"):
         sql(query, "--resume")
+
+
+def _shown(captured) -> str:
+    return "\n".join(o.data.get("text/plain", "") for o in captured.outputs)
+
+
+def test_cancel_with_savepoint_stops_the_job_with_one_that_resume_starts_from(shell, sql,
+                                                                             tmp_path):
+    query = "SELECT k, COUNT(*) AS n FROM resume_src GROUP BY k -- cancel with savepoint"
+    with capture_output() as captured:  # --timeout cancels, as Ctrl-C and Cancel do
+        sql(query, f"--cancel-with-savepoint --timeout 2 -D notebook.renderer=html "
+                   f"-D state.savepoints.dir=file://{tmp_path}/savepoints")
+    shown = _shown(captured)
+    assert "stopped with a savepoint: file:" in shown, shown
+    saved = shown.split("stopped with a savepoint: ")[1].split()[0]
+    assert shown.splitlines()[-1].startswith("FINISHED") or "\nFINISHED ·" in shown
+    assert any((tmp_path / "savepoints").iterdir())
+    with capture_output() as captured:
+        sql(query, f"--resume {CHANGES} -o resumed")
+    try:
+        assert f"resumed from {saved}" in _shown(captured)
+    finally:
+        shell.user_ns["resumed"].cancel()
+
+
+def test_cancel_with_savepoint_cancels_when_the_savepoint_fails(sql):
+    with capture_output() as captured:
+        sql("SELECT k FROM resume_src -- savepoint fails",
+            "--cancel-with-savepoint --timeout 1 -D notebook.renderer=html "
+            "-D state.savepoints.dir=file:///proc/no-savepoints-here")
+    shown = _shown(captured)
+    assert "The savepoint failed, so the job was cancelled instead" in shown, shown
+    assert "\nCANCELED ·" in shown or shown.startswith("CANCELED")

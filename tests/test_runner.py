@@ -111,6 +111,9 @@ def job_view(state, received=None):
         operators=[],
         rows=None,
         truncated=False,
+        progress=(0, 0),
+        watermark=None,
+        ended=True,
     )
 
 

@@ -11,7 +11,7 @@ import threading
 import time
 from typing import Any
 
-from flink_notebook.clusters.standalone import probe
+from flink_notebook.clusters.standalone import METRICS_FETCH_INTERVAL, probe
 from flink_notebook.core.address import ClusterAddress
 from flink_notebook.core.ports import LOOPBACK
 from flink_notebook.core.states import TERMINAL
@@ -39,6 +39,9 @@ class EmbeddedCluster:
                             "taskmanager.bind-host", "taskmanager.host"):
                     conf.setString(key, LOOPBACK)
                 conf.setString("rest.port", "0")
+                # The views' per-operator figures come from REST's metric store, which
+                # asks the TaskManagers at most this often (Flink's default: 10 s).
+                conf.setString("metrics.fetcher.update-interval", METRICS_FETCH_INTERVAL)
                 minicluster = jvm.org.apache.flink.runtime.minicluster
                 settings = (
                     minicluster.MiniClusterConfiguration.Builder()

@@ -31,6 +31,10 @@ from flink_notebook.clusters.registry import clusters_dir
 from flink_notebook.core.address import ClusterAddress
 from flink_notebook.core.ports import LOOPBACK, free_port
 
+#: How often REST's metric store asks the TaskManagers (Flink's default is 10 s): the
+#: views' per-operator figures are at most this old.
+METRICS_FETCH_INTERVAL = "1 s"
+
 HOST = LOOPBACK
 _STOP_GRACE = 10.0
 # The console appender duplicates the log file; keep only warnings on stdout so
@@ -331,6 +335,8 @@ class LocalCluster:
                 "taskmanager.memory.process.size": "1280m",
                 "python.executable": sys.executable,
                 "python.client.executable": sys.executable,
+                # The views' per-operator figures (clusters/embedded.py says why).
+                "metrics.fetcher.update-interval": METRICS_FETCH_INTERVAL,
             }
         )
         settings.update(self.options)

@@ -135,6 +135,14 @@ _OPTIONS = [
         "SQL files (separated by ',') run before the session's first cell, as sql-client.sh -i",
     ),
     ConfigOption(
+        "notebook.cancel-with-savepoint",
+        bool,
+        False,
+        "an interrupt, --timeout or Cancel stops the job with a savepoint (to "
+        "state.savepoints.dir, else the state directory), or cancels it if that fails; "
+        "--cancel-with-savepoint on a cell",
+    ),
+    ConfigOption(
         "notebook.resume",
         str,
         "off",

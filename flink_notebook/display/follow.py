@@ -3,7 +3,8 @@ detached loop is :mod:`flink_notebook.display.monitor`).
 
 The view is polled quickly at first, then once per ``notebook.refresh-interval``, and the
 renderer redraws at most once per interval and only when something changed. Ctrl-C (the
-notebook's interrupt) or ``--timeout`` cancels the job.
+notebook's interrupt), ``--timeout`` or the view's Cancel button (clicked while the cell
+runs, where the kernel has subshells) cancels the job.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from flink_notebook.display.poller import JobPoller
+from flink_notebook.display.clicks import Clicks
+from flink_notebook.display.poller import poller_for
 from flink_notebook.display.renderers import renderer_for
 
 if TYPE_CHECKING:
@@ -27,11 +29,13 @@ def follow(job: JobClient, configuration: Configuration, timeout: float | None =
     """Show the job live until it ends; return its final view. ``timeout`` cancels the job
     that many seconds after it started running (its start-up does not count, but a job that
     never gets to run is cancelled after ``notebook.startup-timeout`` on top)."""
-    poller = JobPoller(job)
+    refresh = float(configuration.get("notebook.refresh-interval"))
+    poller = poller_for(job, configuration)
     view = poller.view
     renderer = renderer_for(poller, configuration)
     renderer.show()
-    refresh = float(configuration.get("notebook.refresh-interval"))
+    clicks = Clicks()
+    renderer.take_clicks(clicks)
     give_up = None if timeout is None else (
         time.monotonic() + timeout + float(configuration.get("notebook.startup-timeout")))
     running_since: float | None = None
@@ -48,10 +52,14 @@ def follow(job: JobClient, configuration: Configuration, timeout: float | None =
             if time.monotonic() - drawn >= refresh:  # at most one update per refresh tick
                 renderer.update()
                 drawn = time.monotonic()
-            time.sleep(pause)  # short at first: a small query's answer comes quickly
+            # Short at first (a small query's answer comes quickly); a click wakes it.
+            for action in clicks.wait(pause):
+                action()
             pause = min(pause * 2, refresh)
     except KeyboardInterrupt:
         poller.cancel()
+    finally:
+        clicks.release()
     settle = time.monotonic() + _SETTLE_SECONDS
     while not poller.poll().ended and time.monotonic() < settle:
         time.sleep(0.1)

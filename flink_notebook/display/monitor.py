@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flink_notebook.display.parent import current_parent, thread_parent
-from flink_notebook.display.poller import JobPoller
+from flink_notebook.display.poller import JobPoller, poller_for
 from flink_notebook.display.renderers import renderer_for
 
 if TYPE_CHECKING:
@@ -117,10 +117,10 @@ class ClusterMonitor:
 def show(job: JobClient, configuration: Configuration) -> JobView:
     """Display a detached job's view; it keeps updating after the cell returns, from the
     cluster's monitor."""
-    poller = JobPoller(job)
+    refresh = float(configuration.get("notebook.refresh-interval"))
+    poller = poller_for(job, configuration)
     poller.poll()
     renderer = renderer_for(poller, configuration)
     renderer.show()
-    refresh = float(configuration.get("notebook.refresh-interval"))
     ClusterMonitor.for_url(job.rest.url, refresh).watch(poller, renderer, refresh)
     return poller.view

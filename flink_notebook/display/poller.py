@@ -1,7 +1,9 @@
 """JobPoller: fills a JobView from its job, and acts on the job for a view's buttons.
 
-One :meth:`JobPoller.poll` asks REST once (job details carry the per-operator numbers)
-and reads one page of the rows buffered in the JVM. Rates come from the difference to
+One :meth:`JobPoller.poll` asks REST for the job's details (its vertices, their tasks and
+network counters, the plan's edges), at most once per refresh for each vertex's own
+metrics (:mod:`~flink_notebook.display.vertex_metrics`), and reads one page of the rows
+buffered in the JVM. Rates come from the difference to
 the previous poll, so the poller, not the view, remembers what it saw last.
 """
 
@@ -12,12 +14,15 @@ from typing import TYPE_CHECKING
 
 from IPython.core.error import UsageError
 
+from flink_notebook.clusters.registry import state_dir
 from flink_notebook.core.errors import summarize_trace
 from flink_notebook.core.states import TERMINAL
+from flink_notebook.display.vertex_metrics import VertexFigures, VertexMetrics
 from flink_notebook.display.view import JobView, Operator
 from flink_notebook.engine.results import ResultMode
 
 if TYPE_CHECKING:
+    from flink_notebook.core.config import Configuration
     from flink_notebook.jobs.client import JobClient
 
 #: Rows drawn while a job runs; the whole result is available when it ends.
@@ -27,8 +32,14 @@ SHOWN_ROWS = 200
 class JobPoller:
     """Keeps one :class:`JobView` of a job up to date."""
 
-    def __init__(self, job: JobClient | JobView) -> None:
+    def __init__(self, job: JobClient | JobView, every: float = 1.0,
+                 cancel_savepoints: str | None = None) -> None:
+        """``every``: how often, at most, the vertices' own metrics are read (seconds).
+        ``cancel_savepoints``: a cancel stops the job with a savepoint there instead
+        (``notebook.cancel-with-savepoint``), and cancels it if the savepoint fails."""
         self.view = job if isinstance(job, JobView) else JobView(job)
+        self.cancel_savepoints = cancel_savepoints
+        self._metrics = VertexMetrics(self.view.job, every)
         self._last: dict[str, tuple[float, int, int]] = {}  # vertex: (time, in, out)
         self._restarted_at = 0  # the RESTARTING time of the restart the view explains
 
@@ -48,7 +59,7 @@ class JobPoller:
             view.ended = True
             view.version += 1
             return view
-        view.operators = self._operators(job._last_details.get("vertices", []))
+        view.operators = self._operators(job._last_details)
         result = view.result
         if result is not None:
             if result.mode is ResultMode.ALL:
@@ -73,7 +84,24 @@ class JobPoller:
     # -- actions (a view's buttons) ------------------------------------------
 
     def cancel(self) -> JobView:
-        """Cancel the job (a note instead if it already ended); returns the polled view."""
+        """Cancel the job (a note instead if it already ended); returns the polled view.
+        With ``cancel_savepoints``, stop it with a savepoint first (the note says where),
+        and cancel it only if that fails (the note says why)."""
+        if self.cancel_savepoints and not self.view.ended:
+            try:
+                self.view.note = (f"stopped with a savepoint: "
+                                  f"{self.job.stop_with_savepoint(self.cancel_savepoints)}")
+                return self.poll()
+            except UsageError as exc:
+                failed = f"The savepoint failed, so the job was cancelled instead: {exc}"
+            except KeyboardInterrupt:  # a second interrupt: do not wait for the savepoint
+                failed = "Interrupted while taking the savepoint: the job was cancelled."
+            try:
+                self.job.cancel()
+            except UsageError:
+                pass  # it may have stopped meanwhile; the poll says how it ended
+            self.view.note = failed
+            return self.poll()
         try:
             self.job.cancel()
         except UsageError as exc:
@@ -112,19 +140,32 @@ class JobPoller:
             view.failure = self.job.failure()
             view.failure_trace = self.job.failure_trace
 
-    def _operators(self, vertices: list[dict]) -> list[Operator]:
+    def _operators(self, details: dict) -> list[Operator]:
         now, ended = time.monotonic(), self.view.state in TERMINAL
+        vertices = details.get("vertices", [])
+        inputs = {node.get("id"): [(i.get("id", ""), i.get("ship_strategy", ""))
+                                   for i in node.get("inputs", [])]
+                  for node in details.get("plan", {}).get("nodes", [])}
+        fed = {source for edges in inputs.values() for source, _ in edges}
+        sources = {v.get("id") for v in vertices if not inputs.get(v.get("id"))}
+        sinks = {v.get("id") for v in vertices if v.get("id") not in fed}
+        figures = self._metrics.read(vertices, sources, sinks, final=ended)
         operators = []
         for vertex in vertices:
             metrics = vertex.get("metrics", {})
+            vid = vertex.get("id", "")
+            figure = figures.get(vid, VertexFigures())
             op = Operator(
                 name=vertex.get("name", "?"), parallelism=vertex.get("parallelism", 0),
                 status=vertex.get("status", "?"),
                 tasks={k: v for k, v in vertex.get("tasks", {}).items() if v},
-                records_in=metrics.get("read-records", 0),
-                records_out=metrics.get("write-records", 0),
+                records_in=max(metrics.get("read-records", 0), figure.records_in or 0),
+                records_out=max(metrics.get("write-records", 0), figure.records_out or 0),
+                id=vid, inputs=inputs.get(vid, []), watermark=figure.watermark,
+                backpressure=None if ended else figure.backpressure,
+                busy=None if ended else figure.busy,
             )
-            key = vertex.get("id", op.name)
+            key = vid or op.name
             previous = self._last.get(key)
             if previous is not None:
                 # A cancelled task may report no final counts: keep the last ones seen.
@@ -167,3 +208,13 @@ class JobPoller:
             return None  # being deployed, not waiting
         return (f"waiting for {needed} task slot(s); the cluster has "
                 f"{overview.get('slots-available', 0)} free of {overview.get('slots-total', 0)}")
+
+
+def poller_for(job: JobClient, configuration: Configuration) -> JobPoller:
+    """A poller with the configuration's refresh interval and cancel behaviour."""
+    cancel_savepoints = None
+    if configuration.get("notebook.cancel-with-savepoint"):
+        cancel_savepoints = configuration.get("state.savepoints.dir") or (
+            state_dir() / "savepoints").as_uri()
+    return JobPoller(job, float(configuration.get("notebook.refresh-interval")),
+                     cancel_savepoints)

@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 @dataclass
 class Operator:
-    """One operator (job vertex): its tasks by state, records in and out, their rates."""
+    """One operator (job vertex): its tasks by state, records in and out, their rates,
+    and where its tasks report them, watermark and back pressure. ``inputs`` are the
+    vertices it reads from, with how (Flink's ship strategy: FORWARD, HASH, ...)."""
 
     name: str
     parallelism: int
@@ -27,6 +29,23 @@ class Operator:
     records_out: int
     rate_in: float = 0.0
     rate_out: float = 0.0
+    id: str = ""
+    inputs: list[tuple[str, str]] = field(default_factory=list)
+    watermark: int | None = None  # epoch ms
+    backpressure: float | None = None  # 0..1
+    busy: float | None = None  # 0..1
+
+    @property
+    def chain(self) -> list[str]:
+        """The chained operators, in order (Flink names a vertex ``A -> B -> C``)."""
+        return [part.strip() for part in self.name.split(" -> ")]
+
+    @property
+    def backpressure_level(self) -> str | None:
+        """Flink's words for it: ok up to 10 %, low up to 50 %, high above."""
+        if self.backpressure is None:
+            return None
+        return "ok" if self.backpressure <= 0.1 else "low" if self.backpressure <= 0.5 else "high"
 
 
 @dataclass(eq=False)  # identity: it holds a DataFrame
@@ -62,6 +81,22 @@ class JobView:
     @property
     def elapsed(self) -> float:
         return self.job.duration
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        """Finished tasks, and all tasks (a bounded job is done when they are equal)."""
+        total = sum(op.parallelism for op in self.operators)
+        return sum(op.tasks.get("FINISHED", 0) for op in self.operators), total
+
+    @property
+    def watermark(self) -> int | None:
+        """The newest watermark the job's results have reached (epoch ms): its last
+        vertices' (their lowest), else the newest of any vertex; None without event time."""
+        fed = {source for op in self.operators for source, _ in op.inputs}
+        last = [op.watermark for op in self.operators
+                if op.id not in fed and op.watermark is not None]
+        marks = last or [op.watermark for op in self.operators if op.watermark is not None]
+        return (min(marks) if last else max(marks)) if marks else None
 
     @property
     def running(self) -> bool:

@@ -123,6 +123,20 @@ class RestClient:
     def execution_result(self, job_id: str) -> dict:
         return self.get(f"/jobs/{job_id}/execution-result")
 
+    def vertex_metric_ids(self, job_id: str, vertex_id: str) -> list[str]:
+        """The metrics a job vertex's subtasks report (task-level ones unprefixed,
+        operator-level ones as ``<operator>.<metric>``)."""
+        metrics = self.get(f"/jobs/{job_id}/vertices/{vertex_id}/subtasks/metrics") or []
+        return [m["id"] for m in metrics]
+
+    def vertex_metrics(self, job_id: str, vertex_id: str, ids: list[str]) -> dict[str, dict]:
+        """``ids`` of a vertex aggregated over its subtasks: ``{id: {min, max, sum}}``."""
+        if not ids:
+            return {}
+        metrics = self.request("GET", f"/jobs/{job_id}/vertices/{vertex_id}/subtasks/metrics",
+                               params={"get": ",".join(ids), "agg": "min,max,sum"}) or []
+        return {m["id"]: m for m in metrics}
+
     def taskmanagers(self) -> list[dict]:
         return self.get("/taskmanagers")["taskmanagers"]
 

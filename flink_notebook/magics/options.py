@@ -29,6 +29,9 @@ _CELL_ARGUMENTS = [
     argument("--verbose", action="store_true", help="show the full Java trace on errors"),
     argument("--from-savepoint", metavar="PATH",
              help="start the job from this savepoint (execution.savepoint.path)"),
+    argument("--cancel-with-savepoint", action="store_true",
+             help="an interrupt, --timeout or Cancel stops the job with a savepoint, "
+                  "for --resume (notebook.cancel-with-savepoint)"),
     argument("--resume", nargs="?", const="savepoint", choices=["savepoint", "checkpoint"],
              help="start the job from the last savepoint of this cell's job (the default), "
                   "or its latest completed checkpoint (notebook.resume)"),
@@ -59,6 +62,8 @@ def cell_request(args: Any) -> CellRequest:
         options["notebook.max-rows"] = args.max_rows
     if args.verbose:
         options["notebook.verbose-errors"] = True
+    if args.cancel_with_savepoint:
+        options["notebook.cancel-with-savepoint"] = True
     if args.from_savepoint:
         options["execution.savepoint.path"] = args.from_savepoint
     mode = ResultMode(args.mode) if args.mode else None

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from flink_notebook.core.config import Configuration
+    from flink_notebook.display.clicks import Clicks
     from flink_notebook.display.poller import JobPoller
     from flink_notebook.display.view import JobView
 
@@ -29,6 +30,10 @@ class Renderer(ABC):
     @abstractmethod
     def update(self) -> None:
         """Redraw after a poll, if the view changed."""
+
+    def take_clicks(self, clicks: Clicks) -> None:  # noqa: B027 - optional, most have no buttons
+        """While a cell follows the job: the view's buttons, if any, are clicked through
+        ``clicks`` (acted on by the following loop). Views without buttons ignore it."""
 
     @abstractmethod
     def close(self) -> None:

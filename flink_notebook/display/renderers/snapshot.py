@@ -4,9 +4,11 @@ a saved notebook). Every value is HTML-escaped."""
 from __future__ import annotations
 
 import html
+import time
 
 import pandas as pd
 
+from flink_notebook.display.graph import graph_svg, watermark_text
 from flink_notebook.display.values import shown
 from flink_notebook.display.view import JobView
 
@@ -43,7 +45,11 @@ def html_snapshot(view: JobView) -> str:
             parts.append(f"<details><summary>Java trace</summary><pre>"
                          f"{esc(view.failure_trace)}</pre></details>")
         parts.append("</div>")
+    figures = figures_html(view)
+    if figures:
+        parts.append(figures)
     if view.operators:
+        parts.append(graph_svg(view))
         parts.append(operators_html(view))
     if view.rows is not None:
         parts.append(_shown(view, SHOWN_HTML_ROWS).to_html(
@@ -53,7 +59,26 @@ def html_snapshot(view: JobView) -> str:
     return "\n".join(parts)
 
 
-_CELL = "padding:1px 10px 1px 0;text-align:{}"
+def figures_html(view: JobView) -> str:
+    """A bounded job's progress bar (finished tasks of all), and an event-time job's
+    newest watermark with how far it is behind the wall clock."""
+    parts = []
+    done, total = view.progress
+    batch = (getattr(view.job, "_last_details", None) or {}).get("type") == "BATCH"
+    if total and (batch or done):
+        parts.append(f"<span class='flink-progress'>tasks finished {done} of {total} "
+                     f"<progress value='{done}' max='{total}' style='vertical-align:middle'>"
+                     f"{done}/{total}</progress></span>")
+    mark = view.watermark
+    if mark is not None:
+        text = f"watermark {html.escape(watermark_text(mark))} UTC"
+        if not view.ended:
+            text += f", {max(time.time() - mark / 1000, 0.0):,.1f} s behind the clock"
+        parts.append(f"<span class='flink-watermark'>{text}</span>")
+    return f"<div class='flink-figures'>{' · '.join(parts)}</div>" if parts else ""
+
+
+_CELL = "padding:1px 12px 1px 0;text-align:{};white-space:nowrap"
 _HEADINGS = ("operator", "parallelism", "tasks", "records in", "records out", "in/s", "out/s")
 
 
@@ -83,6 +108,11 @@ def text_snapshot(view: JobView) -> str:
         lines.append(view.note)
     if view.failure:
         lines.append(f"Failed: {view.failure}")
+    done, total = view.progress
+    if total and done:
+        lines.append(f"tasks finished {done} of {total}")
+    if view.watermark is not None:
+        lines.append(f"watermark {watermark_text(view.watermark)} UTC")
     if view.rows is not None:
         lines.append(_shown(view, 60).to_string(max_rows=60, index=False))
     return "\n".join(lines)

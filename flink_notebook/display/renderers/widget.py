@@ -2,17 +2,21 @@
 
 One HTML widget carries everything that changes (badge, elapsed time,
 operators, rows), so a refresh is at most one message to the frontend; the
-Cancel and Stop-with-savepoint buttons sit below it. The output also carries
+Cancel and Stop-with-savepoint buttons sit below it; they act while an attached cell
+still runs where the kernel has subshells (:mod:`~flink_notebook.display.clicks`). The
+output also carries
 an HTML snapshot, updated at the end, so a notebook run headless (nbclient,
 papermill) keeps each job's final state instead of a blank widget.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from IPython.display import display
 
+from flink_notebook.display.clicks import Clicks
 from flink_notebook.display.poller import JobPoller
 from flink_notebook.display.renderers import Renderer
 from flink_notebook.display.renderers.snapshot import bundle, html_snapshot
@@ -32,13 +36,29 @@ class WidgetRenderer(Renderer):
         self.body = widgets.HTML(value=html_snapshot(view))
         self.cancel_button = widgets.Button(description="Cancel", icon="stop",
                                             button_style="danger")
-        self.savepoint_button = widgets.Button(description="Stop with savepoint", icon="save")
-        self.cancel_button.on_click(lambda _: self._act(poller.cancel))
-        self.savepoint_button.on_click(lambda _: self._stop_with_savepoint())
+        self.savepoint_button = widgets.Button(description="Stop with savepoint", icon="save",
+                                               layout=widgets.Layout(width="auto"))
+        self.cancel_button.on_click(lambda _: self._clicked(lambda: self._act(poller.cancel)))
+        self.savepoint_button.on_click(lambda _: self._clicked(self._stop_with_savepoint))
         self.box = widgets.VBox([self.body, widgets.HBox([self.cancel_button,
                                                           self.savepoint_button])])
         self._handle: Any = None
         self._drawn = -1
+        self._clicks: Clicks | None = None
+
+    def take_clicks(self, clicks: Clicks) -> None:
+        """While the cell follows the job, the buttons' clicks arrive at once (a kernel
+        subshell, :mod:`~flink_notebook.display.clicks`) and are acted on by its loop."""
+        if clicks.route(self.cancel_button, self.savepoint_button):
+            self._clicks = clicks
+
+    def _clicked(self, action) -> None:
+        clicks = self._clicks
+        if clicks is not None and clicks.live and threading.current_thread() is not (
+                threading.main_thread()):
+            clicks.put(action)  # the following loop acts on it, on the cell's thread
+        else:
+            action()
 
     def _act(self, action) -> None:
         for button in (self.cancel_button, self.savepoint_button):
