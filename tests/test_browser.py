@@ -39,6 +39,7 @@ CELLS = [
     "CREATE TEMPORARY TABLE b_ticks (n INT) WITH ('connector'='datagen', 'rows-per-second'='20');\n"
     "SELECT n FROM b_ticks",
     "%%flink_sql -D notebook.max-rows=5\nSELECT n * 2 AS doubled FROM b_ticks",
+    "%flink_config",
 ]
 ROWS = re.compile(r"([\d,]+) rows received")
 WAIT_MS = 60_000  # a bound on waiting, not a speed check: the first cell starts Flink
@@ -94,7 +95,7 @@ def test_live_view_grows_and_its_cancel_button_cancels_the_job(lab, tmp_path, ca
         page = browser.new_page()
         try:
             page.goto(f"{base}/lab/tree/live.ipynb?token={token}")
-            expect(page.locator(".jp-Notebook .jp-Cell")).to_have_count(3, timeout=WAIT_MS)
+            expect(page.locator(".jp-Notebook .jp-Cell")).to_have_count(4, timeout=WAIT_MS)
             expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
                    ).to_have_count(1, timeout=WAIT_MS)
             # Its kernel has started (on a busy machine the page is idle before the kernel
@@ -115,12 +116,28 @@ def test_live_view_grows_and_its_cancel_button_cancels_the_job(lab, tmp_path, ca
                 assert _rows_after(status, first) > first
 
             # The attached cell still runs: its Cancel button acts now, not after it.
-            running = page.locator(".jp-Cell .jp-InputPrompt", has_text="[*]")
-            expect(running).to_have_count(1)
+            prompt = page.locator(".jp-Notebook .jp-Cell").nth(2).locator(".jp-InputPrompt")
+            expect(prompt).to_contain_text("[*]")
             _cancel(attached)
-            expect(running).to_have_count(0, timeout=WAIT_MS)  # the cell has returned
+            expect(prompt).to_contain_text("[3]", timeout=WAIT_MS)  # the cell has returned
             expect(detached.locator(".flink-job-status")).to_contain_text("RUNNING")
             _cancel(detached)
+
+            # %flink_config ran after the attached cell: its form, once (the option table
+            # folded inside it), with labels and the target readable.
+            form = page.locator(".widget-vbox").filter(has_text="The next cell runs on")
+            expect(form).to_have_count(1, timeout=WAIT_MS)
+            tables = page.locator(".jp-OutputArea-output table").filter(
+                has_text="execution.target").all()
+            assert tables and not any(t.is_visible() for t in tables)  # folded, not twice
+            parallelism = form.locator(".widget-text", has_text="parallelism").locator("input")
+            assert parallelism.input_value() == ""  # unset shows empty, not 0
+            target = form.locator(".widget-dropdown", has_text="target").locator("select")
+            assert target.evaluate("e => e.scrollWidth <= e.clientWidth + 2"), "target cut off"
+            form.scroll_into_view_if_needed()
+            form.screenshot(path=str(tmp_path / "config.png"))
+            with capsys.disabled():
+                print(f"\nconfig form screenshot: {tmp_path / 'config.png'}")
         finally:
             page.screenshot(path=str(screenshot), full_page=True)
             with capsys.disabled():  # shown on every run, not only on failure

@@ -28,18 +28,25 @@ def test_changes_apply_to_the_notebook_layer_and_address_shows_for_remote(form):
     widget.target.value = "remote"
     assert configuration.get("execution.target") == "remote"
     assert widget.address_box.layout.display == ""
-    widget.parallelism.value = 3
+    assert widget.parallelism.value == ""  # unset: empty, not 0
+    widget.parallelism.value = "3"
     widget.attached.value = False
     assert configuration.get("parallelism.default") == 3
     assert configuration.source("parallelism.default") == "notebook"
     assert "detached" in widget.message.value
+    widget.parallelism.value = "three"
+    assert "parallelism.default" in widget.message.value  # says which field is wrong
+    assert configuration.get("parallelism.default") == 3  # and keeps the last good value
+    widget.parallelism.value = ""
+    assert configuration.get("parallelism.default") is None
 
 
 def test_magic_style_changes_reach_the_form(form):
     configuration, widget = form
     configuration.set("parallelism.default", "5")
     configuration.set("pipeline.name", "nightly")
-    assert widget.parallelism.value == 5
+    assert widget.parallelism.value == "5"
+    assert "parallelism.default" in widget.table.value  # the folded table follows too
     assert "pipeline.name=nightly" in widget.extra.value
     configuration.unset("pipeline.name")
     assert "pipeline.name" not in widget.extra.value

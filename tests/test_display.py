@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from types import SimpleNamespace
 
 import pandas as pd
@@ -135,6 +136,12 @@ def test_failed_job_shows_root_cause_with_trace_behind_details(shell):
     assert view.state == "FAILED"
     assert "ValueError: bad row &lt;x&gt;" in page
     assert "<details><summary>Java trace</summary>" in page
+    # The user's cause leads, with the operator it failed in; Flink's restart-strategy
+    # wrapper ("Recovery is suppressed by NoRestartBackoffTimeStrategy") is in the trace.
+    assert not view.failure.startswith("Recovery is suppressed"), view.failure
+    assert "Recovery is suppressed" in view.failure_trace
+    assert re.search(r"\n\(in Source: Collection Source -> Map.* \(1/1\)\)$", view.failure), \
+        view.failure
 
 
 class _FakeJob(SimpleNamespace):

@@ -31,7 +31,7 @@ _AT_POSITION = re.compile(r" at line \d+, column \d+\.?")
 # Wrappers that only say an error happened; the cause beneath says which.
 _GENERIC = re.compile(
     r"^(?:Job execution failed|Could not execute \w+|Internal server error"
-    r"|Failed to execute|Program execution failed)\b"
+    r"|Failed to execute|Program execution failed|Recovery is suppressed by)\b"
 )
 _ENCOUNTERED = re.compile(r'^Encountered (".*")\s*$', re.M)
 _MAX_LINES = 4

@@ -31,27 +31,39 @@ class ConfigWidget:
 
         self.configuration = configuration
         factories = available_factories()
+        # Labels in one column wide enough for the longest, fields as wide as their text.
+        label = {"description_width": "8em"}
+        wide = widgets.Layout(width="auto", min_width="28em")
         self.target = widgets.Dropdown(
             options=[(f"{name}: {description(f)}" if description(f) else name, name)
                      for name, f in sorted(factories.items())],
-            description="target")
-        self.attached = widgets.Checkbox(description="attached (wait in the cell)")
-        self.parallelism = widgets.BoundedIntText(min=0, max=10_000,
-                                                  description="parallelism")
+            description="target", style=label, layout=wide)
+        self.attached = widgets.Checkbox(description="attached (wait in the cell)",
+                                         style=label, layout=widgets.Layout(width="auto"))
+        # Unset shows empty (the cluster's default applies), not 0.
+        self.parallelism = widgets.Text(description="parallelism", style=label,
+                                        placeholder="Flink's default")
         self.runtime_mode = widgets.Dropdown(
             options=[("(Flink default)", ""), ("streaming", "streaming"), ("batch", "batch"),
-                     ("automatic", "automatic")], description="runtime mode")
-        self.rest_address = widgets.Text(description="REST address",
+                     ("automatic", "automatic")], description="runtime mode", style=label)
+        self.rest_address = widgets.Text(description="REST address", style=label,
                                          placeholder="127.0.0.1")
-        self.rest_port = widgets.BoundedIntText(min=0, max=65535, description="REST port")
-        self.extra = widgets.Textarea(description="more options",
+        self.rest_port = widgets.Text(description="REST port", placeholder="8081",
+                                      style={"description_width": "initial"})
+        self.extra = widgets.Textarea(description="more options", style=label,
                                       placeholder="key=value, one per line",
                                       layout=widgets.Layout(width="60%", height="6em"))
         self.message = widgets.HTML()
+        # Every effective option and where it comes from, folded: the form's values are not
+        # shown twice.
+        self.table = widgets.HTML()
+        self.all_options = widgets.Accordion(children=[self.table])
+        self.all_options.set_title(0, "all options and where they come from")
+        self.all_options.selected_index = None
         self.address_box = widgets.HBox([self.rest_address, self.rest_port])
         self.box = widgets.VBox([self.target, self.attached, self.parallelism,
                                  self.runtime_mode, self.address_box, self.extra,
-                                 self.message])
+                                 self.message, self.all_options])
         self._syncing = False
         self._pull()
         for field in (self.target, self.attached, self.parallelism, self.runtime_mode,
@@ -69,10 +81,10 @@ class ConfigWidget:
             if c.get("execution.target") in [value for _, value in self.target.options]:
                 self.target.value = c.get("execution.target")
             self.attached.value = bool(c.get("execution.attached"))
-            self.parallelism.value = c.get("parallelism.default") or 0
+            self.parallelism.value = str(c.get("parallelism.default") or "")
             self.runtime_mode.value = c.get("execution.runtime-mode") or ""
             self.rest_address.value = c.get("rest.address") or ""
-            self.rest_port.value = c.get("rest.port") or 0
+            self.rest_port.value = str(c.get("rest.port") or "")
             self.extra.value = "\n".join(
                 f"{key}={MASK if is_secret(key) else value}"
                 for key, value, layer in c.items()
@@ -81,6 +93,7 @@ class ConfigWidget:
             self._describe(None)
         finally:
             self._syncing = False
+        self.table.value = self.configuration._repr_html_()
 
     # form -> configuration
     def _push(self, change: dict[str, Any]) -> None:
@@ -94,16 +107,17 @@ class ConfigWidget:
             self._describe(str(exc))
         finally:
             self._syncing = False
+        self.table.value = self.configuration._repr_html_()
 
     def _apply(self) -> None:
         c = self.configuration
         c.set("execution.target", self.target.value)
         c.set("execution.attached", self.attached.value)
-        for key, value in (("parallelism.default", self.parallelism.value),
+        for key, value in (("parallelism.default", self.parallelism.value.strip()),
                            ("execution.runtime-mode", self.runtime_mode.value),
                            ("rest.address", self.rest_address.value.strip()),
-                           ("rest.port", self.rest_port.value)):
-            if value:
+                           ("rest.port", self.rest_port.value.strip())):
+            if value:  # checked and converted by the option (a whole number, its range)
                 c.set(key, value)
             else:
                 c.unset(key)

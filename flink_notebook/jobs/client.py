@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable
@@ -45,6 +46,8 @@ class JobClient:
         self._callbacks: list[Callable[[JobClient], None]] = []
         self._lock = threading.Lock()
         self.failure_trace: str | None = None
+        self.failure_task: str | None = None  # the task the latest failure happened in
+        self.failure_where: str | None = None  # its TaskManager's address
         self._winding_down = False
 
     @classmethod
@@ -163,12 +166,20 @@ class JobClient:
         except UsageError:
             return None
         history = exceptions.get("exceptionHistory", {}).get("entries", [])
+        if history:  # the newest first: where it happened too
+            self.failure_task, self.failure_where = _failed_task(history[0])
         return exceptions.get("root-exception") or (history[0].get("stacktrace") if history
                                                     else None)
 
     def failure(self) -> str | None:
-        """The short root cause of a failed job."""
-        return None if self.failure_trace is None else summarize_trace(self.failure_trace)
+        """The short root cause of a failed job, and the operator (task) it failed in."""
+        if self.failure_trace is None:
+            return None
+        cause = summarize_trace(self.failure_trace)
+        if self.failure_task:
+            where = f" on {self.failure_where}" if self.failure_where else ""
+            cause += f"\n(in {self.failure_task}{where})"
+        return cause
 
     def result(self) -> Any:
         """Wait for the end. A query gives its DataFrame, other jobs a summary dict;
@@ -305,3 +316,16 @@ class JobClient:
             parts.append(rows.to_html(escape=True, max_rows=50, index=False))
         parts.append("</div>")
         return "".join(parts)
+
+
+def _failed_task(entry: dict) -> tuple[str | None, str | None]:
+    """The task an exception-history entry failed in, and its TaskManager's address
+    (a job-wide failure names it in its concurrent exceptions; an embedded cluster's
+    TaskManager has no address to show)."""
+    for found in (entry, *entry.get("concurrentExceptions", [])):
+        task = found.get("taskName")
+        if task:
+            task = re.sub(r" - execution #\d+$", "", task)
+            where = found.get("endpoint") or found.get("location")
+            return task, None if not where or where.endswith(":-1") else where
+    return None, None

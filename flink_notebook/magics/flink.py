@@ -119,7 +119,9 @@ class FlinkMagics(Magics):
         if not assignments and _widgets_here():
             from flink_notebook.display.config_widget import ConfigWidget
 
+            # The form holds the option table too (folded): nothing is shown twice.
             display(ConfigWidget(configuration).box)
+            return None
         return configuration
 
     @line_magic

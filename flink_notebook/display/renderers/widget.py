@@ -33,7 +33,7 @@ class WidgetRenderer(Renderer):
         view = self.view
         self.poller = poller
         self.savepoint_dir = savepoint_dir
-        self.body = widgets.HTML(value=html_snapshot(view))
+        self.body = widgets.HTML(value=_body(view))
         self.cancel_button = widgets.Button(description="Cancel", icon="stop",
                                             button_style="danger")
         self.savepoint_button = widgets.Button(description="Stop with savepoint", icon="save",
@@ -84,7 +84,7 @@ class WidgetRenderer(Renderer):
         if self.view.version == self._drawn:
             return
         self._drawn = self.view.version
-        value = html_snapshot(self.view)
+        value = _body(self.view)
         if value != self.body.value:
             self.body.value = value
         if self.view.ended:
@@ -107,3 +107,9 @@ class WidgetRenderer(Renderer):
                 "model_id": self.box.model_id, "version_major": 2, "version_minor": 0,
             }
             self._handle.update(data, raw=True)
+
+
+def _body(view) -> str:
+    """The snapshot at a text's line height: an HTML widget's content has a form field's
+    (28 px), which spread every table row over two lines' height."""
+    return f"<div class='flink-view' style='line-height:1.4'>{html_snapshot(view)}</div>"
