@@ -102,6 +102,26 @@ def test_the_view_draws_the_operator_graph_with_each_vertexs_own_figures(detache
 
 
 @pytest.mark.cluster
+def test_an_event_time_jobs_view_shows_its_watermark_and_lag(shell, detached):
+    import time
+
+    shell.run_cell_magic("flink_sql", "", """
+CREATE TEMPORARY TABLE IF NOT EXISTS wm_ticks (k INT, ts AS CURRENT_TIMESTAMP,
+  WATERMARK FOR ts AS ts - INTERVAL '2' SECOND)
+WITH ('connector' = 'datagen', 'rows-per-second' = '50')""")
+    job = detached("SELECT k, ts FROM wm_ticks", "graph-watermark")
+    try:
+        poller = JobPoller(job, every=0.2)
+        until(lambda: poller.poll().watermark is not None, "a watermark", every=0.3)
+        lag = time.time() - poller.view.watermark / 1000  # TIMESTAMP_LTZ: epoch time
+        assert 0 < lag < 120, lag  # two seconds behind, plus the metric store's age
+        page = html_snapshot(poller.view)
+        assert "s behind the clock" in page and "watermark " in page
+    finally:
+        job.cancel()
+
+
+@pytest.mark.cluster
 def test_detached_view_keeps_updating_and_the_monitor_stops_on_its_own(shell, detached):
     from IPython.utils.capture import capture_output
 
