@@ -291,3 +291,28 @@ def test_in_a_kernel_an_examples_printed_output_appears_in_its_cell(tmp_path):
     assert "(To,4)" in printed and "(the,15)" in printed  # the print sink's lines
     assert "HTTP Request" not in printed
     assert "".join(o.get("text", "") for o in cells[2].outputs) == "FINISHED\n"
+
+
+PRINTING = """
+from pyflink.datastream import StreamExecutionEnvironment
+
+env = StreamExecutionEnvironment.get_execution_environment()
+env.from_collection([1, 2, 3]).map(lambda x: f"printed-{x}").print()
+env.execute("printing")
+"""
+
+
+@pytest.mark.parametrize("target", ["remote", "per-job"])
+def test_what_a_job_prints_on_a_cluster_appears_in_its_cell(shell, session_cluster, target):
+    """A print sink on a remote or per-job cluster writes to a TaskManager's .out file; the
+    cell shows what it added once the attached job has ended."""
+    from IPython.utils.capture import capture_output
+
+    line = f"--target {target} -D notebook.renderer=text"
+    if target == "remote":
+        line += f" -D rest.address={session_cluster.rest_url}"
+    with capture_output() as captured:
+        shell.run_cell_magic("flink", line, PRINTING)
+    printed = [ln for ln in captured.stdout.splitlines() if "printed-" in ln]
+    assert sorted(ln.split("printed-")[1] for ln in printed) == ["1", "2", "3"], \
+        captured.stdout

@@ -64,4 +64,8 @@ def follow(job: JobClient, configuration: Configuration, timeout: float | None =
     while not poller.poll().ended and time.monotonic() < settle:
         time.sleep(0.1)
     renderer.close()
+    if job.printed is not None and view.ended:  # on a remote or per-job cluster
+        text = job.printed.capture()
+        if text:  # what its print sinks wrote there, as on the embedded cluster
+            print(text, end="" if text.endswith("\n") else "\n")
     return view

@@ -49,12 +49,20 @@ class ExecutorFactory(ABC):
 
 
 def submit(pipeline: Pipeline, address: ClusterAddress, rest: RestClient,
-           cluster: Any = None) -> JobClient:
+           cluster: Any = None, output: bool = True) -> JobClient:
     """Submit ``pipeline`` to the cluster at ``address``; return the job's handle, which
     watches and steers it through ``rest``. ``cluster`` is one the executor started for this
-    job: the handle stops it once the job has ended."""
+    job: the handle stops it once the job has ended. ``output``: what the job prints on the
+    cluster's TaskManagers is read back at its end (not for the embedded cluster, whose
+    TaskManager prints into the kernel's own output)."""
     from flink_notebook.jobs.client import JobClient
+    from flink_notebook.jobs.output import TaskManagerOutput
 
+    printed = TaskManagerOutput(rest) if output else None
     submission = pipeline.submit(address)
-    return JobClient(submission.job_id, rest, name=pipeline.name, result=submission.result,
-                     cluster=cluster)
+    job = JobClient(submission.job_id, rest, name=pipeline.name, result=submission.result,
+                    cluster=cluster)
+    if printed is not None:
+        job.printed = printed
+        job.on_terminal(printed.capture)  # before a per-job cluster goes with the job
+    return job

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from flink_notebook.engine.results import QueryResult
+    from flink_notebook.jobs.output import TaskManagerOutput
     from flink_notebook.jobs.rest import RestClient
 _CANCEL_WAIT_SECONDS = 60.0
 
@@ -46,6 +47,7 @@ class JobClient:
         self._callbacks: list[Callable[[JobClient], None]] = []
         self._lock = threading.Lock()
         self.failure_trace: str | None = None
+        self.printed: TaskManagerOutput | None = None  # its TaskManagers' stdout (remote)
         self.failure_task: str | None = None  # the task the latest failure happened in
         self.failure_where: str | None = None  # its TaskManager's address
         self._winding_down = False

@@ -61,6 +61,17 @@ class RestClient:
         return f"RestClient({self.url!r})"
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """The JSON answer (None if empty); a short UsageError for what went wrong."""
+        response = self._send(method, path, **kwargs)
+        if not response.content:
+            return None
+        return response.json()
+
+    def raw(self, path: str) -> bytes:
+        """A GET's body as it is (a file Flink serves, such as a TaskManager's .out)."""
+        return self._send("GET", path).content
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         try:
             response = self._client.request(method, path, **kwargs)
         except httpx.TransportError as exc:
@@ -98,9 +109,7 @@ class RestClient:
             raise UsageError(
                 f"Flink REST {method} {self.url}{path} failed ({response.status_code}): {first}"
             )
-        if not response.content:
-            return None
-        return response.json()
+        return response
 
     def get(self, path: str) -> Any:
         return self.request("GET", path)
