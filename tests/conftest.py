@@ -24,7 +24,9 @@ os.environ.setdefault("FLINK_NOTEBOOK_STATE_DIR", STATE_DIR)
 # inherits the controller's environment: give it a state directory of its own, so that
 # its clusters, leases and resume memory are its own ("cluster stop --all" stops only its
 # clusters) and the leftover-process check at its end sees only its processes.
-if os.environ.get("PYTEST_XDIST_WORKER"):
+if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(
+        "FLINK_NOTEBOOK_TESTS_WORKER") != os.environ["PYTEST_XDIST_WORKER"]:  # once
+    os.environ["FLINK_NOTEBOOK_TESTS_WORKER"] = os.environ["PYTEST_XDIST_WORKER"]
     os.environ["FLINK_NOTEBOOK_STATE_DIR"] = tempfile.mkdtemp(
         prefix=f"{os.environ['PYTEST_XDIST_WORKER']}-", dir=os.environ["FLINK_NOTEBOOK_STATE_DIR"])
 # Every REST call of the suite carries this header, Flink's own client's too (it reads the

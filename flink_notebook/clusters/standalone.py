@@ -31,6 +31,12 @@ from flink_notebook.clusters.registry import clusters_dir
 from flink_notebook.core.address import ClusterAddress
 from flink_notebook.core.ports import LOOPBACK, free_port
 
+#: Options that fix a cluster's ports; with none set, a port taken before Flink bound it
+#: makes the start try again on new ports, this many times in all.
+_PORT_OPTIONS = ("rest.port", "jobmanager.rpc.port", "taskmanager.rpc.port",
+                 "taskmanager.data.port", "blob.server.port")
+_START_ATTEMPTS = 3
+
 #: How often REST's metric store asks the TaskManagers (Flink's default is 10 s): the
 #: views' per-operator figures are at most this old.
 METRICS_FETCH_INTERVAL = "1 s"
@@ -267,19 +273,30 @@ class LocalCluster:
         from flink_notebook.core.java import ensure_java
 
         ensure_java()
-        env = self._prepare()
-        self._spawn("jobmanager", env)
-        for index in range(self.taskmanagers):
-            self._spawn(f"taskmanager-{index}", env)
-        self._write_record()
-        if owner_pid is not None or until_job_ends:
-            self._start_lease(owner_pid, until_job_ends)
-        try:
-            self._wait_ready(timeout)
-        except BaseException:
-            self.stop(remove_logs=False)
-            raise
-        return self.address
+        # The ports are free when chosen, but another program (another cluster starting
+        # beside it) may take one before Flink binds it: then start again on new ones,
+        # unless the user chose them.
+        pinned = any(key in self.options for key in _PORT_OPTIONS)
+        for attempt in range(_START_ATTEMPTS):
+            env = self._prepare()
+            self._spawn("jobmanager", env)
+            for index in range(self.taskmanagers):
+                self._spawn(f"taskmanager-{index}", env)
+            self._write_record()
+            if owner_pid is not None or until_job_ends:
+                self._start_lease(owner_pid, until_job_ends)
+            try:
+                self._wait_ready(timeout)
+                return self.address
+            except UsageError as exc:
+                self.stop(remove_logs=False)
+                if pinned or "BindException" not in str(exc) or attempt + 1 == _START_ATTEMPTS:
+                    raise
+                self.processes, self.lease, self._children = [], None, []
+            except BaseException:
+                self.stop(remove_logs=False)
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def stop(self, remove_logs: bool = True) -> None:
         """Stop every process of the cluster (SIGKILL after a grace period). Idempotent."""
