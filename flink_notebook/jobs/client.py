@@ -258,7 +258,14 @@ class JobClient:
         state = self.status()
         if state in TERMINAL:
             raise UsageError(f"Job {self._label()} already {state}; nothing to cancel.")
-        self.rest.cancel(self.job_id)
+        try:
+            self.rest.cancel(self.job_id)
+        except UsageError:
+            state = self.status()  # it ended between the look and the cancel (Flink: 409)
+            if state in TERMINAL:
+                raise UsageError(f"Job {self._label()} already {state}; nothing to cancel.") \
+                    from None
+            raise
         if self.query_result is not None:
             self.query_result.close()
         return self.wait(timeout=_CANCEL_WAIT_SECONDS)
