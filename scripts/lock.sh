@@ -7,6 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-venv.sh --tools-only
 .venv/bin/uv pip compile pyproject.toml requirements/build.in \
-  --extra test --extra lab --universal --python-version 3.9 \
+  --extra test --extra lab --extra charts --universal --python-version 3.9 \
   --custom-compile-command "bash scripts/lock.sh" \
   --output-file requirements/lock.txt "$@"

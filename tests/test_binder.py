@@ -50,12 +50,13 @@ def locked(python: str) -> dict[str, str]:
 
 
 def declared() -> list[Requirement]:
-    """flink-notebook's dependencies and the extras the lock covers (test, lab)."""
+    """flink-notebook's dependencies and the extras the lock covers (test, lab, charts)."""
     found = []
     for spec in requires("flink-notebook") or []:
         requirement = Requirement(spec)
         marker = str(requirement.marker or "")
-        if "extra ==" in marker and not any(f'extra == "{x}"' in marker for x in ("test", "lab")):
+        if "extra ==" in marker and not any(f'extra == "{x}"' in marker
+                                            for x in ("test", "lab", "charts")):
             continue
         requirement.marker = None
         found.append(requirement)

@@ -40,6 +40,9 @@ def test_streaming_sql(tmp_path):
     assert "5 users, one row each" in text  # update view: retractions applied
     assert "row kinds seen: ['+U', '-U']" in text  # changelog view
     assert "CANCELED" in text  # the live queries ended by --timeout
+    # The windows' and the per-user bar charts, kept as static SVG in the saved outputs.
+    assert text.count("<div class='flink-chart'><svg") >= 4
+    assert "bar chart of clicks by window_start: 6 points, clicks 10 to 10" in text
 
 
 def test_python_api(tmp_path):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from IPython.display import display
 
 from flink_notebook.cells.analyze import run_analyze
+from flink_notebook.cells.looks import check_look, dress
 from flink_notebook.cells.resume import adopt, resuming
 from flink_notebook.cells.routing import job_id_of, routed_calls
 from flink_notebook.display.follow import follow
@@ -195,6 +196,7 @@ class PythonCell:
 
     def _show_table(self, table: Any) -> Any:
         """The cell's last expression is a Table: run it like a ``%%flink_sql`` SELECT."""
+        check_look(self.request, table)
         mode, kept = query_plan.table_result_mode(
             table._t_env, table, self.request.mode,
             int(self.configuration.get("notebook.max-rows")),
@@ -203,6 +205,7 @@ class PythonCell:
             self.configuration.get("pipeline.name") or "table query", "query",
             lambda: table._j_table.execute(), owner=table, result_mode=mode, max_rows=kept,
         )
+        dress(job, self.request, self.configuration)
         if not self.attached:
             show(job, self.configuration)
             return job

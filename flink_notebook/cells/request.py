@@ -9,6 +9,7 @@ from flink_notebook.engine.results import ResultMode
 
 if TYPE_CHECKING:
     from flink_notebook.core.config import Configuration
+    from flink_notebook.display.charts.spec import ChartSpec
     from flink_notebook.engine.session import FlinkSession
 
 
@@ -22,6 +23,8 @@ class CellRequest:
     timeout: float | None = None
     resume: str | None = None  #: --resume: savepoint or checkpoint (None: notebook.resume)
     cell_key: str | None = None  #: the cell, for --resume (cells.resume.cell_key)
+    chart: ChartSpec | None = None  #: --chart: a live chart of each query's rows
+    template: str | None = None  #: --mode single: a card ('' for the default template)
 
     def configuration(self, session: FlinkSession) -> Configuration:
         """The notebook configuration with this cell's options on top (read fresh, so a

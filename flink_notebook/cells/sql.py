@@ -10,13 +10,14 @@ job handle.
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import pandas as pd
 from IPython.display import display
 
 from flink_notebook.cells import job_statements, statement_set
 from flink_notebook.cells.analyze import run_analyze
+from flink_notebook.cells.looks import check_look, dress
 from flink_notebook.cells.resume import adopt, resuming
 from flink_notebook.cells.routing import JOB_STATEMENTS, job_id_of
 from flink_notebook.core.secrets import MASK, is_secret, mask_rows
@@ -194,9 +195,13 @@ def _run_job(
     session: FlinkSession, statement: Statement, configuration: Configuration,
     request: CellRequest,
 ) -> Any:
-    pipeline = sql_pipeline(session, statement, configuration, request.mode)
+    if statement.kind is not StatementKind.QUERY:
+        check_look(request, None, statement.kind.name.replace("_", " ").lower())
+    pipeline = sql_pipeline(session, statement, configuration, request.mode,
+                            check=lambda table: check_look(request, table))
     job = session.register(executor_for(session, configuration).execute(pipeline, configuration))
     adopt(job, request, configuration)  # the cell's last job, for --resume
+    dress(job, request, configuration)  # its chart or card
     if not configuration.get("execution.attached"):
         show(job, configuration)
         return job
@@ -208,16 +213,19 @@ def _run_job(
 
 def sql_pipeline(
     session: FlinkSession, statement: Statement, configuration: Configuration,
-    mode: ResultMode | None = None,
+    mode: ResultMode | None = None, check: Callable[[Any], None] | None = None,
 ) -> Pipeline:
     """The pipeline for a SELECT, INSERT or statement set. A query is validated here, so
-    its errors point into the cell before any cluster is involved."""
+    its errors point into the cell before any cluster is involved; ``check`` sees its
+    Table too (a chart's columns)."""
     t_env = session.t_env
     max_rows = int(configuration.get("notebook.max-rows"))
     name = configuration.get("pipeline.name") or _default_name(statement)
     named = configuration.with_cell({"pipeline.name": name})
     if statement.kind is StatementKind.QUERY:
         table = t_env.sql_query(statement.text)
+        if check is not None:
+            check(table)
         mode, kept = query_plan.result_mode(t_env, table, statement.text, mode, max_rows)
 
         def submit(address: ClusterAddress) -> Submission:

@@ -127,6 +127,13 @@ _OPTIONS = [
         minimum=0.05,
     ),
     ConfigOption("notebook.verbose-errors", bool, False, "show full Java traces on errors"),
+    ConfigOption(
+        "notebook.chart-window",
+        float,
+        300.0,
+        "seconds of a time x axis a live chart keeps, back from its newest value (0: all)",
+        minimum=0,
+    ),
     ConfigOption("notebook.slots", int, 4, "task slots of the embedded cluster", minimum=1),
     ConfigOption(
         "notebook.init-sql",

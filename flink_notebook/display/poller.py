@@ -37,7 +37,8 @@ class JobPoller:
         """``every``: how often, at most, the vertices' own metrics are read (seconds).
         ``cancel_savepoints``: a cancel stops the job with a savepoint there instead
         (``notebook.cancel-with-savepoint``), and cancels it if the savepoint fails."""
-        self.view = job if isinstance(job, JobView) else JobView(job)
+        self.view = job if isinstance(job, JobView) else JobView(
+            job, look=getattr(job, "look", None))
         self.cancel_savepoints = cancel_savepoints
         self._metrics = VertexMetrics(self.view.job, every)
         self._last: dict[str, tuple[float, int, int]] = {}  # vertex: (time, in, out)
@@ -67,8 +68,9 @@ class JobPoller:
             counters = result.counters()
             view.received, view.in_view = counters.received, counters.in_view
             view.truncated = counters.truncated
-            if result.mode is not ResultMode.ALL:
-                view.rows = result.page(SHOWN_ROWS)
+            if result.mode is not ResultMode.ALL:  # a chart plots up to max-rows rows
+                charted = view.look is not None and view.look.chart is not None
+                view.rows = result.page(None if charted else SHOWN_ROWS)
         view.waiting = self._waiting_for_slots()
         self._read_restart()
         rows_done = result is None or result.done or view.state in ("FAILED", "CANCELED")

@@ -12,7 +12,20 @@ from flink_notebook.engine.results import ResultMode
 if TYPE_CHECKING:
     import pandas as pd
 
+    from flink_notebook.display.charts.spec import ChartSpec
     from flink_notebook.jobs.client import JobClient
+
+
+@dataclass(frozen=True)
+class Look:
+    """How a query's rows are drawn besides the table: a live ``chart``, keeping
+    ``window`` seconds of a time x axis (0: all) and at most ``max_rows`` rows; or a
+    single-value card, ``template`` filled from the newest row (``--mode single``)."""
+
+    chart: ChartSpec | None = None
+    template: str | None = None
+    window: float = 0.0
+    max_rows: int | None = None
 
 
 @dataclass
@@ -66,6 +79,7 @@ class JobView:
     note: str | None = None
     ended: bool = False
     version: int = 0
+    look: Look | None = None
 
     @property
     def result(self) -> Any:

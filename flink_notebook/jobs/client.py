@@ -16,10 +16,20 @@ from flink_notebook.core.states import TERMINAL
 if TYPE_CHECKING:
     import pandas as pd
 
+    from flink_notebook.display.view import Look
     from flink_notebook.engine.results import QueryResult
     from flink_notebook.jobs.output import TaskManagerOutput
     from flink_notebook.jobs.rest import RestClient
 _CANCEL_WAIT_SECONDS = 60.0
+
+#: Draws ``job.chart(...)``: set by the display layer (flink_notebook.display.charts.show)
+#: when the extension loads, so a handle offers charts without this layer knowing displays.
+_chart_shower: Callable[..., None] | None = None
+
+
+def set_chart_shower(shower: Callable[..., None]) -> None:
+    global _chart_shower
+    _chart_shower = shower
 
 
 class JobClient:
@@ -48,6 +58,8 @@ class JobClient:
         self._lock = threading.Lock()
         self.failure_trace: str | None = None
         self.printed: TaskManagerOutput | None = None  # its TaskManagers' stdout (remote)
+        #: How its views draw its rows besides the table (--chart, --mode single).
+        self.look: Look | None = None
         self.failure_task: str | None = None  # the task the latest failure happened in
         self.failure_where: str | None = None  # its TaskManager's address
         self._winding_down = False
@@ -233,6 +245,19 @@ class JobClient:
             self.query_result.wait()
         self._check_rows()
         return self.query_result.to_pandas()
+
+    def chart(self, kind: str, x: str | None = None, y: str | None = None,
+              color: str | None = None) -> None:
+        """Show a chart of a query job's rows below the cell: ``kind`` is line, bar, area,
+        scatter or heatmap; ``x``, ``y`` and ``color`` name columns (a heatmap's color is
+        its value). It follows the job live while it runs (as its result view keeps rows:
+        the current table of an updating query, the newest rows of a stream)."""
+        if self.query_result is None:
+            raise UsageError(f"Job {self._label()} is not a query; it has no rows to chart.")
+        if _chart_shower is None:
+            raise UsageError("Charts are drawn by the flink_notebook extension: "
+                             "%load_ext flink_notebook first.")
+        _chart_shower(self, kind, x, y, color)
 
     def _check_rows(self) -> None:
         error = self.query_result.error()

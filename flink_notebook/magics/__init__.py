@@ -7,11 +7,13 @@ from typing import Any
 
 def register(shell: Any) -> None:
     """Register the magics and start Flink in the background."""
+    from flink_notebook.display.charts.show import offer_job_charts
     from flink_notebook.engine.session import FlinkSession
     from flink_notebook.magics.clusters import ClusterMagics
     from flink_notebook.magics.flink import FlinkMagics
 
     _quiet_second_load(shell)
+    offer_job_charts()  # job.chart(...) on any query handle
     magics = FlinkMagics(shell=shell)
     shell.register_magics(magics)
     shell.register_magics(ClusterMagics(shell=shell))

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from flink_notebook.cells.request import CellRequest
+from flink_notebook.display.charts.spec import ChartSpec
 from flink_notebook.engine.results import ResultMode
 
 _CELL_ARGUMENTS = [
@@ -22,8 +24,16 @@ _CELL_ARGUMENTS = [
     argument("-D", dest="define", action="append", default=[], metavar="KEY=VALUE",
              help="any configuration option for this cell (repeatable)"),
     argument("--max-rows", type=int, metavar="N", help="rows kept and shown (notebook.max-rows)"),
-    argument("--mode", choices=[m.value for m in ResultMode if m is not ResultMode.ALL],
-             help="result view for a query; chosen from its changelog when omitted"),
+    argument("--mode", choices=[*(m.value for m in ResultMode if m is not ResultMode.ALL),
+                                "single"],
+             help="result view for a query; chosen from its changelog when omitted; "
+                  "single: one row as a card (--template)"),
+    argument("--template", metavar="HTML",
+             help="--mode single: HTML with {column} or {column:.1f} for the newest row's "
+                  "values (escaped), e.g. \"<h2>{total}</h2> orders\""),
+    argument("--chart", nargs="+", metavar="KIND [x=COL y=COL color=COL]",
+             help="a live chart of the query's rows: line, bar, area, scatter or heatmap, "
+                  "e.g. --chart line x=window_end y=cnt color=user (needs the charts extra)"),
     argument("--timeout", type=float, metavar="SECONDS",
              help="cancel an attached job still running after SECONDS"),
     argument("--verbose", action="store_true", help="show the full Java trace on errors"),
@@ -66,6 +76,14 @@ def cell_request(args: Any) -> CellRequest:
         options["notebook.cancel-with-savepoint"] = True
     if args.from_savepoint:
         options["execution.savepoint.path"] = args.from_savepoint
-    mode = ResultMode(args.mode) if args.mode else None
+    single = args.mode == "single"
+    template = args.template
+    if template and len(template) > 1 and template[0] == template[-1] and template[0] in "'\"":
+        template = template[1:-1]  # IPython's argument split keeps the quotes
+    if template is not None and not single:
+        raise UsageError("--template is for a single-value card: add --mode single.")
+    mode = ResultMode(args.mode) if args.mode and not single else None
+    chart = ChartSpec.parse(args.chart) if args.chart is not None else None
     return CellRequest(options=options, out=args.out, mode=mode, timeout=args.timeout,
-                       resume=args.resume)
+                       resume=args.resume, chart=chart,
+                       template=(template or "") if single else None)

@@ -8,6 +8,7 @@ import time
 
 import pandas as pd
 
+from flink_notebook.display.card import card_html, card_text, default_template
 from flink_notebook.display.graph import graph_svg, watermark_text
 from flink_notebook.display.values import shown
 from flink_notebook.display.view import JobView
@@ -24,7 +25,18 @@ def status_line(view: JobView) -> str:
     return " · ".join(parts)
 
 
-def html_snapshot(view: JobView) -> str:
+def html_snapshot(view: JobView, chart: bool = True) -> str:
+    """The whole view as HTML; its chart as a static SVG unless ``chart`` is False (a live
+    chart widget draws it instead)."""
+    parts = [head_html(view)]
+    if chart:
+        parts.append(chart_html(view))
+    parts.append(details_html(view))
+    return "\n".join(part for part in parts if part)
+
+
+def head_html(view: JobView) -> str:
+    """Status, waiting, note, failure and figures: the part above a chart."""
     esc = html.escape
     color = _COLORS.get(view.state, "#9a6700")
     badge = (f"<span class='flink-badge' style='background:{color};color:white;"
@@ -48,15 +60,49 @@ def html_snapshot(view: JobView) -> str:
     figures = figures_html(view)
     if figures:
         parts.append(figures)
+    return "\n".join(parts)
+
+
+def chart_html(view: JobView) -> str:
+    """The view's chart as inline SVG (made without a browser), or '' without one."""
+    from flink_notebook.display.charts.drawing import drawing_for
+
+    drawing = drawing_for(view)
+    if drawing is None:
+        return ""
+    note = drawing.note()
+    extra = f"<div class='flink-note'>({html.escape(note)})</div>" if note else ""
+    return f"<div class='flink-chart'>{drawing.svg()}</div>{extra}"
+
+
+def details_html(view: JobView) -> str:
+    """The operator graph and table, then the rows (or a single-value card)."""
+    parts = []
     if view.operators:
         parts.append(graph_svg(view))
         parts.append(operators_html(view))
-    if view.rows is not None:
+    card = _card(view, card_html)
+    if card is not None:
+        parts.append(card)
+    elif view.rows is not None:
         parts.append(_shown(view, SHOWN_HTML_ROWS).to_html(
             escape=True, max_rows=SHOWN_HTML_ROWS, index=False, border=0))
         if view.truncated:
             parts.append("<div class='flink-note'>(older rows dropped: notebook.max-rows)</div>")
     return "\n".join(parts)
+
+
+def _card(view: JobView, draw) -> str | None:
+    """``--mode single``: the newest row put into the user's template by ``draw``
+    (card_html or card_text); None without a template."""
+    look = getattr(view, "look", None)
+    if look is None or look.template is None or view.rows is None:
+        return None
+    columns = list(view.rows.columns)
+    template = look.template or default_template(columns)
+    if not len(view.rows):
+        return draw("no row yet", {})
+    return draw(template, view.rows.iloc[-1].to_dict())
 
 
 def figures_html(view: JobView) -> str:
@@ -113,8 +159,16 @@ def text_snapshot(view: JobView) -> str:
         lines.append(f"tasks finished {done} of {total}")
     if view.watermark is not None:
         lines.append(f"watermark {watermark_text(view.watermark)} UTC")
-    if view.rows is not None:
+    card = _card(view, card_text)
+    if card is not None:
+        lines.append(card)
+    elif view.rows is not None:
         lines.append(_shown(view, 60).to_string(max_rows=60, index=False))
+    from flink_notebook.display.charts.drawing import drawing_for
+
+    drawing = drawing_for(view)
+    if drawing is not None:
+        lines.append(drawing.summary())
     return "\n".join(lines)
 
 

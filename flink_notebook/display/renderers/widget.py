@@ -19,7 +19,12 @@ from IPython.display import display
 from flink_notebook.display.clicks import Clicks
 from flink_notebook.display.poller import JobPoller
 from flink_notebook.display.renderers import Renderer
-from flink_notebook.display.renderers.snapshot import bundle, html_snapshot
+from flink_notebook.display.renderers.snapshot import (
+    bundle,
+    details_html,
+    head_html,
+    html_snapshot,
+)
 
 
 class WidgetRenderer(Renderer):
@@ -33,15 +38,20 @@ class WidgetRenderer(Renderer):
         view = self.view
         self.poller = poller
         self.savepoint_dir = savepoint_dir
-        self.body = widgets.HTML(value=_body(view))
+        # With a chart: the status above it, the graph and rows below (a live widget).
+        self.live = _live_chart(view)
+        self.body = widgets.HTML(value=_body(view, self.live is not None))
+        self.details = widgets.HTML(value=_wrap(details_html(view))) if self.live else None
         self.cancel_button = widgets.Button(description="Cancel", icon="stop",
                                             button_style="danger")
         self.savepoint_button = widgets.Button(description="Stop with savepoint", icon="save",
                                                layout=widgets.Layout(width="auto"))
         self.cancel_button.on_click(lambda _: self._clicked(lambda: self._act(poller.cancel)))
         self.savepoint_button.on_click(lambda _: self._clicked(self._stop_with_savepoint))
-        self.box = widgets.VBox([self.body, widgets.HBox([self.cancel_button,
-                                                          self.savepoint_button])])
+        shown = [self.body] if self.live is None else [self.body, self.live.widget,
+                                                       self.details]
+        self.box = widgets.VBox([*shown, widgets.HBox([self.cancel_button,
+                                                       self.savepoint_button])])
         self._handle: Any = None
         self._drawn = -1
         self._clicks: Clicks | None = None
@@ -84,9 +94,14 @@ class WidgetRenderer(Renderer):
         if self.view.version == self._drawn:
             return
         self._drawn = self.view.version
-        value = _body(self.view)
+        value = _body(self.view, self.live is not None)
         if value != self.body.value:
             self.body.value = value
+        if self.live is not None:
+            self.live.update()
+            details = _wrap(details_html(self.view))
+            if details != self.details.value:
+                self.details.value = details
         if self.view.ended:
             self._ended()
 
@@ -109,7 +124,24 @@ class WidgetRenderer(Renderer):
             self._handle.update(data, raw=True)
 
 
-def _body(view) -> str:
-    """The snapshot at a text's line height: an HTML widget's content has a form field's
-    (28 px), which spread every table row over two lines' height."""
-    return f"<div class='flink-view' style='line-height:1.4'>{html_snapshot(view)}</div>"
+def _body(view, charted: bool = False) -> str:
+    """The snapshot (only its head above a live chart), at a text's line height."""
+    return _wrap(head_html(view) if charted else html_snapshot(view))
+
+
+def _wrap(content: str) -> str:
+    """An HTML widget's content has a form field's line height (28 px), which spread
+    every table row over two lines' height: a text's instead."""
+    return f"<div class='flink-view' style='line-height:1.4'>{content}</div>"
+
+
+def _live_chart(view) -> Any:
+    """The view's chart as a live widget, None without a chart."""
+    from flink_notebook.display.charts.drawing import drawing_for
+
+    drawing = drawing_for(view)
+    if drawing is None:
+        return None
+    from flink_notebook.display.charts.widget import LiveChart
+
+    return LiveChart(drawing)

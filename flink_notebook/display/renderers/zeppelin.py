@@ -58,7 +58,7 @@ class ZeppelinRenderer(Renderer):
         view = self.view
         rows, view.rows = view.rows, None
         try:
-            print("%html " + html_snapshot(view).replace("\n", " "), file=self.stream)
+            print("%html " + html_snapshot(view, chart=False).replace("\n", " "), file=self.stream)
         finally:
             view.rows = rows
         if rows is not None:

@@ -1,0 +1,87 @@
+"""A view's chart now: the rows it plots, the Vega-Lite chart of them and its SVG (made
+again only when the rows changed), a note when rows were left out, and a line of text."""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from flink_notebook.display.charts.data import chart_frame, records
+
+if TYPE_CHECKING:
+    from flink_notebook.display.view import JobView
+
+_DRAWINGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def drawing_for(view: JobView) -> ChartDrawing | None:
+    """The view's drawing (one per view), None when it has no chart."""
+    look = getattr(view, "look", None)
+    if look is None or look.chart is None or view.result is None:
+        return None
+    drawing = _DRAWINGS.get(view)
+    if drawing is None:
+        drawing = _DRAWINGS[view] = ChartDrawing(view)
+    return drawing
+
+
+class ChartDrawing:
+    def __init__(self, view: JobView) -> None:
+        self.view = view
+        self.spec = view.look.chart  # type: ignore[union-attr]
+        result = view.result
+        self.roots = {c: t.root for c, t in zip(result.columns, result.types)}
+        self.max_rows = int(result.max_rows) if result.max_rows else None
+        self._svg: tuple[list, str] | None = None
+        self._part: tuple[tuple[int, int], pd.DataFrame] | None = None
+
+    def part(self) -> pd.DataFrame:
+        """The rows plotted now (computed once per state of the view)."""
+        key = (self.view.version, id(self.view.rows))
+        if self._part is None or self._part[0] != key:
+            self._part = (key, self._compute_part())
+        return self._part[1]
+
+    def _compute_part(self) -> pd.DataFrame:
+        frame = self.view.rows if self.view.rows is not None else pd.DataFrame(
+            columns=self.view.result.columns)
+        limit = self.view.look.max_rows or self.max_rows  # type: ignore[union-attr]
+        return chart_frame(self.spec, frame, self.roots, self.view.look.window,  # type: ignore[union-attr]
+                           limit)
+
+    def rows(self) -> list[dict[str, Any]]:
+        return records(self.part())
+
+    def chart(self, rows: list[dict[str, Any]] | None = None) -> Any:
+        from flink_notebook.display.charts.vega import vega_lite
+
+        return vega_lite(self.spec, self.roots, self.rows() if rows is None else rows)
+
+    def svg(self) -> str:
+        """The chart as SVG (cached while its rows stay the same)."""
+        from flink_notebook.display.charts.vega import svg
+
+        rows = self.rows()
+        if self._svg is None or self._svg[0] != rows:
+            self._svg = (rows, svg(self.chart(rows)))
+        return self._svg[1]
+
+    def note(self) -> str | None:
+        """Says so when the chart shows fewer rows than the result has."""
+        total = 0 if self.view.rows is None else len(self.view.rows)
+        shown = len(self.part())
+        if shown < total:
+            return f"the chart shows {shown:,} of {total:,} rows (the newest; " \
+                   f"notebook.max-rows and notebook.chart-window)"
+        return None
+
+    def summary(self) -> str:
+        """One line: what is plotted, over how many points, with the value's range."""
+        part = self.part()
+        text = f"{self.spec.describe()}: {len(part):,} points"
+        if len(part):
+            value = part[self.spec.value]
+            text += f", {self.spec.value} {value.min():g} to {value.max():g}"
+        return text

@@ -1,0 +1,163 @@
+"""Charts and single-value cards: which columns they plot, the rows they keep, escaping,
+the static SVG and the live widget's messages. Pure logic: no Flink (the real streams are
+in tests/test_charts_live.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+from IPython.core.error import UsageError
+
+from flink_notebook.display.card import card_html, card_text, check_template
+from flink_notebook.display.charts.data import chart_frame, records
+from flink_notebook.display.charts.drawing import drawing_for
+from flink_notebook.display.charts.spec import KINDS, ChartSpec
+from flink_notebook.display.charts.vega import svg, vega_lite
+from flink_notebook.display.view import JobView, Look
+
+ROOTS = {"w": "TIMESTAMP_WITHOUT_TIME_ZONE", "cnt": "BIGINT", "user": "VARCHAR",
+         "amount": "DECIMAL"}
+COLUMNS, TYPES = list(ROOTS), list(ROOTS.values())
+
+
+def frame(n: int = 6) -> pd.DataFrame:
+    return pd.DataFrame({
+        "w": pd.date_range("2026-01-01 10:00", periods=n, freq="min"),
+        "cnt": range(1, n + 1),
+        "user": ["a", "b"] * (n // 2) + ["a"] * (n % 2),
+        "amount": [1.5] * n,
+    })
+
+
+def test_parse_reads_kind_and_channels():
+    spec = ChartSpec.parse(["line", "x=w", "y=cnt", "color=user"])
+    assert spec == ChartSpec("line", "w", "cnt", "user")
+    assert spec.describe() == "line chart of cnt by w, per user"
+
+
+@pytest.mark.parametrize("words, says", [
+    (["pie", "x=w", "y=cnt"], "the kinds are line, bar, area, scatter, heatmap"),
+    (["x=w", "y=cnt"], "starts with its kind"),
+    (["line", "x=w"], "needs y=COLUMN"),
+    (["line", "x=w", "y=cnt", "size=k"], "takes x=COLUMN, y=COLUMN and color=COLUMN"),
+    (["heatmap", "x=w", "y=user"], "needs color=COLUMN (a heatmap's color is its numeric"),
+    ([], "needs a kind"),
+])
+def test_bad_chart_options_say_what_to_write(words, says):
+    with pytest.raises(UsageError, match=None) as raised:
+        ChartSpec.parse(words)
+    assert says in str(raised.value)
+
+
+def test_a_column_the_query_lacks_lists_its_columns():
+    with pytest.raises(UsageError) as raised:
+        ChartSpec("line", "window_end", "cnt").check(COLUMNS, TYPES)
+    assert str(raised.value) == ("--chart x=window_end: the query has no column 'window_end'; "
+                                 "its columns are w, cnt, user, amount.")
+
+
+def test_a_value_that_is_not_a_number_names_the_numeric_columns():
+    with pytest.raises(UsageError) as raised:
+        ChartSpec("bar", "w", "user").check(COLUMNS, TYPES)
+    assert "'user' is not a number (VARCHAR); the numeric columns are cnt, amount" in str(
+        raised.value)
+    with pytest.raises(UsageError) as raised:
+        ChartSpec("bar", "a", "b").check(["a", "b"], ["VARCHAR", "DATE"])
+    assert "the query has no numeric column (a, b)" in str(raised.value)
+    ChartSpec("heatmap", "w", "user", "cnt").check(COLUMNS, TYPES)  # its value is color
+
+
+def test_a_time_axis_keeps_its_window_and_at_most_max_rows():
+    spec = ChartSpec("line", "w", "cnt")
+    part = chart_frame(spec, frame(10), ROOTS, window=180)
+    assert list(part["cnt"]) == [7, 8, 9, 10]  # 10:06 .. 10:09, three minutes back
+    assert list(chart_frame(spec, frame(10), ROOTS, max_rows=2)["cnt"]) == [9, 10]
+    assert len(chart_frame(spec, frame(10), ROOTS)) == 10  # 0: the whole table
+
+
+def test_records_are_json_safe_and_times_keep_the_tables_wall_clock():
+    zoned = frame(2)
+    zoned["w"] = zoned["w"].dt.tz_localize("Europe/Berlin")
+    zoned["amount"] = [None, 2.5]
+    part = chart_frame(ChartSpec("line", "w", "amount", "user"), zoned,
+                       {**ROOTS, "w": "TIMESTAMP_WITH_LOCAL_TIME_ZONE"})
+    assert records(part) == [{"w": "2026-01-01T10:01:00.000000Z", "amount": 2.5, "user": "b"}]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_draws_an_svg_without_a_browser(kind):
+    spec = ChartSpec(kind, "w", "user", "cnt") if kind == "heatmap" else ChartSpec(
+        kind, "w", "cnt", "user")
+    drawn = svg(vega_lite(spec, ROOTS, records(chart_frame(spec, frame(), ROOTS))))
+    assert drawn.startswith("<svg") and "class=\"marks\"" in drawn
+    assert drawn.count("<path") + drawn.count("<rect") > 2
+
+
+def test_values_in_a_chart_are_escaped():
+    hostile = frame(2).assign(user=["<script>alert(1)</script>", "<b>x</b>"])
+    spec = ChartSpec("bar", "w", "cnt", "user")
+    drawn = svg(vega_lite(spec, ROOTS, records(chart_frame(spec, hostile, ROOTS))))
+    assert "<script>" not in drawn and "<b>" not in drawn
+    assert "&lt;script&gt;" in drawn
+
+
+def test_a_card_escapes_values_after_formatting_them():
+    row = {"total": 12345, "rate": 3.14159, "name": "<img src=x onerror=alert(1)>"}
+    out = card_html("<h2>{total:,}</h2> orders, {rate:.1f}/s by {name}", row)
+    assert out == ("<div class='flink-card'><h2>12,345</h2> orders, 3.1/s by "
+                   "&lt;img src=x onerror=alert(1)&gt;</div>")
+    assert card_text("<h2>{total}</h2> orders", row) == "12345  orders"
+    assert card_html("{total}", {"total": None}) == "<div class='flink-card'></div>"
+
+
+def test_a_template_naming_an_unknown_column_says_which():
+    with pytest.raises(UsageError) as raised:
+        check_template("<h2>{totl}</h2>", ["total", "rate"])
+    assert str(raised.value) == ("--template names {totl}, and the query has no column "
+                                 "'totl'; its columns are total, rate.")
+    with pytest.raises(UsageError, match="format"):
+        card_html("{name:.1f}", {"name": "text"})
+
+
+def _view(rows: pd.DataFrame, look: Look) -> JobView:
+    result = SimpleNamespace(columns=COLUMNS, types=[SimpleNamespace(root=r) for r in TYPES],
+                             max_rows=1000, mode=None)
+    job = SimpleNamespace(query_result=result, look=look)
+    return JobView(job, rows=rows, look=look)  # type: ignore[arg-type]
+
+
+def test_a_drawing_says_when_it_shows_fewer_rows_than_the_result_has():
+    view = _view(frame(10), Look(chart=ChartSpec("line", "w", "cnt"), window=0, max_rows=4))
+    drawing = drawing_for(view)
+    assert len(drawing.part()) == 4
+    assert drawing.note().startswith("the chart shows 4 of 10 rows")
+    assert drawing.summary() == "line chart of cnt by w: 4 points, cnt 7 to 10"
+
+
+def test_the_live_widget_sends_only_changed_rows_never_the_spec_again():
+    from flink_notebook.display.charts.widget import LiveChart
+
+    view = _view(frame(4), Look(chart=ChartSpec("bar", "w", "cnt"), max_rows=1000))
+    live = LiveChart(drawing_for(view))
+    sent = []
+    live.widget.comm.send = lambda *a, **k: sent.append(k or a)
+    assert not live.update()  # nothing changed: nothing sent
+    view.rows, view.version = frame(5), view.version + 1
+    assert live.update()
+    assert len(sent) == 1
+    state = str(sent[0])
+    assert "_py_to_js_updates" in state and "'spec'" not in state
+    assert "2026-01-01T10:04:00.000000Z" in state
+
+
+def test_altairs_widget_still_replaces_a_dataset_in_place():
+    """LiveChart relies on JupyterChart's JavaScript replacing a named dataset when
+    _py_to_js_updates changes (altair's VegaFusion channel): a new altair must keep it."""
+    import altair
+
+    source = (Path(altair.__file__).parent / "jupyter" / "js" / "index.js").read_text()
+    assert "model.on('change:_py_to_js_updates'" in source
+    assert 'update.namespace === "data"' in source and "setDataValue" in source
