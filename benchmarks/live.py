@@ -1,4 +1,5 @@
-"""B4 live view (lag at rising rates, memory over time) and B6 frontend traffic.
+"""B4 live view (lag at rising rates, memory over time) and B6 frontend traffic (of the
+views, and of a live chart beside one).
 
 A detached query on the embedded cluster is shown through the real live path (a
 widget view driven by the cluster monitor). Each row carries ``CURRENT_TIMESTAMP``,
@@ -35,11 +36,16 @@ class _Traffic:
         from ipywidgets import Widget
 
         self.messages, self.bytes = 0, 0
+        self.chart_messages, self.chart_bytes = 0, 0  # of live charts alone
         original = Widget._send
 
         def counting(widget, msg, buffers=None):
+            size = len(json.dumps(msg, default=str)) + sum(len(b) for b in buffers or ())
             self.messages += 1
-            self.bytes += len(json.dumps(msg, default=str)) + sum(len(b) for b in buffers or ())
+            self.bytes += size
+            if "flink-live-chart" in getattr(widget, "_dom_classes", ()):
+                self.chart_messages += 1
+                self.chart_bytes += size
             return original(widget, msg, buffers)
 
         Widget._send = counting
@@ -77,17 +83,18 @@ _VIEWS: _Views | None = None
 
 
 def _watch(ip, sql: str, seconds: float, traffic: _Traffic,
-           renderer: str = "widget") -> dict[str, float]:
+           renderer: str = "widget", options: str = "") -> dict[str, float]:
     global _VIEWS
     _VIEWS = _VIEWS or _Views()
     quiet(lambda: ip.run_cell_magic(
-        "flink_sql", f"--detached -o live_job -D notebook.renderer={renderer}", sql))
+        "flink_sql", f"--detached -o live_job -D notebook.renderer={renderer} {options}", sql))
     job, view = ip.user_ns["live_job"], _VIEWS.last
     assert view is not None and view.job is job
     deadline = time.monotonic() + 60
     while view.received == 0 and time.monotonic() < deadline:  # running, rows arriving
         time.sleep(0.1)
     lags, messages, sent, newest = [], traffic.messages, traffic.bytes, 0.0
+    chart_messages, chart_sent = traffic.chart_messages, traffic.chart_bytes
     first_received, began = view.received, time.monotonic()
     while time.monotonic() - began < seconds:
         time.sleep(0.05)
@@ -107,6 +114,8 @@ def _watch(ip, sql: str, seconds: float, traffic: _Traffic,
         "received_per_s": received / elapsed,
         "messages_per_s": (traffic.messages - messages) / elapsed,
         "bytes_per_s": (traffic.bytes - sent) / elapsed,
+        "chart_messages_per_s": (traffic.chart_messages - chart_messages) / elapsed,
+        "chart_bytes_per_s": (traffic.chart_bytes - chart_sent) / elapsed,
     }
 
 
@@ -144,6 +153,24 @@ def run(quick: bool) -> list[Figure]:
                 met=at_50k["messages_per_s"] <= 10,
                 note=f"{at_50k['bytes_per_s'] / 1024:,.1f} KiB/s",
             ))
+    charted = _watch(ip, UPDATING.format(rate=50_000), seconds, traffic,
+                     options="--chart bar x=k y=c")
+    log(f"live bar chart of an updating 50,000 rows/s stream: "
+        f"{charted['chart_messages_per_s']:.1f} msg/s, "
+        f"{charted['chart_bytes_per_s'] / 1024:,.1f} KiB/s (with its view: "
+        f"{charted['messages_per_s']:.1f} msg/s, {charted['bytes_per_s'] / 1024:,.1f} KiB/s)")
+    figures.append(Figure(
+        "B6", "live bar chart (100 bars) of an updating 50,000 rows/s stream: messages",
+        charted["chart_messages_per_s"], None, "msg/s", "< 10 msg/s",
+        met=charted["chart_messages_per_s"] < 10,
+        note=f"with its view {charted['messages_per_s']:.1f} msg/s",
+    ))
+    figures.append(Figure(
+        "B6", "live bar chart (100 bars) of an updating 50,000 rows/s stream: traffic",
+        charted["chart_bytes_per_s"] / 1024, None, "KiB/s", "< 200 KiB/s",
+        met=charted["chart_bytes_per_s"] < 200 * 1024,
+        note=f"with its view {charted['bytes_per_s'] / 1024:,.1f} KiB/s",
+    ))
     html = _watch(ip, APPEND.format(rate=50_000), seconds, traffic, renderer="html")
     log(f"html renderer at 50,000 rows/s: {html['messages_per_s']:.1f} msg/s, "
         f"{html['bytes_per_s'] / 1024:,.1f} KiB/s")

@@ -40,6 +40,8 @@ CELLS = [
     "SELECT n FROM b_ticks",
     "%%flink_sql -D notebook.max-rows=5\nSELECT n * 2 AS doubled FROM b_ticks",
     "%flink_config",
+    "%%flink_sql --detached --chart bar x=k y=cnt\n"
+    "SELECT ABS(MOD(n, 5)) AS k, COUNT(*) AS cnt FROM b_ticks GROUP BY ABS(MOD(n, 5))",
 ]
 ROWS = re.compile(r"([\d,]+) rows received")
 WAIT_MS = 60_000  # a bound on waiting, not a speed check: the first cell starts Flink
@@ -95,7 +97,8 @@ def test_live_view_grows_and_its_cancel_button_cancels_the_job(lab, tmp_path, ca
         page = browser.new_page()
         try:
             page.goto(f"{base}/lab/tree/live.ipynb?token={token}")
-            expect(page.locator(".jp-Notebook .jp-Cell")).to_have_count(4, timeout=WAIT_MS)
+            expect(page.locator(".jp-Notebook .jp-Cell")).to_have_count(len(CELLS),
+                                                                        timeout=WAIT_MS)
             expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
                    ).to_have_count(1, timeout=WAIT_MS)
             # Its kernel has started (on a busy machine the page is idle before the kernel
@@ -138,6 +141,23 @@ def test_live_view_grows_and_its_cancel_button_cancels_the_job(lab, tmp_path, ca
             form.screenshot(path=str(tmp_path / "config.png"))
             with capsys.disabled():
                 print(f"\nconfig form screenshot: {tmp_path / 'config.png'}")
+
+            # The live chart: drawn offline by vega-embed in the widget, its bars redrawn
+            # with new counts while the job runs (only its rows are sent), then cancelled.
+            charted = page.locator(".jp-Notebook .jp-Cell").nth(4)
+            bars = charted.locator(".vega-embed svg .mark-rect path")
+            expect(bars.first).to_be_visible(timeout=WAIT_MS)
+
+            def labels() -> list:
+                return [bar.get_attribute("aria-label") for bar in bars.all()]
+
+            first = labels()
+            until(lambda: labels() != first, "the chart's bars redrawn", WAIT_MS / 1000)
+            charted.scroll_into_view_if_needed()
+            charted.screenshot(path=str(tmp_path / "chart.png"))
+            with capsys.disabled():
+                print(f"\nlive chart screenshot: {tmp_path / 'chart.png'}")
+            _cancel(charted)
         finally:
             page.screenshot(path=str(screenshot), full_page=True)
             with capsys.disabled():  # shown on every run, not only on failure

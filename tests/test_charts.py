@@ -4,7 +4,6 @@ in tests/test_charts_live.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 
 import pandas as pd
@@ -137,7 +136,8 @@ def test_a_drawing_says_when_it_shows_fewer_rows_than_the_result_has():
     assert drawing.summary() == "line chart of cnt by w: 4 points, cnt 7 to 10"
 
 
-def test_the_live_widget_sends_only_changed_rows_never_the_spec_again():
+def test_the_live_widget_sends_the_chart_only_when_its_rows_changed():
+    from flink_notebook.display.charts.vega import MIMETYPE
     from flink_notebook.display.charts.widget import LiveChart
 
     view = _view(frame(4), Look(chart=ChartSpec("bar", "w", "cnt"), max_rows=1000))
@@ -148,16 +148,37 @@ def test_the_live_widget_sends_only_changed_rows_never_the_spec_again():
     view.rows, view.version = frame(5), view.version + 1
     assert live.update()
     assert len(sent) == 1
-    state = str(sent[0])
-    assert "_py_to_js_updates" in state and "'spec'" not in state
-    assert "2026-01-01T10:04:00.000000Z" in state
+    [output] = live.widget.outputs
+    assert output["data"][MIMETYPE]["$schema"].endswith("/v5.json")  # what frontends render
+    assert output["data"][MIMETYPE]["datasets"]["rows"][-1]["cnt"] == 5.0
+    assert output["metadata"][MIMETYPE]["embed_options"]["renderer"] == "svg"
+    assert "image/svg+xml" not in output["data"]  # made once, at the end
+    assert live.update(final=True) and "<svg" in live.widget.outputs[0]["data"]["image/svg+xml"]
+    assert not live.update(final=True)
 
 
-def test_altairs_widget_still_replaces_a_dataset_in_place():
-    """LiveChart relies on JupyterChart's JavaScript replacing a named dataset when
-    _py_to_js_updates changes (altair's VegaFusion channel): a new altair must keep it."""
-    import altair
+def test_without_altair_a_chart_says_what_to_install(monkeypatch):
+    import sys
 
-    source = (Path(altair.__file__).parent / "jupyter" / "js" / "index.js").read_text()
-    assert "model.on('change:_py_to_js_updates'" in source
-    assert 'update.namespace === "data"' in source and "setDataValue" in source
+    from flink_notebook.display.charts import require_altair
+
+    monkeypatch.setitem(sys.modules, "altair", None)  # import altair raises ImportError
+    with pytest.raises(UsageError) as raised:
+        require_altair()
+    assert "pip install 'flink-notebook[charts]'" in str(raised.value)
+
+
+def test_the_terminal_gets_a_line_and_zeppelin_its_table_not_the_chart():
+    import io
+
+    from flink_notebook.display.renderers.snapshot import text_snapshot
+    from flink_notebook.display.renderers.zeppelin import ZeppelinRenderer
+
+    view = _view(frame(4), Look(chart=ChartSpec("bar", "w", "cnt"), max_rows=1000))
+    view.job.name, view.job.job_id, view.job.web_url, view.job.duration = "j", "1", "u", 1.0
+    view.job.query_result.types = [SimpleNamespace(root=r, precision=None) for r in TYPES]
+    assert text_snapshot(view).splitlines()[-1] == "bar chart of cnt by w: 4 points, cnt 1 to 4"
+    out = io.StringIO()
+    ZeppelinRenderer(view, out).close()
+    assert "%table w\tcnt\tuser\tamount" in out.getvalue()
+    assert "flink-chart" not in out.getvalue()  # Zeppelin's own charts apply to %table

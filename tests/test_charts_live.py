@@ -81,8 +81,7 @@ def test_the_live_chart_of_an_updating_query_redraws_its_table_within_the_messag
         assert {row["k"] for row in live._sent} <= {1, 2, 3, 4, 5}
         assert len(live._sent) <= 5  # the current table: retractions applied
         assert 0 < len(sent) <= len(counts)  # at most one message per redraw
-        assert all("'spec'" not in str(message) for message in sent)
-        assert max(len(str(message)) for message in sent) < 4096  # only the rows
+        assert max(len(str(message)) for message in sent) < 4096  # a small spec and 5 rows
     finally:
         job.cancel()
     until(lambda: poller.poll().ended, "the view ending")

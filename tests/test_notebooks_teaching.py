@@ -7,6 +7,7 @@ assertions read what its cells printed.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import nbformat
@@ -43,6 +44,11 @@ def test_streaming_sql(tmp_path):
     # The windows' and the per-user bar charts, kept as static SVG in the saved outputs.
     assert text.count("<div class='flink-chart'><svg") >= 4
     assert "bar chart of clicks by window_start: 6 points, clicks 10 to 10" in text
+    # nbconvert's HTML draws the saved widget state: each chart's Output holds its SVG.
+    from nbconvert import HTMLExporter
+
+    page, _ = HTMLExporter().from_filename(str(tmp_path / "02-streaming-sql.ipynb"))
+    assert len(re.findall(r'"image\\?/svg\+xml": "<svg', page)) >= 4  # "/" may be escaped
 
 
 def test_python_api(tmp_path):
@@ -70,3 +76,6 @@ def test_lesson_windows(tmp_path):
     text = execute("05-lesson-windows.ipynb", tmp_path)
     assert text.count("✅ Correct!") == 3
     assert "❌ Not yet: expected 6 rows, your result has 3." in text
+    assert "windows closed in 12 seconds" in text  # the live stream's windows
+    assert "bar chart of rides by window_end" in text  # drawn while the watermark closed them
+    assert "bar chart of revenue by window_start, per zone" in text

@@ -1,6 +1,7 @@
-"""Live charts of a query's result (``--chart``, ``job.chart()``), drawn by Vega-Lite
-through altair: a widget that receives only the changed data while the job runs, and a
-static SVG made without a browser (vl-convert) for saved and headless notebooks.
+"""Live charts of a query's result (``--chart``, ``job.chart()``), specified with altair
+and drawn by Vega-Lite: live by the frontend's own Vega renderer, redrawn when the rows
+changed, and as a static SVG made without a browser (vl-convert) for saved and headless
+notebooks.
 
 altair and vl-convert are the ``charts`` extra; :func:`require_altair` says what to
 install when they are missing. Which columns a chart plots is checked without them

@@ -59,6 +59,12 @@ class ChartDrawing:
 
         return vega_lite(self.spec, self.roots, self.rows() if rows is None else rows)
 
+    def spec_dict(self, rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """The Vega-Lite specification with the rows (version 5, as frontends render it)."""
+        from flink_notebook.display.charts.vega import spec_dict
+
+        return spec_dict(self.chart(rows))
+
     def svg(self) -> str:
         """The chart as SVG (cached while its rows stay the same)."""
         from flink_notebook.display.charts.vega import svg

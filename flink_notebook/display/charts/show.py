@@ -105,6 +105,8 @@ class ChartRenderer(Renderer):
             print(self.drawing.summary())
             return
         self.update()
+        if self.live is not None:
+            self.live.update(final=True)
         data = chart_bundle(self.drawing)  # the final state, kept in the saved notebook
         if self.live is not None:
             data["application/vnd.jupyter.widget-view+json"] = {

@@ -1,6 +1,6 @@
 """A ChartSpec as a Vega-Lite chart (through altair), and as a static SVG made without a
-browser (vl-convert). The rows are a named dataset, ``rows``, so a live chart can replace
-them without sending its specification again."""
+browser (vl-convert). The rows are a named dataset, ``rows``, inlined in the
+specification."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ from typing import Any
 from flink_notebook.display.charts.spec import NUMERIC, TEMPORAL, ChartSpec
 
 DATASET = "rows"
+#: The Vega-Lite major version the frontends render natively (JupyterLab 4 and VS Code).
+MIMETYPE = "application/vnd.vegalite.v5+json"
+_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
+_VL_VERSION = "5.21"  # vl-convert's Vega-Lite for the static SVG, the same major version
 WIDTH, HEIGHT = 560, 260
 _MARKS = {"line": "line", "bar": "bar", "area": "area", "scatter": "point", "heatmap": "rect"}
 _TIME_UNIT = "utcyearmonthdatehoursminutesseconds"
@@ -41,19 +45,27 @@ def _x(alt: Any, column: str, root: str | None, discrete: bool) -> Any:
     if root in TEMPORAL:
         axis = alt.Axis(labelAngle=-45, format="%H:%M:%S") if discrete else alt.Axis()
         if discrete:
-            return alt.X(column, type="ordinal", timeUnit=_TIME_UNIT, axis=axis)
+            return alt.X(column, type="ordinal", timeUnit=_TIME_UNIT, axis=axis, title=column)
         return alt.X(column, type="temporal", scale=alt.Scale(type="utc"))
     if root in NUMERIC and not discrete:
         return alt.X(column, type="quantitative")
-    return alt.X(column, type="ordinal" if root in NUMERIC else "nominal")
+    return alt.X(column, type="ordinal" if root in NUMERIC else "nominal",
+                 axis=alt.Axis(labelAngle=0, labelOverlap=True))
 
 
 def _type(root: str | None) -> str:
     return "temporal" if root in TEMPORAL else "quantitative" if root in NUMERIC else "nominal"
 
 
+def spec_dict(chart: Any) -> dict[str, Any]:
+    """The chart's Vega-Lite specification, as version 5 (what frontends render)."""
+    spec = chart.to_dict()
+    spec["$schema"] = _SCHEMA
+    return spec
+
+
 def svg(chart: Any) -> str:
     """The chart drawn as SVG by vl-convert (no browser). Text in it is escaped by Vega."""
     import vl_convert
 
-    return vl_convert.vegalite_to_svg(chart.to_dict())
+    return vl_convert.vegalite_to_svg(spec_dict(chart), vl_version=_VL_VERSION)

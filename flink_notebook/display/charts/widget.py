@@ -1,50 +1,51 @@
-"""The live chart in widget frontends: altair's ``JupyterChart`` (an anywidget drawing
-with vega-embed), made once with the chart's specification; afterwards only its rows
-travel, as a replacement of its ``rows`` dataset, and only when they changed.
+"""The live chart in widget frontends: an ipywidgets ``Output`` inside the job's view that
+holds the chart as a Vega-Lite output, drawn by the frontend's own Vega renderer
+(JupyterLab, Notebook 7 and VS Code ship one; no JavaScript of ours or from a CDN).
 
-The JavaScript runs offline: vega-embed comes bundled by vl-convert
-(``JupyterChart.enable_offline``), not from a CDN, so charts draw on Binder, in VS Code
-and on machines without internet alike. The rows are replaced through the widget's
-``_py_to_js_updates`` channel, the one altair's own VegaFusion support uses to update a
-dataset in place (tests/test_charts.py checks the JavaScript still handles it).
+It is replaced only when the plotted rows changed, with the small specification and the
+rows. At the end the output also carries the static SVG, so that the saved widget state
+shows the chart where no Vega renderer runs (nbconvert's HTML). docs/libraries.md says why
+this and not altair's ``JupyterChart``.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from flink_notebook.display.charts.drawing import ChartDrawing
-from flink_notebook.display.charts.vega import DATASET
+from flink_notebook.display.charts.vega import MIMETYPE
 
-_offline_lock = threading.Lock()
-
-
-def _jupyter_chart_class() -> Any:
-    import altair as alt
-
-    with _offline_lock:
-        alt.JupyterChart.enable_offline()
-    return alt.JupyterChart
+#: vega-embed options for the frontend's renderer: SVG (crisp, and its marks can be read).
+EMBED = {"embed_options": {"renderer": "svg", "actions": False}}
+CHART_CLASS = "flink-live-chart"
 
 
 class LiveChart:
     """A chart widget kept current with :meth:`update`; ``updates`` counts what was sent."""
 
     def __init__(self, drawing: ChartDrawing) -> None:
-        self.drawing = drawing
-        self._sent = drawing.rows()
-        self.widget = _jupyter_chart_class()(
-            drawing.chart(self._sent), embed_options={"renderer": "svg", "actions": False})
-        self.updates = 0
+        import ipywidgets as widgets
 
-    def update(self) -> bool:
-        """Send the rows if they changed since the last time; True if it did."""
+        self.drawing = drawing
+        self.widget = widgets.Output()
+        self.widget.add_class(CHART_CLASS)
+        self._sent: list | None = None
+        self._final = False
+        self.updates = 0
+        self.update()
+
+    def update(self, final: bool = False) -> bool:
+        """Send the chart if its rows changed since the last time (``final``: with its
+        static SVG, once); True if it did."""
         rows = self.drawing.rows()
-        if rows == self._sent:
+        if rows == self._sent and (not final or self._final):
             return False
-        self.widget._py_to_js_updates = [
-            {"namespace": "data", "name": DATASET, "scope": [], "value": rows}]
-        self._sent = rows
+        data: dict[str, Any] = {MIMETYPE: self.drawing.spec_dict(rows),
+                                "text/plain": self.drawing.summary()}
+        if final:
+            data["image/svg+xml"] = self.drawing.svg()
+        self.widget.outputs = ({"output_type": "display_data", "data": data,
+                                "metadata": {MIMETYPE: EMBED}},)
+        self._sent, self._final = rows, final
         self.updates += 1
         return True

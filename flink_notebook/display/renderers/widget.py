@@ -116,6 +116,8 @@ class WidgetRenderer(Renderer):
 
     def close(self) -> None:
         self.update()
+        if self.live is not None:
+            self.live.update(final=True)  # with its SVG, for the saved widget state
         if self._handle is not None:  # the final state, for frontends without widgets
             data = bundle(self.view)
             data["application/vnd.jupyter.widget-view+json"] = {
