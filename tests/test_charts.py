@@ -182,3 +182,12 @@ def test_the_terminal_gets_a_line_and_zeppelin_its_table_not_the_chart():
     ZeppelinRenderer(view, out).close()
     assert "%table w\tcnt\tuser\tamount" in out.getvalue()
     assert "flink-chart" not in out.getvalue()  # Zeppelin's own charts apply to %table
+
+
+def test_a_value_the_templates_format_does_not_take_is_said_in_the_card_not_raised():
+    from flink_notebook.display.renderers.snapshot import details_html
+
+    view = _view(frame(2), Look(template="{user:.1f} {cnt}"))
+    assert "does not take the format &#x27;.1f&#x27;" in details_html(view)
+    view.look = Look(template="<b>{cnt}</b> of {user}")
+    assert "<div class='flink-card'><b>2</b> of b</div>" in details_html(view)

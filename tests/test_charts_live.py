@@ -138,3 +138,19 @@ def test_job_chart_on_a_handle_follows_a_detached_job_then_ends(shell, ticks):
         until(lambda: not ClusterMonitor.for_url(job.rest.url, 0.3).running,
               "the monitor stopping")
     assert charts()[-1].data["text/plain"].startswith("bar chart of total by k: ")
+
+
+def test_a_flink_cell_charts_the_table_it_ends_with_and_says_when_there_is_none(
+        shell, ticks, capsys):
+    with capture_output() as captured:
+        shell.run_cell_magic(
+            "flink", "--timeout 2 -o by_k --chart bar x=k y=cnt -D notebook.renderer=html",
+            't_env.sql_query("SELECT k, COUNT(*) AS cnt FROM chart_ticks GROUP BY k")')
+    assert "<div class='flink-chart'><svg" in captured.outputs[-1].data["text/html"]
+    assert set(shell.user_ns["by_k"]["k"]) <= {1, 2, 3, 4, 5}
+    with pytest.raises(UsageError, match="no column 'nope'"):
+        shell.run_cell_magic("flink", "--chart bar x=nope y=cnt",
+                             't_env.sql_query("SELECT k, COUNT(*) AS cnt FROM chart_ticks '
+                             'GROUP BY k")')
+    shell.run_cell_magic("flink", "--chart bar x=k y=cnt", "x = 1")
+    assert "this cell ended with none; job.chart(...)" in capsys.readouterr().err

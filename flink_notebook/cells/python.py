@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from IPython.display import display
 
 from flink_notebook.cells.analyze import run_analyze
-from flink_notebook.cells.looks import check_look, dress
+from flink_notebook.cells.looks import check_look, dress, wants_look
 from flink_notebook.cells.resume import adopt, resuming
 from flink_notebook.cells.routing import job_id_of, routed_calls
 from flink_notebook.display.follow import follow
@@ -138,6 +138,10 @@ class PythonCell:
         else:
             for job in self.jobs:
                 show(job, self.configuration)
+        if wants_look(self.request):  # said, not raised: the cell's jobs and value stay
+            print("flink-notebook: --chart and --mode single draw the Table a %%flink cell "
+                  "ends with, and this cell ended with none; job.chart(...) charts a "
+                  "query's handle.", file=sys.stderr)
         if self.jobs:  # the handles stand for what the calls returned
             return self.jobs[0] if len(self.jobs) == 1 else list(self.jobs)
         if value is not None and show_value:

@@ -4,7 +4,6 @@ ended it draws the final rows once."""
 
 from __future__ import annotations
 
-import html
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +13,7 @@ from flink_notebook.display.charts import require_altair
 from flink_notebook.display.charts.drawing import ChartDrawing, drawing_for
 from flink_notebook.display.charts.spec import ChartSpec
 from flink_notebook.display.renderers import Renderer, renderer_name
+from flink_notebook.display.renderers.snapshot import chart_html
 from flink_notebook.display.view import JobView, Look
 
 if TYPE_CHECKING:
@@ -64,10 +64,7 @@ def show_chart(job: JobClient, spec: ChartSpec, configuration: Configuration) ->
 
 def chart_bundle(drawing: ChartDrawing) -> dict[str, str]:
     """The chart as a static SVG (for frontends without widgets, and saved notebooks)."""
-    note = drawing.note()
-    extra = f"<div class='flink-note'>({html.escape(note)})</div>" if note else ""
-    return {"text/html": f"<div class='flink-chart'>{drawing.svg()}</div>{extra}",
-            "text/plain": drawing.summary()}
+    return {"text/html": chart_html(drawing.view), "text/plain": drawing.summary()}
 
 
 class ChartRenderer(Renderer):

@@ -7,6 +7,7 @@ import html
 import time
 
 import pandas as pd
+from IPython.core.error import UsageError
 
 from flink_notebook.display.card import card_html, card_text, default_template
 from flink_notebook.display.graph import graph_svg, watermark_text
@@ -102,7 +103,10 @@ def _card(view: JobView, draw) -> str | None:
     template = look.template or default_template(columns)
     if not len(view.rows):
         return draw("no row yet", {})
-    return draw(template, view.rows.iloc[-1].to_dict())
+    try:
+        return draw(template, view.rows.iloc[-1].to_dict())
+    except UsageError as exc:  # a value the template's format does not take: say so
+        return draw(html.escape(str(exc)).replace("{", "{{").replace("}", "}}"), {})
 
 
 def figures_html(view: JobView) -> str:
