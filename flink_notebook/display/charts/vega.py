@@ -43,9 +43,9 @@ def vega_lite(spec: ChartSpec, roots: dict[str, str], rows: list[dict[str, Any]]
 
 def _x(alt: Any, column: str, root: str | None, discrete: bool) -> Any:
     if root in TEMPORAL:
-        axis = alt.Axis(labelAngle=-45, format="%H:%M:%S") if discrete else alt.Axis()
-        if discrete:
-            return alt.X(column, type="ordinal", timeUnit=_TIME_UNIT, axis=axis, title=column)
+        if discrete:  # a band per time (a window's bar), labelled with its clock time
+            return alt.X(column, type="ordinal", timeUnit=_TIME_UNIT, title=column,
+                         axis=alt.Axis(labelAngle=-45, format="%H:%M:%S"))
         return alt.X(column, type="temporal", scale=alt.Scale(type="utc"))
     if root in NUMERIC and not discrete:
         return alt.X(column, type="quantitative")
