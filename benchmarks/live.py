@@ -35,6 +35,8 @@ class _Traffic:
         from IPython.core.displaypub import CapturingDisplayPublisher, DisplayPublisher
         from ipywidgets import Widget
 
+        from flink_notebook.display.charts.widget import CHART_CLASS
+
         self.messages, self.bytes = 0, 0
         self.chart_messages, self.chart_bytes = 0, 0  # of live charts alone
         original = Widget._send
@@ -43,7 +45,7 @@ class _Traffic:
             size = len(json.dumps(msg, default=str)) + sum(len(b) for b in buffers or ())
             self.messages += 1
             self.bytes += size
-            if "flink-live-chart" in getattr(widget, "_dom_classes", ()):
+            if CHART_CLASS in getattr(widget, "_dom_classes", ()):
                 self.chart_messages += 1
                 self.chart_bytes += size
             return original(widget, msg, buffers)

@@ -35,14 +35,19 @@ class ChartDrawing:
         self.roots = {c: t.root for c, t in zip(result.columns, result.types)}
         self.max_rows = int(result.max_rows) if result.max_rows else None
         self._svg: tuple[list, str] | None = None
-        self._part: tuple[tuple[int, int], pd.DataFrame] | None = None
+        #: The plotted rows and their records, computed once per state of the view.
+        self._now: tuple[tuple[int, int], pd.DataFrame, list[dict[str, Any]]] | None = None
+
+    def _current(self) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+        key = (self.view.version, id(self.view.rows))
+        if self._now is None or self._now[0] != key:
+            part = self._compute_part()
+            self._now = (key, part, records(part))
+        return self._now[1], self._now[2]
 
     def part(self) -> pd.DataFrame:
-        """The rows plotted now (computed once per state of the view)."""
-        key = (self.view.version, id(self.view.rows))
-        if self._part is None or self._part[0] != key:
-            self._part = (key, self._compute_part())
-        return self._part[1]
+        """The rows plotted now."""
+        return self._current()[0]
 
     def _compute_part(self) -> pd.DataFrame:
         frame = self.view.rows if self.view.rows is not None else pd.DataFrame(
@@ -52,7 +57,8 @@ class ChartDrawing:
                            limit)
 
     def rows(self) -> list[dict[str, Any]]:
-        return records(self.part())
+        """The plotted rows as JSON-safe records."""
+        return self._current()[1]
 
     def chart(self, rows: list[dict[str, Any]] | None = None) -> Any:
         from flink_notebook.display.charts.vega import vega_lite

@@ -21,7 +21,7 @@ CHART_CLASS = "flink-live-chart"
 
 
 class LiveChart:
-    """A chart widget kept current with :meth:`update`; ``updates`` counts what was sent."""
+    """A chart widget kept current with :meth:`update`."""
 
     def __init__(self, drawing: ChartDrawing) -> None:
         import ipywidgets as widgets
@@ -31,7 +31,6 @@ class LiveChart:
         self.widget.add_class(CHART_CLASS)
         self._sent: list | None = None
         self._final = False
-        self.updates = 0
         self.update()
 
     def update(self, final: bool = False) -> bool:
@@ -47,5 +46,4 @@ class LiveChart:
         self.widget.outputs = ({"output_type": "display_data", "data": data,
                                 "metadata": {MIMETYPE: EMBED}},)
         self._sent, self._final = rows, final
-        self.updates += 1
         return True
