@@ -181,7 +181,7 @@ def run(quick: bool) -> list[Figure]:
         html["messages_per_s"], None, "msg/s", "<= 10 msg/s", met=html["messages_per_s"] <= 10,
         note=f"{html['bytes_per_s'] / 1024:,.1f} KiB/s",
     ))
-    figures.append(_memory(ip, traffic, 30.0 if quick else 600.0, 2.0 if quick else 5.0))
+    figures.append(_memory(ip, traffic, 10.0 if quick else 600.0, 2.0 if quick else 5.0))
     return figures
 
 

@@ -236,9 +236,11 @@ REMOTE = examples() if ALL_EVERYWHERE else [
     "datastream/word_count.py", "datastream/streaming_word_count.py",
     "table/mixing_use_of_datastream_and_table.py", "table/async/async_scalar_function.py",
     "table/pandas/pandas_udaf.py", "table/word_count.py"]
+#: A DataStream program on per-job (a cluster for each of its env.execute() calls, and what
+#: it prints) is run by test_context_environments and the printing test below, so the
+#: examples here are the Table API's: a statement set and a query read into pandas.
 PER_JOB = examples() if ALL_EVERYWHERE else [
-    "datastream/word_count.py", "table/multi_sink.py",
-    "table/pandas/conversion_from_dataframe.py"]
+    "table/multi_sink.py", "table/pandas/conversion_from_dataframe.py"]
 
 
 @pytest.mark.parametrize("name", REMOTE)
