@@ -7,6 +7,7 @@ from typing import Any
 
 def register(shell: Any) -> None:
     """Register the magics and start Flink in the background."""
+    from flink_notebook.authoring.matcher import SqlCompleter
     from flink_notebook.display.charts.show import offer_job_charts
     from flink_notebook.engine.session import FlinkSession
     from flink_notebook.magics.clusters import ClusterMagics
@@ -17,6 +18,7 @@ def register(shell: Any) -> None:
     magics = FlinkMagics(shell=shell)
     shell.register_magics(magics)
     shell.register_magics(ClusterMagics(shell=shell))
+    SqlCompleter(FlinkSession.current()).register(shell)  # completion in SQL
     if magics.prewarm:
         FlinkSession.current().prewarm()
 

@@ -151,6 +151,12 @@ def tokens(text: str) -> list[str]:
     return [token for _, token in _tokens(text)]
 
 
+def tokens_at(text: str) -> list[tuple[int, str]]:
+    """(offset, token) of each significant token of ``text``; a quoted literal left open at
+    the end runs to the end."""
+    return list(_tokens(text))
+
+
 def _position(text: str, offset: int) -> tuple[int, int]:
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
