@@ -42,6 +42,10 @@ CELLS = [
     "%flink_config",
     "%%flink_sql --detached --chart bar x=k y=cnt\n"
     "SELECT ABS(MOD(n, 5)) AS k, COUNT(*) AS cnt FROM b_ticks GROUP BY ABS(MOD(n, 5))",
+    "%%flink_sql\n"
+    "CREATE TEMPORARY TABLE orders (order_id BIGINT, amount DOUBLE) WITH ('connector'='datagen');\n"
+    "CREATE TEMPORARY TABLE order_lines (order_id BIGINT, sku STRING) "
+    "WITH ('connector'='datagen')",
 ]
 ROWS = re.compile(r"([\d,]+) rows received")
 WAIT_MS = 60_000  # a bound on waiting, not a speed check: the first cell starts Flink
@@ -158,11 +162,42 @@ def test_live_view_grows_and_its_cancel_button_cancels_the_job(lab, tmp_path, ca
             with capsys.disabled():
                 print(f"\nlive chart screenshot: {tmp_path / 'chart.png'}")
             _cancel(charted)
+
+            # Completion from the live catalog: Tab in a new %%flink_sql cell offers the
+            # tables the notebook made, each marked as a table.
+            editor = _new_cell(page)
+            editor.type("%%flink_sql")
+            page.keyboard.press("Enter")
+            editor.type("SELECT * FROM ord")
+            page.keyboard.press("Tab")
+            offered = page.locator(".jp-Completer .jp-Completer-item")
+            expect(offered.filter(has_text="orders")).to_have_count(1, timeout=WAIT_MS)
+            expect(offered.filter(has_text="order_lines")).to_have_count(1)
+            assert offered.count() == 2
+            types = page.locator(".jp-Completer .jp-Completer-item .jp-Completer-typeExtended")
+            assert [t.inner_text() for t in types.all()] == ["table", "table"]
+            page.screenshot(path=str(tmp_path / "completion.png"))
+            with capsys.disabled():
+                print(f"\ncompletion screenshot: {tmp_path / 'completion.png'}")
+            offered.filter(has_text="order_lines").click()
+            expect(editor).to_contain_text("SELECT * FROM order_lines")
         finally:
             page.screenshot(path=str(screenshot), full_page=True)
             with capsys.disabled():  # shown on every run, not only on failure
                 print(f"\nbrowser screenshot: {screenshot}")
             browser.close()
+
+
+def _new_cell(page):
+    """A new code cell below the last one, in edit mode: its editor."""
+    cells = page.locator(".jp-Notebook .jp-Cell")
+    count = cells.count()
+    cells.nth(count - 1).locator(".jp-InputPrompt").click()
+    page.keyboard.press("Escape")
+    page.keyboard.press("b")
+    editor = cells.nth(count).locator(".cm-content")
+    editor.click()
+    return editor
 
 
 def _cancel(view) -> None:
