@@ -87,6 +87,8 @@ def test_detached_cell_returns_handles_at_once(shell, flink):
     flink(
         "t_env.execute_sql(\"CREATE TEMPORARY TABLE IF NOT EXISTS py_endless (n INT) "
         "WITH ('connector'='datagen','rows-per-second'='10')\")\n"
+        "t_env.execute_sql(\"CREATE TEMPORARY TABLE IF NOT EXISTS py_sink (n INT) "
+        "WITH ('connector'='blackhole')\")\n"
         "t_env.execute_sql('INSERT INTO py_sink SELECT n FROM py_endless')",
         "--detached -o endless",
     )
@@ -94,6 +96,31 @@ def test_detached_cell_returns_handles_at_once(shell, flink):
     assert job.status() in {"INITIALIZING", "CREATED", "RUNNING"}
     job.cancel()
     assert job.status() == "CANCELED"
+
+
+def test_a_detached_env_execute_returns_what_flink_run_d_returns(shell, flink):
+    """As under ``flink run -d``: the result knows its job id and says it was detached for
+    the rest; the cell's handle is the JobClient."""
+    flink(
+        "from pyflink.datastream import StreamExecutionEnvironment\n"
+        "from pyflink.common.typeinfo import Types\n"
+        "from pyflink.datastream.connectors.number_seq import NumberSequenceSource\n"
+        "from pyflink.common import WatermarkStrategy\n"
+        "e = StreamExecutionEnvironment.get_execution_environment()\n"
+        "e.from_source(NumberSequenceSource(0, 10 ** 12), WatermarkStrategy"
+        ".no_watermarks(), 'numbers').map(lambda n: n, Types.LONG()).print()\n"
+        "detached_result = e.execute('detached program')\n"
+        "detached_id = str(detached_result.get_job_id())\n",
+        "--detached -o detached_handles",
+    )
+    job = shell.user_ns["detached_handles"]
+    try:
+        assert shell.user_ns["detached_id"] == job.job_id
+        with pytest.raises(Exception, match="detached"):
+            shell.user_ns["detached_result"].get_net_runtime()
+        assert job.status() in {"INITIALIZING", "CREATED", "RUNNING"}
+    finally:
+        job.cancel()
 
 
 def test_python_errors_are_python_tracebacks(shell, flink):

@@ -101,7 +101,9 @@ def _execute_async(cell: PythonCell, route: Route, original: Callable) -> Callab
 
 def _execute(cell: PythonCell, route: Route, original: Callable) -> Callable:
     """``env.execute()``: submitted like execute_async; attached, the cell follows the job
-    and returns PyFlink's JobExecutionResult; detached, the handle."""
+    and returns PyFlink's JobExecutionResult; detached, what Flink's ``flink run -d`` gives:
+    a JobExecutionResult of a DetachedJobExecutionResult (its job id, and an error that
+    says it was detached for anything else). The cell's handle is the JobClient."""
 
     def execute(env: Any, job_name: str | None = None) -> Any:
         from pyflink.common import JobExecutionResult
@@ -111,7 +113,11 @@ def _execute(cell: PythonCell, route: Route, original: Callable) -> Callable:
         job, native = cell.submit(name, route.kind, lambda: execute_async(env, name),
                                   owner=env)
         if not cell.attached:
-            return job
+            from pyflink.java_gateway import get_gateway
+
+            execution = get_gateway().jvm.org.apache.flink.core.execution
+            return JobExecutionResult(
+                execution.DetachedJobExecutionResult(native._j_job_client.getJobID()))
         outcome: dict[str, Any] = {}
 
         def keep(_: Any) -> None:  # at the end, before a per-job cluster goes with it
