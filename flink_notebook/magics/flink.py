@@ -1,5 +1,6 @@
-"""``%%flink_sql``, ``%%flink``, ``%flink_run``, ``%flink_config`` and ``%flink_jobs``: parse
-the options, hand the cell to plain code (:mod:`flink_notebook.cells`), bind ``-o``."""
+"""``%%flink_sql``, ``%%flink``, ``%flink_run``, ``%flink_config``, ``%flink_jobs`` and
+``%flink_catalog``: parse the options, hand the cell to plain code
+(:mod:`flink_notebook.cells`, :mod:`flink_notebook.authoring`), bind ``-o``."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
-from IPython.core.magic_arguments import argument, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 from traitlets import Bool, Float, Int, observe
 
@@ -19,7 +20,8 @@ from flink_notebook.magics.options import cell_arguments, cell_request
 
 @magics_class
 class FlinkMagics(Magics):
-    """``%%flink_sql``, ``%%flink``, ``%flink_config`` and ``%flink_jobs``."""
+    """``%%flink_sql``, ``%%flink``, ``%flink_config``, ``%flink_jobs`` and
+    ``%flink_catalog``."""
 
     max_rows = Int(1000, help="Rows kept and shown per query (notebook.max-rows).").tag(
         config=True
@@ -135,6 +137,30 @@ class FlinkMagics(Magics):
         from flink_notebook.display.job_list import jobs_table
 
         return jobs_table(jobs)
+
+    @magic_arguments()
+    @argument("-D", dest="define", action="append", default=[], metavar="KEY=VALUE",
+              help="notebook.renderer=widget|html|text for this call")
+    @argument("scope", nargs="*", metavar="CATALOG[.DATABASE]",
+              help="show only this catalog or database (backticks around odd names)")
+    @line_magic
+    def flink_catalog(self, line: str) -> None:
+        """The session's catalog as a tree: catalogs, databases, tables and views (columns
+        and types, primary key, watermarks, computed columns, time attributes, connector
+        and options, secrets masked) and functions. In a widget frontend a node is read when
+        it opens, and a table's button puts its name in a new cell."""
+        from flink_notebook.authoring.browser import show_catalog
+        from flink_notebook.core.config import parse_assignments
+
+        args = parse_argstring(self.flink_catalog, line)
+        options = parse_assignments(args.define)
+        session = FlinkSession.current()
+        renderer = options.pop("notebook.renderer", None) or \
+            session.configuration.get("notebook.renderer") or "auto"
+        if options:
+            raise UsageError(f"%flink_catalog takes -D notebook.renderer=... only, got "
+                             f"{', '.join(options)}.")
+        show_catalog(session, " ".join(args.scope), renderer)
 
     def _bind(self, request: CellRequest, value: Any) -> Any:
         if request.out:
