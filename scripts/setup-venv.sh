@@ -53,3 +53,6 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
 else
   echo ".venv is up to date ($(.venv/bin/python --version), requirements/lock.txt)"
 fi
+# The JupyterLab extension that highlights %%flink_sql cells as Flink SQL (needs Node.js;
+# rebuilt only when labextension/ changed): docs/labextension.md.
+bash scripts/build-labextension.sh
