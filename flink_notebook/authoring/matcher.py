@@ -8,6 +8,7 @@ is what a kernel's reply gives as ``signature``."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -16,6 +17,7 @@ from flink_notebook.authoring.completion import Suggestion, suggest
 from flink_notebook.authoring.sql_context import cell_sql, sql_at
 
 MATCHER_ID = "flink_notebook.sql"
+log = logging.getLogger(__name__)
 
 
 class SqlCompleter:
@@ -113,10 +115,13 @@ class SqlCompleter:
 
         def read() -> None:
             ready.wait()
-            if self.catalog.ready:
-                self.catalog.names()
-                self.catalog.functions()
-                self.catalog.connectors()
+            try:
+                if self.catalog.ready:
+                    self.catalog.names()
+                    self.catalog.functions()
+                    self.catalog.connectors()
+            except Exception:  # noqa: BLE001 - completion reads again when asked
+                log.debug("reading the catalog in the background failed", exc_info=True)
 
         self._warming = threading.Thread(target=read, name="flink-notebook-catalog",
                                          daemon=True)
