@@ -12,27 +12,17 @@ browser download is never used.
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import time
 
 import httpx
-import nbformat
-import psutil
 import pytest
+from jupyter_lab import WAIT_MS, browser_page, isolated_lab, write_notebook
 from waiting import until
-
-from flink_notebook.cli.lab import LabServer
 
 pytestmark = pytest.mark.cluster
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [  # Playwright adds --headless itself
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
-    "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
-]
 CELLS = [
     "%load_ext flink_notebook",
     "%%flink_sql --detached -D notebook.max-rows=5\n"
@@ -48,67 +38,31 @@ CELLS = [
     "WITH ('connector'='datagen')",
 ]
 ROWS = re.compile(r"([\d,]+) rows received")
-WAIT_MS = 60_000  # a bound on waiting, not a speed check: the first cell starts Flink
 
 
 @pytest.fixture
 def lab(tmp_path, monkeypatch):
-    """JupyterLab (with the package's kernel spec: this Python) on a folder holding
-    ``live.ipynb``; on teardown the kernel, its JVM and the server are gone."""
+    """JupyterLab on a folder holding ``live.ipynb``."""
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
-    nbformat.write(notebook, folder / "live.ipynb")
-    # Nothing from the user's Jupyter setup (config, settings, open tabs), and no news
-    # prompt over the screenshot.
-    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_WORKSPACES_DIR",
-                 "JUPYTERLAB_SETTINGS_DIR"):
-        path = tmp_path / name.lower()
-        path.mkdir()
-        monkeypatch.setenv(name, str(path))
-    news = tmp_path / "jupyterlab_settings_dir" / "@jupyterlab" / "apputils-extension"
-    news.mkdir(parents=True)
-    (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
-    server = LabServer(folder)
-    try:
-        server.wait_ready(timeout=90)
+    write_notebook(folder / "live.ipynb", CELLS)
+    with isolated_lab(folder, tmp_path, monkeypatch) as server:
         yield server
-    finally:
-        # The kernel and its Flink JVM (a child of the kernel) must end with the server.
-        processes = (psutil.Process(server.process.pid).children(recursive=True)
-                     if server.process.poll() is None else [])
-        server.stop()  # Jupyter shuts its kernels down on SIGTERM
-        _, alive = psutil.wait_procs(processes, timeout=30)
-        for process in alive:
-            process.kill()
-        assert not alive, f"left running after JupyterLab stopped: {alive}"
 
 
 def test_live_view_grows_and_its_cancel_button_cancels_the_job(lab, tmp_path, capsys):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     base, token = lab.url.split("/lab?token=")
     spec = httpx.get(f"{base}/api/kernelspecs", params={"token": token}, timeout=10).json()
     assert spec["kernelspecs"]["python3"]["spec"]["argv"][0] == sys.executable
     screenshot = tmp_path / "browser.png"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 900},
-        )
-        page = browser.new_page()
+    with browser_page(lab, tmp_path, "live.ipynb", {"width": 1400, "height": 900}) as page:
         try:
-            page.goto(f"{base}/lab/tree/live.ipynb?token={token}")
             expect(page.locator(".jp-Notebook .jp-Cell")).to_have_count(len(CELLS),
                                                                         timeout=WAIT_MS)
             expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")
                    ).to_have_count(1, timeout=WAIT_MS)
-            # Its kernel has started (on a busy machine the page is idle before the kernel
-            # is; "Run All" then asks which kernel to start).
-            until(lambda: _kernel_idle(base, token, "live.ipynb"), "the notebook's kernel",
-                  WAIT_MS / 1000)
             page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
             page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Run All Cells$")).click()
 
@@ -185,7 +139,6 @@ def test_live_view_grows_and_its_cancel_button_cancels_the_job(lab, tmp_path, ca
             page.screenshot(path=str(screenshot), full_page=True)
             with capsys.disabled():  # shown on every run, not only on failure
                 print(f"\nbrowser screenshot: {screenshot}")
-            browser.close()
 
 
 def _new_cell(page):
@@ -232,10 +185,3 @@ def _rows(status) -> int:
     found = ROWS.search(status.inner_text())
     assert found, status.inner_text()
     return int(found.group(1).replace(",", ""))
-
-
-def _kernel_idle(base: str, token: str, notebook: str) -> bool:
-    """True once the server has a session for ``notebook`` whose kernel is idle."""
-    sessions = httpx.get(f"{base}/api/sessions", params={"token": token}, timeout=10).json()
-    return any(s.get("path", "").endswith(notebook) and s.get("kernel")
-               and s["kernel"].get("execution_state") == "idle" for s in sessions)

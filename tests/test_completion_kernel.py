@@ -4,12 +4,9 @@ factories, with each match's kind (and type or description) in the reply."""
 
 from __future__ import annotations
 
-import sys
-
 import pytest
-from jupyter_client.manager import KernelManager
 
-from tests.test_kernel import run
+from tests.test_kernel import kernel_client, run
 
 pytestmark = pytest.mark.cluster
 
@@ -24,17 +21,10 @@ CREATE TEMPORARY TABLE customers (customer_id BIGINT, name STRING)
 
 @pytest.fixture(scope="module")
 def kernel():
-    manager = KernelManager(kernel_cmd=[sys.executable, "-m", "ipykernel_launcher", "-f",
-                                        "{connection_file}"])
-    manager.start_kernel()
-    client = manager.client()
-    client.start_channels()
-    client.wait_for_ready(timeout=60)
-    run(client, SETUP)
-    run(client, TABLES)
-    yield client
-    client.stop_channels()
-    manager.shutdown_kernel(now=False)
+    with kernel_client() as client:
+        run(client, SETUP)
+        run(client, TABLES)
+        yield client
 
 
 def complete(client, cell: str) -> tuple[list[str], list[dict], str]:

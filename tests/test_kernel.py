@@ -6,6 +6,9 @@ from __future__ import annotations
 import queue
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from jupyter_client.manager import KernelManager
@@ -27,17 +30,26 @@ assert html_view.query_result.counters().received >= 100, "no rows"
 """
 
 
-@pytest.fixture
-def kernel():
+@contextmanager
+def kernel_client() -> Iterator[Any]:
+    """A real kernel of this Python, and a client on its channels; shut down after."""
     manager = KernelManager(kernel_cmd=[sys.executable, "-m", "ipykernel_launcher", "-f",
                                         "{connection_file}"])
     manager.start_kernel()
     client = manager.client()
     client.start_channels()
-    client.wait_for_ready(timeout=60)
-    yield client
-    client.stop_channels()
-    manager.shutdown_kernel(now=False)
+    try:
+        client.wait_for_ready(timeout=60)
+        yield client
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=False)
+
+
+@pytest.fixture
+def kernel():
+    with kernel_client() as client:
+        yield client
 
 
 def run(client, code: str, timeout: float = 120) -> tuple[str, list[dict]]:

@@ -17,13 +17,9 @@ import sys
 import zipfile
 from pathlib import Path
 
-import nbformat
-import psutil
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, _kernel_idle
+from jupyter_lab import WAIT_MS, browser_page, isolated_lab, write_notebook
 from waiting import until
-
-from flink_notebook.cli.lab import LabServer
 
 ROOT = Path(__file__).parent.parent
 NAME = "flink-notebook-sql"
@@ -103,41 +99,16 @@ def test_the_wheel_carries_the_extension_as_data_files(tmp_path):
 
 @pytest.fixture
 def lab(tmp_path, monkeypatch):
-    """JupyterLab on a folder holding ``sql.ipynb`` (a Python cell, a %%flink_sql cell),
-    with nothing from the user's Jupyter setup; on teardown the kernel is gone."""
+    """JupyterLab on a folder holding ``sql.ipynb`` (a Python cell, a %%flink_sql cell) and
+    ``catalog.ipynb``."""
     folder = tmp_path / "notebooks"
     folder.mkdir()
     # No language_info: the kernel's arrives after the page opens, and JupyterLab then
     # sets every code cell's mime type again (the extension must put Flink SQL back).
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(PYTHON_CELL),
-                                               nbformat.v4.new_code_cell(LOADED_SQL_CELL)])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
-    nbformat.write(notebook, folder / "sql.ipynb")
-    catalog = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c)
-                                              for c in CATALOG_CELLS])
-    catalog.metadata["kernelspec"] = notebook.metadata["kernelspec"]
-    nbformat.write(catalog, folder / "catalog.ipynb")
-    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_WORKSPACES_DIR",
-                 "JUPYTERLAB_SETTINGS_DIR"):
-        path = tmp_path / name.lower()
-        path.mkdir()
-        monkeypatch.setenv(name, str(path))
-    news = tmp_path / "jupyterlab_settings_dir" / "@jupyterlab" / "apputils-extension"
-    news.mkdir(parents=True)
-    (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
-    server = LabServer(folder)
-    try:
-        server.wait_ready(timeout=90)
+    write_notebook(folder / "sql.ipynb", [PYTHON_CELL, LOADED_SQL_CELL])
+    write_notebook(folder / "catalog.ipynb", CATALOG_CELLS)
+    with isolated_lab(folder, tmp_path, monkeypatch) as server:
         yield server
-    finally:
-        processes = (psutil.Process(server.process.pid).children(recursive=True)
-                     if server.process.poll() is None else [])
-        server.stop()
-        _, alive = psutil.wait_procs(processes, timeout=30)
-        for process in alive:
-            process.kill()
-        assert not alive, f"left running after JupyterLab stopped: {alive}"
 
 
 #: Each token of a cell's editor: its text, its classes, its colour and its line.
@@ -160,139 +131,115 @@ THEME_COLOR_JS = """name => {
 def test_flink_sql_cells_are_highlighted_as_sql_and_python_cells_as_python(
     lab, tmp_path, capsys
 ):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    base, token = lab.url.split("/lab?token=")
     screenshot = tmp_path / "flink-sql-highlighting.png"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1200, "height": 560},
-        )
-        page = browser.new_page()
-        try:
-            page.goto(f"{base}/lab/tree/sql.ipynb?token={token}")
-            cells = page.locator(".jp-Notebook .jp-Cell")
-            expect(cells).to_have_count(2, timeout=WAIT_MS)
-            # The kernel's language_info has reset the cells' mime types by now.
-            until(lambda: _kernel_idle(base, token, "sql.ipynb"), "the notebook's kernel",
-                  WAIT_MS / 1000)
+    with browser_page(lab, tmp_path, "sql.ipynb", {"width": 1200, "height": 560}) as page:
+        # The kernel's language_info has reset the cells' mime types by now.
+        cells = page.locator(".jp-Notebook .jp-Cell")
+        expect(cells).to_have_count(2, timeout=WAIT_MS)
 
-            def tokens(index: int) -> list[dict]:
-                return cells.nth(index).evaluate(TOKENS_JS)
+        def tokens(index: int) -> list[dict]:
+            return cells.nth(index).evaluate(TOKENS_JS)
 
-            def token_of(index: int, text: str) -> dict:
-                return until(lambda: next((t for t in tokens(index) if t["text"] == text),
-                                          None), f"a token {text!r} in cell {index}",
-                             WAIT_MS / 1000)
+        def token_of(index: int, text: str) -> dict:
+            return until(lambda: next((t for t in tokens(index) if t["text"] == text),
+                                      None), f"a token {text!r} in cell {index}",
+                         WAIT_MS / 1000)
 
-            keyword_color, string_color, meta_color, type_color = (
-                page.evaluate(THEME_COLOR_JS, f"--jp-mirror-editor-{kind}-color")
-                for kind in ("keyword", "string", "meta", "variable-2"))
-            # The Python cell is Python: the classes JupyterLab's highlight style gives.
-            keyword = token_of(0, "def")["classes"]
-            string = token_of(0, "'it'")["classes"]
-            comment = token_of(0, "# a note")["classes"]
-            assert token_of(0, "return")["classes"] == keyword
-            assert token_of(0, "def")["color"] == keyword_color
-            assert token_of(0, "'it'")["color"] == string_color
+        keyword_color, string_color, meta_color, type_color = (
+            page.evaluate(THEME_COLOR_JS, f"--jp-mirror-editor-{kind}-color")
+            for kind in ("keyword", "string", "meta", "variable-2"))
+        # The Python cell is Python: the classes JupyterLab's highlight style gives.
+        keyword = token_of(0, "def")["classes"]
+        string = token_of(0, "'it'")["classes"]
+        comment = token_of(0, "# a note")["classes"]
+        assert token_of(0, "return")["classes"] == keyword
+        assert token_of(0, "def")["color"] == keyword_color
+        assert token_of(0, "'it'")["color"] == string_color
 
-            # The %%flink_sql cell from the file: SQL keywords, the magic line one meta token
-            # (its quote opens no string).
-            for word in ("CREATE", "TEMPORARY", "WATERMARK", "INTERVAL", "SELECT", "AS", "FROM",
-                         "TUMBLE", "DESCRIPTOR", "GROUP"):
-                assert token_of(1, word)["classes"] == keyword, word
-            for word in ("INT", "TIMESTAMP_LTZ"):  # types: in the theme's variable-2 colour
-                assert token_of(1, word)["color"] == type_color, word
-            assert token_of(1, "'connector'")["classes"] == string
-            magic = token_of(1, LOADED_SQL_CELL.splitlines()[0])
-            assert magic["color"] == meta_color and magic["classes"] != string
+        # The %%flink_sql cell from the file: SQL keywords, the magic line one meta token
+        # (its quote opens no string).
+        for word in ("CREATE", "TEMPORARY", "WATERMARK", "INTERVAL", "SELECT", "AS", "FROM",
+                     "TUMBLE", "DESCRIPTOR", "GROUP"):
+            assert token_of(1, word)["classes"] == keyword, word
+        for word in ("INT", "TIMESTAMP_LTZ"):  # types: in the theme's variable-2 colour
+            assert token_of(1, word)["color"] == type_color, word
+        assert token_of(1, "'connector'")["classes"] == string
+        magic = token_of(1, LOADED_SQL_CELL.splitlines()[0])
+        assert magic["color"] == meta_color and magic["classes"] != string
 
-            # A %%flink_sql cell typed in a new cell.
-            cells.nth(1).locator(".jp-InputPrompt").click()
-            page.keyboard.press("Escape")
-            page.keyboard.press("b")
-            expect(cells).to_have_count(3)
-            editor = cells.nth(2).locator(".cm-content")
-            editor.click()
-            for number, line in enumerate(TYPED_SQL_LINES):
-                if number:
-                    page.keyboard.press("Enter")
-                page.keyboard.type(line)
-            expect(editor).to_have_text("".join(TYPED_SQL_LINES))  # lines join in innerText
-            for word in ("SELECT", "AS", "FROM", "WHERE"):
-                found = token_of(2, word)
-                assert found["classes"] == keyword and found["color"] == keyword_color, found
-            # The magic line: one meta token, its `--timeout` no comment.
-            magic = token_of(2, TYPED_SQL_LINES[0])
-            assert magic["color"] == meta_color and magic["classes"] != comment
-            # The apostrophe in the comment opens no string: the comment is one token.
-            assert token_of(2, TYPED_SQL_LINES[1])["classes"] == comment
-            # 'it''s' is a string (two literals, as the SQL standard spells one quote in
-            # one), and nothing after it is.
-            query = [t for t in tokens(2) if t["row"] == 2]
-            literals = [t["text"] for t in query if t["classes"] == string]
-            assert literals == ["'it'", "'s'"], query
-            assert token_of(2, "'it'")["color"] == string_color
-            after = query[[t["text"] for t in query].index("'s'") + 1:]
-            assert after and all(t["classes"] != string for t in after), after
-            # The Python cell is still Python.
-            assert token_of(0, "def")["classes"] == keyword
-            assert token_of(0, "'it'")["classes"] == string
+        # A %%flink_sql cell typed in a new cell.
+        cells.nth(1).locator(".jp-InputPrompt").click()
+        page.keyboard.press("Escape")
+        page.keyboard.press("b")
+        expect(cells).to_have_count(3)
+        editor = cells.nth(2).locator(".cm-content")
+        editor.click()
+        for number, line in enumerate(TYPED_SQL_LINES):
+            if number:
+                page.keyboard.press("Enter")
+            page.keyboard.type(line)
+        expect(editor).to_have_text("".join(TYPED_SQL_LINES))  # lines join in innerText
+        for word in ("SELECT", "AS", "FROM", "WHERE"):
+            found = token_of(2, word)
+            assert found["classes"] == keyword and found["color"] == keyword_color, found
+        # The magic line: one meta token, its `--timeout` no comment.
+        magic = token_of(2, TYPED_SQL_LINES[0])
+        assert magic["color"] == meta_color and magic["classes"] != comment
+        # The apostrophe in the comment opens no string: the comment is one token.
+        assert token_of(2, TYPED_SQL_LINES[1])["classes"] == comment
+        # 'it''s' is a string (two literals, as the SQL standard spells one quote in
+        # one), and nothing after it is.
+        query = [t for t in tokens(2) if t["row"] == 2]
+        literals = [t["text"] for t in query if t["classes"] == string]
+        assert literals == ["'it'", "'s'"], query
+        assert token_of(2, "'it'")["color"] == string_color
+        after = query[[t["text"] for t in query].index("'s'") + 1:]
+        assert after and all(t["classes"] != string for t in after), after
+        # The Python cell is still Python.
+        assert token_of(0, "def")["classes"] == keyword
+        assert token_of(0, "'it'")["classes"] == string
 
-            cells.nth(0).scroll_into_view_if_needed()
-            page.locator(".jp-Notebook").screenshot(path=str(screenshot))
-            with capsys.disabled():  # shown on every run, not only on failure
-                print(f"\nFlink SQL highlighting screenshot: {screenshot}")
+        cells.nth(0).scroll_into_view_if_needed()
+        page.locator(".jp-Notebook").screenshot(path=str(screenshot))
+        with capsys.disabled():  # shown on every run, not only on failure
+            print(f"\nFlink SQL highlighting screenshot: {screenshot}")
 
-            # Without its magic the cell is Python again: SELECT is a plain name.
-            page.keyboard.press("Control+Home")
-            page.keyboard.press("Delete")
-            page.keyboard.press("Delete")
-            until(lambda: not any(t["text"] == "SELECT" and t["classes"] == keyword
-                                  for t in tokens(2)), "SELECT no longer a keyword",
-                  WAIT_MS / 1000)
-        finally:
-            browser.close()
+        # Without its magic the cell is Python again: SELECT is a plain name.
+        page.keyboard.press("Control+Home")
+        page.keyboard.press("Delete")
+        page.keyboard.press("Delete")
+        until(lambda: not any(t["text"] == "SELECT" and t["classes"] == keyword
+                              for t in tokens(2)), "SELECT no longer a keyword",
+              WAIT_MS / 1000)
 
 
 @pytest.mark.cluster  # slow: a browser, JupyterLab and a kernel that starts Flink
 def test_a_catalog_buttons_name_goes_into_a_new_cell(lab, tmp_path, capsys):
     """%flink_catalog's insert button: the kernel sends the name over a comm to the
     extension's target, which puts it into a new cell below."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    base, token = lab.url.split("/lab?token=")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1200, "height": 800},
-        )
-        page = browser.new_page()
-        try:
-            page.goto(f"{base}/lab/tree/catalog.ipynb?token={token}")
-            cells = page.locator(".jp-Notebook .jp-Cell")
-            expect(cells).to_have_count(len(CATALOG_CELLS), timeout=WAIT_MS)
-            until(lambda: _kernel_idle(base, token, "catalog.ipynb"), "the notebook's kernel",
-                  WAIT_MS / 1000)
-            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
-            page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Run All Cells$")).click()
-            tree = cells.nth(2)
-            for name in ("default_catalog", "default_database"):
-                toggle = tree.locator(".flink-catalog-toggle", has_text=name)
-                expect(toggle).to_be_visible(timeout=WAIT_MS)
-                if "mod-active" not in (toggle.get_attribute("class") or ""):
-                    toggle.click()
-            row = tree.locator(".flink-catalog-row").filter(
-                has=page.locator(".flink-catalog-toggle", has_text=re.compile("^orders$")))
-            insert = row.locator(".flink-catalog-insert")
-            expect(insert).to_be_visible(timeout=WAIT_MS)
-            insert.click()
-            expect(cells).to_have_count(len(CATALOG_CELLS) + 1, timeout=WAIT_MS)
-            added = cells.nth(len(CATALOG_CELLS)).locator(".cm-content")
-            expect(added).to_contain_text("orders", timeout=WAIT_MS)
-            page.screenshot(path=str(tmp_path / "catalog.png"))
-            with capsys.disabled():
-                print(f"\ncatalog browser screenshot: {tmp_path / 'catalog.png'}")
-        finally:
-            browser.close()
+    with browser_page(lab, tmp_path, "catalog.ipynb", {"width": 1200, "height": 800}) as page:
+        cells = page.locator(".jp-Notebook .jp-Cell")
+        expect(cells).to_have_count(len(CATALOG_CELLS), timeout=WAIT_MS)
+        page.locator(".lm-MenuBar-itemLabel", has_text=re.compile("^Run$")).click()
+        page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Run All Cells$")).click()
+        tree = cells.nth(2)
+        for name in ("default_catalog", "default_database"):
+            toggle = tree.locator(".flink-catalog-toggle", has_text=name)
+            expect(toggle).to_be_visible(timeout=WAIT_MS)
+            if "mod-active" not in (toggle.get_attribute("class") or ""):
+                toggle.click()
+        row = tree.locator(".flink-catalog-row").filter(
+            has=page.locator(".flink-catalog-toggle", has_text=re.compile("^orders$")))
+        insert = row.locator(".flink-catalog-insert")
+        expect(insert).to_be_visible(timeout=WAIT_MS)
+        insert.click()
+        expect(cells).to_have_count(len(CATALOG_CELLS) + 1, timeout=WAIT_MS)
+        added = cells.nth(len(CATALOG_CELLS)).locator(".cm-content")
+        expect(added).to_contain_text("orders", timeout=WAIT_MS)
+        page.screenshot(path=str(tmp_path / "catalog.png"))
+        with capsys.disabled():
+            print(f"\ncatalog browser screenshot: {tmp_path / 'catalog.png'}")
