@@ -40,6 +40,7 @@ class SqlCompleter:
         if any(getattr(m, "matcher_identifier", None) == MATCHER_ID
                for m in completer.custom_matchers):
             return
+
         def match(context: Any) -> dict:  # a function: IPython marks it with attributes
             return self.match(context)
 
@@ -101,8 +102,8 @@ class SqlCompleter:
 
     def _hints(self, statement: str) -> list[str]:
         """The keywords Flink's parser expects at the end of ``statement``."""
-        reader = self.session.t_env._j_tenv.getParser()
-        return list(reader.getCompletionHints(statement, len(statement)))
+        parser = self.session.t_env._j_tenv.getParser()
+        return list(parser.getCompletionHints(statement, len(statement)))
 
     def warm(self) -> None:
         """Read the catalog in the background once Java runs, so the first completion is
