@@ -9,8 +9,10 @@ thread holds the session, the cache answers with what it has (maybe nothing)."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass, field
+from html import unescape
 from typing import Any
 
 from flink_notebook.core.secrets import MASK, is_secret
@@ -130,9 +132,6 @@ def parse_connectors(text: str) -> dict[str, Connector]:
 
 def _plain(html: str) -> str:
     """Flink's option descriptions come as HTML; completion shows them as one line of text."""
-    import re
-    from html import unescape
-
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
