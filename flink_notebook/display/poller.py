@@ -141,6 +141,20 @@ class JobPoller:
         if view.state == "FAILED":
             view.failure = self.job.failure()
             view.failure_trace = self.job.failure_trace
+            if view.failure and "minimum required resources" in view.failure:
+                view.failure += self._slots_needed()
+
+    def _slots_needed(self) -> str:
+        """What a job that Flink failed for want of slots needed, and what the cluster had."""
+        needed = max((op.parallelism for op in self.view.operators), default=1)
+        try:
+            overview = self.job.rest.overview()
+        except UsageError:
+            return ""
+        return (f" It needed {needed} task slot(s); the cluster has "
+                f"{overview.get('slots-available', 0)} free of "
+                f"{overview.get('slots-total', 0)}: cancel a job, or use more slots "
+                "(notebook.slots).")
 
     def _operators(self, details: dict) -> list[Operator]:
         now, ended = time.monotonic(), self.view.state in TERMINAL
