@@ -16,7 +16,8 @@ from benchmarks.common import MARK, Figure
 
 #: Scenario codes and the module measuring them (B4 and B6 share one live run).
 MODULES = {"B1": "startup", "B2": "startup", "B3": "fetch", "B4": "live", "B5": "perjob",
-           "B6": "live", "B7": "many", "B10": "completion"}
+           "B6": "live", "B7": "many", "B8": "memory", "B9": "long_session",
+           "B10": "completion"}
 
 
 def run_module(module: str, quick: bool) -> list[Figure]:

@@ -20,13 +20,30 @@ from flink_notebook.core.states import TERMINAL
 
 _READY_TIMEOUT = 60.0  # seconds for a TaskManager's slots to register
 _REREGISTER_TIMEOUT = 5.0  # for one that lost its connection to come back
+#: What a MiniCluster's TaskManager gets when nothing says (Flink's local-execution
+#: defaults); more with a larger ``notebook.jvm-memory``, never less.
+_MANAGED_MB, _NETWORK_MB = 128, 64
+
+
+def memory_options(heap_mb: int | None) -> dict[str, str]:
+    """The TaskManager's managed memory (Python workers, RocksDB, batch sorts: off the
+    heap, taken when used) and network buffers, for a JVM heap of ``heap_mb``: a quarter
+    and an eighth of it, at least Flink's own local defaults."""
+    if not heap_mb:
+        return {}
+    managed, network = max(_MANAGED_MB, heap_mb // 4), max(_NETWORK_MB, heap_mb // 8)
+    return {"taskmanager.memory.managed.size": f"{managed}m",
+            "taskmanager.memory.network.min": f"{network}m",
+            "taskmanager.memory.network.max": f"{network}m"}
 
 
 class EmbeddedCluster:
-    """A MiniCluster in the py4j JVM with ``slots`` task slots."""
+    """A MiniCluster in the py4j JVM with ``slots`` task slots, its memory sized for a JVM
+    heap of ``heap_mb`` (``notebook.jvm-memory``)."""
 
-    def __init__(self, gateway: Any, slots: int) -> None:
+    def __init__(self, gateway: Any, slots: int, heap_mb: int | None = None) -> None:
         self.slots = slots
+        self.heap_mb = heap_mb
         self._gateway = gateway
         self._lock = threading.Lock()
         self._mini_cluster: Any = None
@@ -44,6 +61,8 @@ class EmbeddedCluster:
                 # The views' per-operator figures come from REST's metric store, which
                 # asks the TaskManagers at most this often (Flink's default: 10 s).
                 conf.setString("metrics.fetcher.update-interval", METRICS_FETCH_INTERVAL)
+                for key, value in memory_options(self.heap_mb).items():
+                    conf.setString(key, value)
                 minicluster = jvm.org.apache.flink.runtime.minicluster
                 settings = (
                     minicluster.MiniClusterConfiguration.Builder()

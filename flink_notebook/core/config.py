@@ -42,10 +42,15 @@ class ConfigOption:
     description: str
     choices: tuple[str, ...] | None = None
     minimum: float | None = None
+    #: For a string with a format: whether a value has it, and what error messages expect.
+    check: Callable[[str], bool] | None = None
+    check_expects: str = ""
 
     @property
     def expected(self) -> str:
         """What a valid value looks like, as said in error messages."""
+        if self.check:
+            return self.check_expects
         if self.choices:
             return "one of " + ", ".join(self.choices)
         if self.type is bool:
@@ -60,6 +65,8 @@ class ConfigOption:
         """The value as this option's type; UsageError saying what was expected."""
         parsed = self._convert(value)
         if parsed is None or (self.minimum is not None and parsed < self.minimum):
+            raise UsageError(f"{self.key} expects {self.expected}, got {value!r}.")
+        if self.check and not self.check(parsed):
             raise UsageError(f"{self.key} expects {self.expected}, got {value!r}.")
         if self.choices:
             parsed = parsed.lower()
@@ -81,6 +88,22 @@ class ConfigOption:
         except (TypeError, ValueError):
             return None
         return number if math.isfinite(number) else None
+
+
+_MEMORY = re.compile(r"(\d+)\s*([kmgt]?)(?:i?b)?", re.IGNORECASE)
+_MEMORY_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+#: The smallest heap ``notebook.jvm-memory`` may give the kernel's JVM (Flink's planner and
+#: the embedded cluster need about 150 MB before a job runs).
+MIN_JVM_MEMORY_MB = 256
+
+
+def memory_mb(text: Any) -> int | None:
+    """A memory size as Flink writes them (``512m``, ``1g``, ``768 mb``; bytes without a
+    unit) in whole MB, or None when it is not one."""
+    match = _MEMORY.fullmatch(str(text).strip())
+    if not match:
+        return None
+    return int(match.group(1)) * _MEMORY_UNITS[match.group(2).lower()] // 2**20
 
 
 def _to_int(value: Any) -> int:
@@ -135,6 +158,16 @@ _OPTIONS = [
         minimum=0,
     ),
     ConfigOption("notebook.slots", int, 4, "task slots of the embedded cluster", minimum=1),
+    ConfigOption(
+        "notebook.jvm-memory",
+        str,
+        "512m",
+        "heap (-Xmx) of the kernel's JVM, where the embedded cluster runs; that cluster's "
+        "managed memory is a quarter of it and its network buffers an eighth (at least "
+        "Flink's 128m and 64m). Read when Java starts: set it before the kernel starts",
+        check=lambda value: (memory_mb(value) or 0) >= MIN_JVM_MEMORY_MB,
+        check_expects=f"a memory size of at least {MIN_JVM_MEMORY_MB}m, such as 512m or 1g",
+    ),
     ConfigOption(
         "notebook.init-sql",
         str,

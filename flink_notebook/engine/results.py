@@ -121,15 +121,19 @@ class QueryResult:
 
     @property
     def _buffer(self) -> Any:
-        """The Java buffer, reached through the calling thread's py4j client."""
+        """The Java buffer, reached through the calling thread's py4j client (or what it
+        answered last, once the result is final)."""
+        main = self._main_buffer
+        if isinstance(main, _EndedBuffer):
+            return main
         client = client_for_this_thread(self._gateway)
-        if client is self._main_buffer._gateway_client:
-            return self._main_buffer
+        if client is main._gateway_client:
+            return main
         if self._background_buffer is None:
             from py4j.java_gateway import JavaObject
 
             # Kept as long as the result: a dropped proxy would delete the Java object.
-            self._background_buffer = JavaObject(self._main_buffer._target_id, client)
+            self._background_buffer = JavaObject(main._target_id, client)
         return self._background_buffer
 
     def counters(self) -> ResultCounters:
@@ -147,12 +151,16 @@ class QueryResult:
         """The rows in view now: the last rows (append), the current table (update), or the
         last changes with an ``op`` column (changelog). At most ``max_rows`` rows."""
         limit = self.max_rows if max_rows is None else max_rows
+        buffer = self._buffer
+        if isinstance(buffer, _EndedBuffer):  # the final rows, as the buffer gave them
+            final = self._final
+            return final.head(limit) if self.mode is ResultMode.UPDATE else final.tail(limit)
         if self.mode is ResultMode.ALL:
             return self._fetched_frame().tail(limit)
-        table = _arrow_table(self._buffer.snapshot(limit))
+        table = _arrow_table(buffer.snapshot(limit))
         frame = self._frame(table)
         if self.mode is ResultMode.CHANGELOG:
-            kinds = bytes(self._buffer.lastKinds())
+            kinds = bytes(buffer.lastKinds())
             frame.insert(0, "op", [_ROW_KINDS.get(k, "?") for k in kinds])
         return frame
 
@@ -198,7 +206,17 @@ class QueryResult:
         if self.done:
             self._final = frame
             self._batches = []
+            self._release()
         return frame
+
+    def _release(self) -> None:
+        """Drop the Java buffer once every row is in Python: nothing more can come, and the
+        session's job list keeps each handle (with its result) for the whole session, so
+        each query would keep its buffer, rows and py4j object in the JVM until the kernel
+        ends. What is still asked of it is answered from its last counters and error."""
+        if not isinstance(self._main_buffer, _EndedBuffer):
+            ended = _EndedBuffer(self._buffer.counters(), self._buffer.getError())
+            self._main_buffer, self._background_buffer = ended, None
 
     def close(self) -> None:
         """Stop reading rows (the job itself is cancelled by its JobClient)."""
@@ -208,6 +226,30 @@ class QueryResult:
 
     def _frame(self, table: pa.Table | None) -> pd.DataFrame:
         return to_pandas(table, self.columns, self.types, self.zone)
+
+
+class _EndedBuffer:
+    """What a released Java buffer answered last: done, no more rows."""
+
+    _gateway_client = None
+
+    def __init__(self, counters: str, error: str | None) -> None:
+        self._counters, self._error = counters, error
+
+    def counters(self) -> str:
+        return self._counters
+
+    def isDone(self) -> bool:  # noqa: N802 (the Java buffer's names)
+        return True
+
+    def getError(self) -> str | None:  # noqa: N802
+        return self._error
+
+    def take(self, max_rows: int) -> None:
+        return None
+
+    def close(self) -> None:
+        pass
 
 
 _NULLABLE = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
-from flink_notebook.core.config import Configuration
+from flink_notebook.core.config import Configuration, memory_mb
 
 if TYPE_CHECKING:
     from flink_notebook.clusters.embedded import EmbeddedCluster
@@ -39,6 +39,27 @@ DEFAULT_PARALLELISM = 1
 _ROUTING_KEYS = ("execution.target", "rest.address", "rest.port", "execution.runtime-mode")
 
 
+@contextmanager
+def _heap_for_the_gateway(jvm_memory: str | None) -> Iterator[None]:
+    """While PyFlink launches its gateway JVM (if it does), ``JVM_ARGS`` starts with
+    ``-Xmx`` from ``notebook.jvm-memory``; PyFlink's launcher puts ``JVM_ARGS`` first, so
+    a heap set in ``JVM_ARGS`` already, or in Flink's ``env.java.opts.all``, still wins.
+    Only for the launch: the distribution's scripts (per-job, ``%flink_cluster``) read
+    ``JVM_ARGS`` too, and their JVMs size themselves from Flink's options."""
+    heap = memory_mb(jvm_memory)
+    before = os.environ.get("JVM_ARGS")
+    if heap:
+        os.environ["JVM_ARGS"] = " ".join(filter(None, [f"-Xmx{heap}m", before]))
+    try:
+        yield
+    finally:
+        if heap:
+            if before is None:
+                os.environ.pop("JVM_ARGS", None)
+            else:
+                os.environ["JVM_ARGS"] = before
+
+
 class FlinkSession:
     """Java, gateway, environments and the embedded cluster, started once per process."""
 
@@ -50,6 +71,7 @@ class FlinkSession:
         self.jobs: list[JobClient] = []
         self.jvm_headers: dict[str, str] = {}  # the REST headers Flink's client was given
         self._java_started = False  # jvm_headers are fixed from then on
+        self.jvm_memory: str | None = None  # notebook.jvm-memory when Java started
         self.clusters: list[LocalCluster] = []  # started by %flink_cluster, leased to us
         self._lock = threading.RLock()
         self._env_ready = threading.Event()
@@ -124,9 +146,11 @@ class FlinkSession:
         with self._lock:
             self.jvm_headers = rest_headers(self.configuration)
             self._java_started = True
+            self.jvm_memory = self.configuration.get("notebook.jvm-memory")
         if self.jvm_headers:
             os.environ[HEADERS_VARIABLE] = flink_headers_text(self.jvm_headers)
-        gateway = get_gateway()
+        with _heap_for_the_gateway(self.jvm_memory):
+            gateway = get_gateway()
         pin_main_thread(gateway._gateway_client)
         system = gateway.jvm.System
         if system.getProperty("io.netty.tryReflectionSetAccessible") is None:
@@ -180,7 +204,8 @@ class FlinkSession:
         with self._lock:
             if self._embedded is None:
                 self._embedded = EmbeddedCluster(
-                    self.gateway, slots=int(self.configuration.get("notebook.slots") or 4)
+                    self.gateway, slots=int(self.configuration.get("notebook.slots") or 4),
+                    heap_mb=memory_mb(self.jvm_memory),
                 )
             cluster = self._embedded
         cluster.start()
@@ -213,6 +238,7 @@ class FlinkSession:
         ``j_env``, an environment the cell's code made, keeps its own (as in Flink)."""
         self.ensure_started()
         self.check_runtime_mode(configuration)
+        self.check_jvm_memory(configuration)
         extra = {}
         if address.scheme == "https" and "security.ssl.rest.enabled" not in \
                 configuration.flink_options():
@@ -256,6 +282,16 @@ class FlinkSession:
                 "change while it runs. Start the kernel with "
                 f"FLINK_NOTEBOOK_OPTS=execution.runtime-mode={wanted} (or put it in "
                 "~/.flink-notebook/config.yaml)."
+            )
+
+    def check_jvm_memory(self, configuration: Configuration) -> None:
+        """The JVM's heap is fixed when Java starts (at ``%load_ext``)."""
+        wanted = configuration.get("notebook.jvm-memory")
+        if self.jvm_memory and memory_mb(wanted) != memory_mb(self.jvm_memory):
+            raise UsageError(
+                f"notebook.jvm-memory is {self.jvm_memory} in this session and cannot change "
+                "while Java runs. Put it in ~/.flink-notebook/config.yaml or start the kernel "
+                f"with FLINK_NOTEBOOK_OPTS=notebook.jvm-memory={wanted}."
             )
 
     def _apply_options(self, configuration: Configuration) -> None:

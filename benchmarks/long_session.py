@@ -1,0 +1,149 @@
+"""B9 long session: 200 cells in one kernel, mixing bounded queries, detached streams that
+are cancelled, DDL, a Python cell and errors (a SQL one, a Java one from a ``%%flink``
+cell). Kernel and JVM RSS, thread counts and py4j objects after a warm-up cycle and at
+the end: a long session must not keep what its cells left behind.
+
+The cells run through ``InteractiveShell.run_cell``, as a kernel runs them, without
+storing their results in IPython's output history (``Out`` keeps up to 1,000 results:
+the user's cache, not ours). Before each measurement both sides collect garbage
+(Python's ``gc``, the JVM's ``System.gc()``), every job has ended, and two seconds pass.
+Quick mode runs 20 cells."""
+
+from __future__ import annotations
+
+import gc
+import threading
+import time
+
+import psutil
+
+from benchmarks.common import Figure, jvm_pids, log, quiet, shell
+
+SETUP = """%%flink_sql
+CREATE TEMPORARY TABLE long_ticks (n BIGINT) WITH ('connector' = 'datagen',
+  'rows-per-second' = '20');
+CREATE TEMPORARY TABLE long_sink (n BIGINT) WITH ('connector' = 'blackhole')
+"""
+
+#: One cycle of ten cells; {i} makes each cycle's table its own.
+CYCLE = [
+    "%%flink_sql\nCREATE TEMPORARY TABLE long_src_{i} (n BIGINT, s STRING) WITH (\n"
+    "  'connector' = 'datagen', 'number-of-rows' = '200',\n"
+    "  'fields.n.kind' = 'sequence', 'fields.n.start' = '1', 'fields.n.end' = '200')",
+    "%%flink_sql -o small\nSELECT n % 10 AS k, COUNT(*) AS c FROM long_src_{i} GROUP BY n % 10",
+    "assert len(small) == 10, small",
+    "%%flink_sql -o pairs\nSELECT x, y FROM (VALUES (1, 'a'), (2, 'b'), ({i}, 'c')) AS t(x, y)",
+    "%%flink_sql\nSELECT no_such_column FROM long_src_{i}",  # a SQL error
+    "%%flink_sql --detached -o stream\nINSERT INTO long_sink SELECT n FROM long_ticks",
+    "stream.cancel()",
+    "%%flink\nt_env.from_path('no_such_table_{i}')",  # a Java error from Python
+    "%%flink_sql\nSHOW TABLES",
+    "%%flink_sql\nDROP TEMPORARY TABLE long_src_{i}",
+]
+
+
+class State:
+    """Kernel and JVM memory, threads and py4j objects at one moment."""
+
+    def __init__(self, session) -> None:
+        from py4j.java_gateway import JavaObject
+
+        gateway = session.gateway
+        gc.collect()
+        gateway.jvm.System.gc()
+        time.sleep(2.0)
+        gc.collect()
+        [jvm] = [psutil.Process(pid) for pid in jvm_pids()]
+        self.kernel = psutil.Process().memory_info().rss / 2**20
+        self.jvm = jvm.memory_info().rss / 2**20
+        self.python_threads = threading.active_count()
+        self.thread_names = sorted(t.name for t in threading.enumerate())
+        self.jvm_threads = jvm.num_threads()
+        self.java_objects = sum(isinstance(o, JavaObject) for o in gc.get_objects())
+        # The Java side's table of objects handed to Python (py4j's Gateway bindings);
+        # this look itself holds two (the Gateway and its map) while it counts.
+        bindings = gateway.java_gateway_server.getGateway().getBindings()
+        self.bindings = bindings.size() - 2
+        del bindings
+        runtime = gateway.jvm.java.lang.Runtime.getRuntime()
+        self.heap_used = (runtime.totalMemory() - runtime.freeMemory()) / 2**20
+
+    def __str__(self) -> str:
+        return (f"kernel {self.kernel:.0f} MB, JVM {self.jvm:.0f} MB (heap used "
+                f"{self.heap_used:.0f} MB), {self.python_threads} Python threads, "
+                f"{self.jvm_threads} JVM threads, {self.java_objects} JavaObjects in Python, "
+                f"{self.bindings} py4j bindings")
+
+
+def _all_jobs_ended(session, timeout: float = 60.0) -> None:
+    from flink_notebook.core.states import TERMINAL
+    from flink_notebook.jobs.rest import RestClient
+
+    rest = RestClient(session.embedded_cluster().address.url)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(job["state"] in TERMINAL for job in rest.jobs_overview()):
+            return
+        time.sleep(0.2)
+
+
+def run(quick: bool) -> list[Figure]:
+    cells = 20 if quick else 200
+    from flink_notebook.engine.session import FlinkSession
+
+    ip = shell()
+    session = FlinkSession.current()
+    session.ensure_started()
+    failures = []
+
+    def cell(source: str) -> None:
+        result = quiet(lambda: ip.run_cell(source, store_history=False))
+        failed = not result.success
+        expected = "no_such" in source
+        if failed != expected:
+            failures.append((source.splitlines()[-1][:60], result.error_in_exec
+                             or result.error_before_exec))
+
+    cell(SETUP)
+    for source in CYCLE:  # warm-up: every kind of cell once, so lazy starts are behind
+        cell(source.format(i=0))
+    _all_jobs_ended(session)
+    start = State(session)
+    log(f"after warm-up: {start}")
+    began = time.monotonic()
+    for n in range(cells):
+        cell(CYCLE[n % len(CYCLE)].format(i=1 + n // len(CYCLE)))
+    elapsed = time.monotonic() - began
+    _all_jobs_ended(session)
+    end = State(session)
+    log(f"after {cells} cells in {elapsed:.0f} s: {end}")
+    if failures:
+        log(f"{len(failures)} cells did not do what they should: {failures[:3]}")
+    gone = sorted(set(end.thread_names) - set(start.thread_names))
+    if gone:
+        log(f"Python threads new since the warm-up: {gone}")
+    kernel, jvm = end.kernel - start.kernel, end.jvm - start.jvm
+    note = f"{cells} cells in {elapsed:.0f} s" + (f", {len(failures)} went wrong"
+                                                    if failures else "")
+    return [
+        Figure("B9", f"{cells} cells in one kernel: kernel RSS growth", kernel, None, "MB",
+               "< 50 MB", met=kernel < 50 and not failures,
+               note=f"{start.kernel:.0f} → {end.kernel:.0f} MB; {note}"),
+        Figure("B9", f"{cells} cells in one kernel: JVM RSS growth", jvm, None, "MB",
+               "< 100 MB", met=jvm < 100,
+               note=f"{start.jvm:.0f} → {end.jvm:.0f} MB, heap used {start.heap_used:.0f} → "
+                    f"{end.heap_used:.0f} MB"),
+        Figure("B9", f"{cells} cells in one kernel: Python threads at the end",
+               end.python_threads, None, "threads", "back to the start",
+               met=end.python_threads <= start.python_threads,
+               note=f"{start.python_threads} after the warm-up"),
+        Figure("B9", f"{cells} cells in one kernel: JVM threads at the end",
+               end.jvm_threads, None, "threads", "back to the start",
+               met=end.jvm_threads <= start.jvm_threads,
+               note=f"{start.jvm_threads} after the warm-up"),
+        Figure("B9", f"{cells} cells in one kernel: py4j objects (Java side) at the end",
+               end.bindings, None, "objects", "back to the start",
+               met=end.bindings <= start.bindings,
+               note=f"{start.bindings} after the warm-up; JavaObjects in Python "
+                    f"{start.java_objects} → {end.java_objects}"),
+    ]
