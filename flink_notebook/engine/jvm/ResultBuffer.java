@@ -41,6 +41,10 @@ public class ResultBuffer implements Runnable {
     private final Object lock = new Object();
     private final ArrayDeque rows = new ArrayDeque();
     private final LinkedHashMap table = new LinkedHashMap();
+    // UPDATE mode: -U rows whose +U has not come yet. Flink sends a retraction's -U and +U
+    // one after the other, but a snapshot (or a cancel) can fall between them: the -U is only
+    // applied when a +U comes, so the table never shows a key missing half-way through an update.
+    private final ArrayDeque pendingBefore = new ArrayDeque();
     private CloseableIterator iterator;
     private RowType rowType;
     private RowDataToStringConverter stringConverter;
@@ -108,21 +112,15 @@ public class ResultBuffer implements Runnable {
             else if (kind == RowKind.DELETE) deletes++;
             if (mode == UPDATE) {
                 row.setRowKind(RowKind.INSERT);
-                Integer count = (Integer) table.get(row);
-                if (kind == RowKind.INSERT || kind == RowKind.UPDATE_AFTER) {
-                    table.put(row, Integer.valueOf(count == null ? 1 : count.intValue() + 1));
-                    tableRows++;
-                    if (table.size() > limit) {
-                        Iterator it = table.entrySet().iterator();
-                        Map.Entry eldest = (Map.Entry) it.next();
-                        tableRows -= ((Integer) eldest.getValue()).intValue();
-                        it.remove();
-                        truncated = true;
+                if (kind == RowKind.UPDATE_BEFORE) {
+                    pendingBefore.addLast(row);
+                } else if (kind == RowKind.DELETE) {
+                    retract(row);
+                } else {
+                    if (kind == RowKind.UPDATE_AFTER && !pendingBefore.isEmpty()) {
+                        retract((RowData) pendingBefore.removeFirst());
                     }
-                } else if (count != null) {
-                    tableRows--;
-                    if (count.intValue() <= 1) table.remove(row);
-                    else table.put(row, Integer.valueOf(count.intValue() - 1));
+                    insert(row);
                 }
             } else {
                 rows.addLast(row);
@@ -132,6 +130,27 @@ public class ResultBuffer implements Runnable {
                 }
             }
         }
+    }
+
+    private void insert(RowData row) {
+        Integer count = (Integer) table.get(row);
+        table.put(row, Integer.valueOf(count == null ? 1 : count.intValue() + 1));
+        tableRows++;
+        if (table.size() > limit) {
+            Iterator it = table.entrySet().iterator();
+            Map.Entry eldest = (Map.Entry) it.next();
+            tableRows -= ((Integer) eldest.getValue()).intValue();
+            it.remove();
+            truncated = true;
+        }
+    }
+
+    private void retract(RowData row) {
+        Integer count = (Integer) table.get(row);
+        if (count == null) return;
+        tableRows--;
+        if (count.intValue() <= 1) table.remove(row);
+        else table.put(row, Integer.valueOf(count.intValue() - 1));
     }
 
     private RowData stringify(RowData row, RowKind kind) {
