@@ -40,3 +40,33 @@ def test_flink_jobs_lists_the_session_jobs(shell):
     table = shell.run_line_magic("flink_jobs", "")
     assert {"job_id", "name", "state", "web_ui"} <= set(table.columns)
     assert "FINISHED" in set(table["state"])
+
+
+class _Handle:
+    """What the session and %flink_jobs read of a job handle (pure logic, no cluster)."""
+
+    def __init__(self, job_id: str, ended: bool = True) -> None:
+        self.job_id, self.name, self.has_ended = job_id, f"job {job_id}", ended
+        self.duration, self.web_url = 1.0, f"http://127.0.0.1:1/#/job/{job_id}"
+
+    def status(self) -> str:
+        return "FINISHED" if self.has_ended else "RUNNING"
+
+
+def test_older_ended_jobs_are_dropped_under_keep_jobs_and_flink_jobs_says_so(
+        shell, monkeypatch, capsys):
+    session = FlinkSession.current()
+    monkeypatch.setattr(session, "jobs", [])
+    monkeypatch.setattr(session, "dropped_jobs", 0)
+    session.configuration.set("notebook.keep-jobs", 3)
+    try:
+        for handle in [_Handle("r", ended=False)] + [_Handle(str(i)) for i in range(5)]:
+            session.register(handle)
+        assert [job.job_id for job in session.jobs] == ["r", "3", "4"]  # running ones stay
+        assert session.dropped_jobs == 3
+        table = shell.run_line_magic("flink_jobs", "")
+        assert list(table["job_id"]) == ["r", "3", "4"]
+        assert "3 older ended job(s) are no longer listed (notebook.keep-jobs=3)" in (
+            capsys.readouterr().out)
+    finally:
+        session.configuration.unset("notebook.keep-jobs")

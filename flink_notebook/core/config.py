@@ -158,6 +158,9 @@ _OPTIONS = [
         minimum=0,
     ),
     ConfigOption("notebook.slots", int, 4, "task slots of the embedded cluster", minimum=1),
+    ConfigOption("notebook.keep-jobs", int, 100,
+                 "handles of the session's jobs kept for %flink_jobs and SHOW JOBS; older ended "
+                 "ones are dropped (running ones always stay)", minimum=1),
     ConfigOption(
         "notebook.jvm-memory",
         str,

@@ -69,6 +69,7 @@ class FlinkSession:
     def __init__(self, configuration: Configuration | None = None) -> None:
         self.configuration = configuration or Configuration.load()
         self.jobs: list[JobClient] = []
+        self.dropped_jobs = 0  # ended handles dropped under notebook.keep-jobs
         self.jvm_headers: dict[str, str] = {}  # the REST headers Flink's client was given
         self._java_started = False  # jvm_headers are fixed from then on
         self.jvm_memory: str | None = None  # notebook.jvm-memory when Java started
@@ -346,5 +347,19 @@ class FlinkSession:
         return int(configuration.get("parallelism.default") or DEFAULT_PARALLELISM)
 
     def register(self, job: JobClient) -> JobClient:
+        """Keep ``job``'s handle for ``%flink_jobs`` and ``SHOW JOBS``: the newest
+        ``notebook.keep-jobs`` of them, running ones always (older ended ones are dropped,
+        so that a long session does not hold every result it ever had)."""
         self.jobs.append(job)
+        keep = int(self.configuration.get("notebook.keep-jobs") or 100)
+        excess = len(self.jobs) - keep
+        if excess > 0:
+            kept = []
+            for old in self.jobs:
+                if excess > 0 and old.has_ended:
+                    excess -= 1
+                    self.dropped_jobs += 1
+                else:
+                    kept.append(old)
+            self.jobs[:] = kept
         return job

@@ -119,6 +119,11 @@ class JobClient:
                 self.cluster.stop()
 
     @property
+    def has_ended(self) -> bool:
+        """Whether a terminal state was seen already (no REST request)."""
+        return self._ended.is_set()
+
+    @property
     def is_terminal(self) -> bool:
         return self.status() in TERMINAL
 

@@ -129,7 +129,13 @@ class FlinkMagics(Magics):
     @line_magic
     def flink_jobs(self, line: str) -> Any:
         """The jobs this session started, with their current state."""
-        jobs = FlinkSession.current().jobs
+        session = FlinkSession.current()
+        jobs = session.jobs
+        if session.dropped_jobs:
+            from flink_notebook.display.notes import note
+
+            note(f"{session.dropped_jobs} older ended job(s) are no longer listed "
+                 f"(notebook.keep-jobs={session.configuration.get('notebook.keep-jobs')}).")
         if _widgets_here():
             from flink_notebook.display.job_list import JobsWidget
 
