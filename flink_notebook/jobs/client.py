@@ -63,6 +63,8 @@ class JobClient:
         self.failure_task: str | None = None  # the task the latest failure happened in
         self.failure_where: str | None = None  # its TaskManager's address
         self._winding_down = False
+        self._count_checked = False
+        self._count_error: UsageError | None = None  # a result found short by Flink's count
 
     @classmethod
     def attach(cls, job_id: str, rest_url: str, headers: dict[str, str] | None = None
@@ -266,6 +268,8 @@ class JobClient:
 
     def _check_rows(self) -> None:
         error = self.query_result.error()
+        if error is None and not self.query_result.closed and self.query_result.done:
+            self._check_count()
         if error is None or self.query_result.closed:  # closed: we stopped reading (cancel)
             return
         try:
@@ -280,6 +284,24 @@ class JobClient:
             f"Reading the rows of job {self._label()} failed, so its result would be "
             f"incomplete: {summarize_trace(error)}"
         )
+
+    def _check_count(self) -> None:
+        """Every row the collect sink took in arrived (asked once per result; a shortfall
+        found raises every time the rows are asked for)."""
+        if not self._count_checked:
+            self._count_checked = True
+            from flink_notebook.jobs.row_count import collect_sink_count, shortfall
+
+            details = self._last_details if self._last_details.get("vertices") else None
+            try:
+                counted = collect_sink_count(self.rest, self.job_id,
+                                             details or self.rest.job(self.job_id))
+            except UsageError:  # its cluster is gone (per-job): nothing to compare with
+                counted = None
+            self._count_error = shortfall(self._label(), self.query_result.counters().received,
+                                          counted)
+        if self._count_error is not None:
+            raise self._count_error
 
     # -- control -------------------------------------------------------------
 
