@@ -31,6 +31,23 @@ def remote_address(configuration: Configuration) -> ClusterAddress:
     return address
 
 
+def _check_flink_trusts(address: ClusterAddress, configuration: Configuration) -> None:
+    """Flink's client, which submits the job and fetches its rows, checks an https
+    cluster's certificate with Java's truststore, not with notebook.rest-verify: a private CA
+    given to ours only would fail the submission after a minute of retries."""
+    from flink_notebook.core.rest_options import rest_verify
+
+    verify = rest_verify(configuration)
+    if address.scheme != "https" or not isinstance(verify, str) or \
+            "security.ssl.rest.truststore" in configuration.flink_options():
+        return
+    raise UsageError(
+        f"notebook.rest-verify ({verify}) lets this notebook trust {address.url}, but Flink's "
+        "client, which submits the job, needs the same CA in a Java truststore: set "
+        "security.ssl.rest.truststore (keytool -importcert -file <the CA's PEM> -keystore "
+        "trust.p12) and security.ssl.rest.truststore-password. See docs/tls.md.")
+
+
 class RemoteExecutor(Executor):
     """Submits pipelines to the session cluster at ``rest.address:rest.port``."""
 
@@ -42,6 +59,7 @@ class RemoteExecutor(Executor):
         FlinkSession.current().check_submission_headers(configuration)
         # before Java starts: an unreachable cluster fails at once
         rest, overview = reached(address.url, configuration)
+        _check_flink_trusts(address, configuration)
         needed = pipeline.parallelism or FlinkSession.parallelism(configuration)
         free = overview.get("slots-available", 0)
         # Flink would wait minutes for slots and then fail; say it now.

@@ -41,6 +41,9 @@ def reached(url: str, configuration: Configuration) -> tuple[RestClient, dict]:
     """A client for the cluster at ``url`` (the usual timeouts) and its ``/overview``, asked
     first within REACH_TIMEOUT: an unreachable cluster fails in seconds, naming it."""
     overview = client_for(url, configuration, timeout=REACH_TIMEOUT).overview()
+    if not isinstance(overview, dict) or "flink-version" not in overview:
+        raise UsageError(f"{url} answers, but not as Flink's REST API (GET /overview has no "
+                         "flink-version). Check rest.address and rest.port.")
     return client_for(url, configuration), overview
 
 
@@ -58,7 +61,50 @@ def _shared_verify(verify: bool | str) -> bool | str | ssl.SSLContext:
 
 @functools.lru_cache(maxsize=16)
 def _ssl_context(verify: bool | str, version: int | None) -> ssl.SSLContext:
-    return httpx.create_ssl_context(verify=verify)
+    try:
+        return httpx.create_ssl_context(verify=verify)
+    except ssl.SSLError:  # a file, but no PEM certificate in it (a Java truststore?)
+        raise UsageError(
+            f"notebook.rest-verify names {verify}, which holds no PEM certificate. Give it "
+            "the CA bundle as PEM; from a Java truststore: keytool -exportcert -rfc."
+        ) from None
+
+
+def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """The first ``kind`` in ``exc``'s chain (httpx wraps httpcore, which wraps ssl)."""
+    seen: BaseException | None = exc
+    while seen is not None and not isinstance(seen, kind):
+        seen = seen.__cause__ or seen.__context__
+    return seen
+
+
+#: OpenSSL's verification results (``X509_V_ERR_*``) that have a message of their own.
+_NOT_YET_VALID, _EXPIRED, _HOSTNAME_MISMATCH, _IP_MISMATCH = 9, 10, 62, 64
+
+
+def tls_check_problem(url: str, error: ssl.SSLCertVerificationError,
+                      verify: bool | str) -> str:
+    """The failed certificate check of ``url`` in a line: what is wrong and what to set."""
+    code = error.verify_code
+    if code == _EXPIRED:
+        return (f"The TLS certificate of {url} has expired. The cluster needs a new one (its "
+                "security.ssl.rest.keystore); notebook.rest-verify=false skips the check.")
+    if code == _NOT_YET_VALID:
+        return (f"The TLS certificate of {url} is not valid yet: check this machine's clock "
+                "and the certificate's dates (notebook.rest-verify=false skips the check).")
+    if code in (_HOSTNAME_MISMATCH, _IP_MISMATCH):
+        host = httpx.URL(url).host
+        return (f"The TLS certificate of {url} is not issued for {host}: put a name it is "
+                f"issued for in rest.address, or give the cluster a certificate whose "
+                f"subjectAltName has {host}.")
+    reason = error.verify_message or "certificate verify failed"
+    if isinstance(verify, str):
+        return (f"The TLS certificate of {url} is not trusted: no CA in notebook.rest-verify "
+                f"({verify}) signed it ({reason}). Set notebook.rest-verify to the CA bundle "
+                "(PEM) that signed the cluster's certificate.")
+    return (f"The TLS certificate of {url} is not trusted ({reason}). Set "
+            "notebook.rest-verify to the cluster's CA bundle (a PEM file), or to false to "
+            "skip the check.")
 
 
 class RestClient:
@@ -73,6 +119,7 @@ class RestClient:
         timeout: float | httpx.Timeout = 5.0,
     ) -> None:
         self.url = url.rstrip("/")
+        self._verify = verify
         self._client = httpx.Client(
             base_url=self.url, headers=headers or {}, verify=_shared_verify(verify),
             timeout=timeout,
@@ -86,7 +133,12 @@ class RestClient:
         response = self._send(method, path, **kwargs)
         if not response.content:
             return None
-        return response.json()
+        try:
+            return response.json()
+        except ValueError:  # another server on that port (a web page, a proxy's own answer)
+            raise UsageError(f"{self.url} answered {method} {path} with something other than "
+                             "Flink's REST API (not JSON). Check rest.address and rest.port."
+                             ) from None
 
     def raw(self, path: str) -> bytes:
         """A GET's body as it is (a file Flink serves, such as a TaskManager's .out)."""
@@ -96,17 +148,14 @@ class RestClient:
         try:
             response = self._client.request(method, path, **kwargs)
         except httpx.TransportError as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            if "CERTIFICATE_VERIFY_FAILED" in reason:
+            raise UsageError(self._transport_problem(exc)) from None
+        if response.is_redirect and self.url.startswith("http:"):
+            target = httpx.URL(response.headers.get("location", ""))
+            if target.scheme == "https":  # what Flink's TLS port answers to plain http
                 raise UsageError(
-                    f"The TLS certificate of {self.url} is not trusted ({reason}). Set "
-                    "notebook.rest-verify to the cluster's CA bundle (a PEM file), or to "
-                    "false to skip the check."
-                ) from None
-            raise UsageError(
-                f"Cannot reach the Flink cluster at {self.url} ({reason}). Is it running? "
-                "Check rest.address and rest.port."
-            ) from None
+                    f"The Flink cluster at {self.url} answers over https only (it redirects "
+                    f"to https://{target.netloc.decode()}): use https:// in rest.address."
+                )
         if response.status_code == 404 and path.startswith("/jobs/"):
             raise UsageError(f"No job {path.split('/')[2]} on {self.url}.")
         if response.status_code == 404 and path == "/overview":
@@ -131,6 +180,25 @@ class RestClient:
                 f"Flink REST {method} {self.url}{path} failed ({response.status_code}): {first}"
             )
         return response
+
+    def _transport_problem(self, exc: httpx.TransportError) -> str:
+        """What a failed connection means, in one line: a TLS problem names itself and
+        what to set."""
+        tls = _cause(exc, ssl.SSLError)
+        if isinstance(tls, ssl.SSLCertVerificationError):
+            return tls_check_problem(self.url, tls, self._verify)
+        if tls is not None and self.url.startswith("https:"):
+            reason = (tls.reason or type(tls).__name__).replace("_", " ").lower()
+            return (f"The Flink cluster at {self.url} does not answer with TLS ({reason}): if "
+                    "its REST API is plain http, use http:// in rest.address.")
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        hint = ""
+        # Connected, then dropped before an answer: what a TLS port does with plain http.
+        dropped = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+        if isinstance(exc, dropped) and self.url.startswith("http:"):
+            hint = " If its REST API uses TLS, use https:// in rest.address."
+        return (f"Cannot reach the Flink cluster at {self.url} ({reason}). Is it running? "
+                f"Check rest.address and rest.port.{hint}")
 
     def get(self, path: str) -> Any:
         return self.request("GET", path)
