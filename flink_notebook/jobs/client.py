@@ -312,8 +312,11 @@ class JobClient:
             raise UsageError(f"Job {self._label()} already {state}; nothing to cancel.")
         try:
             self.rest.cancel(self.job_id)
-        except UsageError:
-            state = self.status()  # it ended between the look and the cancel (Flink: 409)
+        except UsageError as exc:
+            # It ended between the look and the cancel (Flink: 409, "already reached another
+            # terminal state"); its details may show that end a moment after the refusal.
+            state = self.wait(timeout=_CANCEL_WAIT_SECONDS) if "(409)" in str(exc) \
+                else self.status()
             if state in TERMINAL:
                 raise UsageError(f"Job {self._label()} already {state}; nothing to cancel.") \
                     from None
