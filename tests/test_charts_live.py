@@ -5,6 +5,7 @@ and ``job.chart()`` on a handle."""
 from __future__ import annotations
 
 import pytest
+from handles import added_since, jobs_now
 from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 from waiting import until
@@ -27,13 +28,6 @@ def ticks(shell):
     shell.run_cell_magic("flink_sql", "", TICKS)
 
 
-def _jobs_started() -> int:
-    """How many jobs the session has started (its handles, whatever their clusters)."""
-    from flink_notebook.engine.session import FlinkSession
-
-    return len(FlinkSession.current().jobs)
-
-
 @pytest.mark.parametrize("line, says", [
     ("--chart bar x=nope y=cnt", "the query has no column 'nope'; its columns are k, cnt"),
     ("--chart pie x=k y=cnt", "the kinds are line, bar, area, scatter, heatmap"),
@@ -42,12 +36,12 @@ def _jobs_started() -> int:
     ("--template '{cnt}'", "add --mode single"),
 ])
 def test_bad_chart_options_fail_before_a_job_starts(shell, ticks, line, says):
-    started = _jobs_started()
+    before = jobs_now()
     with pytest.raises(UsageError) as raised:
         shell.run_cell_magic("flink_sql", line,
                              "SELECT k, COUNT(*) AS cnt, MAX(s) AS s FROM chart_ticks GROUP BY k")
     assert says in str(raised.value)
-    assert _jobs_started() == started
+    assert added_since(before) == []
 
 
 def test_a_chart_on_an_insert_says_it_needs_a_query(shell, ticks):

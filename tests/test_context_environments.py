@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from handles import added_since, jobs_now
 
 from flink_notebook.engine.session import FlinkSession
 from flink_notebook.jobs.client import JobClient
@@ -139,13 +140,13 @@ STREAM_SUBMISSION = (
 def test_a_submission_from_another_thread_is_not_adopted_by_the_cell(shell, flink):
     """The routed calls are the cell thread's: another thread's submission is refused (it
     has no cell to show it, no executor chose its cluster) and the cell gets no handle."""
-    before = len(FlinkSession.current().jobs)
+    before = jobs_now()
     flink(STREAM_SUBMISSION + "import threading\n"
           "seen = []\n"
           "t = threading.Thread(target=submit, args=(env, seen))\n"
           "t.start(); t.join()\n", "-o handles")
     assert shell.user_ns["handles"] is None
-    assert len(FlinkSession.current().jobs) == before
+    assert added_since(before) == []
     [message] = shell.user_ns["seen"]
     assert "only takes jobs from the code of a %%flink cell or %flink_run" in message
 

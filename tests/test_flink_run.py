@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from handles import added_since, jobs_now
 from IPython.core.error import UsageError
 from waiting import until
 
@@ -143,13 +144,13 @@ def test_a_program_that_raises_after_a_job(shell, tmp_path, detached):
     when detached, as a cell does."""
 
     program = write(tmp_path, RAISES_AFTER_A_JOB)
-    before = len(FlinkSession.current().jobs)
+    before = jobs_now()
     with pytest.raises(ValueError, match="the program's own error") as error:
         shell.run_line_magic("flink_run", ("--detached " if detached else "") + str(program))
     frames = [(frame.filename, frame.lineno) for frame in
               __import__("traceback").extract_tb(error.value.__traceback__)]
     assert (str(program), 10) in frames and (str(program), 12) in frames
-    [job] = FlinkSession.current().jobs[before:]
+    [job] = added_since(before)
     try:
         if detached:
             assert job.status() == "RUNNING"

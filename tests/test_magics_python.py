@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from handles import added_since, jobs_now
 from IPython.core.error import UsageError
 
-pytestmark = pytest.mark.cluster
+pytestmark = [pytest.mark.cluster, pytest.mark.usefixtures("py_nums")]
 
 
-def test_env_and_t_env_are_bound_and_share_the_catalog(shell, flink):
+@pytest.fixture(scope="module")
+def py_nums(shell):
+    """Ten numbers, the table every test of this file reads."""
     shell.run_cell_magic(
         "flink_sql", "",
         "CREATE TEMPORARY TABLE IF NOT EXISTS py_nums (n INT) WITH "
         "('connector'='datagen','number-of-rows'='10')",
     )
+
+
+def test_env_and_t_env_are_bound_and_share_the_catalog(shell, flink):
     flink(
         "from pyflink.datastream import StreamExecutionEnvironment\n"
         "from pyflink.table import StreamTableEnvironment\n"
@@ -52,18 +58,15 @@ def test_several_submissions_give_several_handles(shell, flink):
 
 
 def test_datastream_execute_goes_through_the_executor(shell, flink):
-    from flink_notebook.engine.session import FlinkSession
-
-    before = len(FlinkSession.current().jobs)
+    before = jobs_now()
     flink(
         "ds = env.from_collection([1, 2, 3])\n"
         "ds.map(lambda x: x * 2).print()\n"
         "outcome = env.execute('doubling')\n"
     )
-    jobs = FlinkSession.current().jobs
-    assert len(jobs) == before + 1
-    assert jobs[-1].name == "doubling"
-    assert jobs[-1].status() == "FINISHED"
+    [job] = added_since(before)
+    assert job.name == "doubling"
+    assert job.status() == "FINISHED"
     assert shell.user_ns["outcome"].get_job_id() is not None
 
 
@@ -72,12 +75,12 @@ def test_to_pandas_is_fetched_in_bulk(shell, flink):
     from flink_notebook.jobs.rest import RestClient
 
     session = FlinkSession.current()
-    before = len(session.jobs)
+    before = jobs_now()
     flink("frame = t_env.from_path('py_nums').to_pandas()")
     assert len(shell.user_ns["frame"]) == 10
     # Through the executor: a handle, and the job on the embedded cluster (plain PyFlink
     # would give the same rows from a MiniCluster of its own).
-    [job] = session.jobs[before:]
+    [job] = added_since(before)
     embedded = session.embedded_cluster().address.url
     assert job.rest.url == embedded
     assert job.job_id in {j["jid"] for j in RestClient(embedded).jobs_overview()}
@@ -197,14 +200,12 @@ def routing_cluster(shell):
 @pytest.mark.parametrize("call", sorted(ROUTED_CALLS))
 def test_every_submitting_call_is_routed_to_the_configured_cluster(shell, flink, call,
                                                                   routing_cluster):
-    from flink_notebook.engine.session import FlinkSession
     from flink_notebook.jobs.rest import RestClient
 
-    session = FlinkSession.current()
-    before = len(session.jobs)
+    before = jobs_now()
     flink("from pyflink.common import Types\n" + ROUTED_CALLS[call],
           f"--target remote -D rest.address={routing_cluster.rest_url}")
-    [job] = session.jobs[before:]  # one handle for the one job
+    [job] = added_since(before)  # one handle for the one job
     assert job.rest.url == routing_cluster.rest_url
     on_cluster = {j["jid"]: j["state"] for j in RestClient(routing_cluster.rest_url)
                   .jobs_overview()}

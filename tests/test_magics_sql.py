@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
+from handles import added_since, jobs_now
 from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 from waiting import interrupt_when
@@ -128,14 +129,14 @@ def test_detached_insert_returns_a_handle_at_once(shell, sql):
     assert job.status() == "CANCELED"
 
 
-def newest_job(after: int):
-    """The job a cell started after the session had ``after`` jobs (None before it exists)."""
-    jobs = FlinkSession.current().jobs
-    return jobs[-1] if len(jobs) > after else None
+def newest_job(before: list):
+    """The job a cell started after ``before = jobs_now()`` (None before it exists)."""
+    added = added_since(before)
+    return added[-1] if added else None
 
 
 def test_unbounded_query_runs_until_interrupted_then_cancels(shell, sql):
-    before = len(FlinkSession.current().jobs)
+    before = jobs_now()
     # The notebook's stop button, pressed once rows are on screen.
     with interrupt_when(lambda: newest_job(before).query_result.counters().received >= 5,
                         "rows of the live query"):
@@ -146,7 +147,7 @@ def test_unbounded_query_runs_until_interrupted_then_cancels(shell, sql):
 
 
 def test_updating_aggregate_shows_the_current_count_per_key(shell, sql):
-    before = len(FlinkSession.current().jobs)
+    before = jobs_now()
     with interrupt_when(lambda: len(newest_job(before).query_result.page(10)) == 4,
                         "all four users counted"):
         sql("SELECT user_id, COUNT(*) AS n FROM clicks GROUP BY user_id", "-o agg")
@@ -268,10 +269,10 @@ def test_statement_sets_run_as_one_job_in_either_syntax(shell, sql):
                     "INSERT INTO set_a SELECT k FROM nums;\n"
                     "INSERT INTO set_b SELECT k + 1 FROM nums;\nEND;")
     for cell in (flink_style, client_style):
-        before = len(FlinkSession.current().jobs)
+        before = jobs_now()
         sql(cell, "-o both")
         job = shell.user_ns["both"]
-        assert len(FlinkSession.current().jobs) == before + 1  # one job for both INSERTs
+        assert added_since(before) == [job]  # one job for both INSERTs
         assert job.status() == "FINISHED"
         vertices = " ".join(v["name"] for v in job.rest.job(job.job_id)["vertices"])
         assert "set_a" in vertices and "set_b" in vertices
@@ -286,7 +287,7 @@ def test_a_statement_set_spans_cells_as_in_the_sql_client(shell, sql):
     assert "empty" in empty.outputs[-1].data["text/plain"]
     with pytest.raises(UsageError, match="No statement set to submit"):
         sql("END;")
-    before = len(session.jobs)
+    before = jobs_now()
     try:
         sql("BEGIN STATEMENT SET;")
         with capture_output() as added:
@@ -302,12 +303,12 @@ def test_a_statement_set_spans_cells_as_in_the_sql_client(shell, sql):
         with capture_output() as config:
             shell.run_line_magic("flink_config", "")
         assert "open with 2 INSERT statements" in config.stdout
-        assert len(session.jobs) == before  # nothing ran yet
+        assert added_since(before) == []  # nothing ran yet
         sql("END;", "-o both")
     finally:
         session.statement_set = None
     job = shell.user_ns["both"]
-    assert len(session.jobs) == before + 1 and job.status() == "FINISHED"
+    assert added_since(before) == [job] and job.status() == "FINISHED"
     vertices = " ".join(v["name"] for v in job.rest.job(job.job_id)["vertices"])
     assert "set_a" in vertices and "set_b" in vertices
 

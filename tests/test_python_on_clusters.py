@@ -5,6 +5,7 @@ Python workers with the kernel's interpreter (python.executable)."""
 from __future__ import annotations
 
 import pytest
+from handles import added_since, jobs_now
 
 from flink_notebook.clusters.standalone import LocalCluster
 
@@ -53,13 +54,12 @@ def test_a_python_udf_runs_on_the_cluster(shell, session_cluster, target):
 
 @pytest.mark.parametrize("target", ["remote", "per-job"])
 def test_a_python_datastream_function_runs_on_the_cluster(shell, session_cluster, target):
-    from flink_notebook.engine.session import FlinkSession
 
-    before = len(FlinkSession.current().jobs)
+    before = jobs_now()
     shell.run_cell_magic("flink", targets(session_cluster)[target], STREAM_CELL)
     assert [tuple(row) for row in shell.user_ns["lengths"]] == [
         ("flink", 5), ("notebook", 8), ("py", 2)]
-    job = FlinkSession.current().jobs[before]  # the collect job went through the executor
+    job = added_since(before)[0]  # the collect job went through the executor
     assert job.wait(timeout=120) == "FINISHED"
     if target == "remote":
         assert job.rest.url == session_cluster.rest_url

@@ -1,0 +1,18 @@
+"""The session's job handles as tests see them. The session drops older ended handles
+once it holds ``notebook.keep-jobs`` of them, so a position in ``session.jobs`` shifts in a
+long test run: a step's new handles are found by identity, never by index."""
+
+from __future__ import annotations
+
+from flink_notebook.engine.session import FlinkSession
+
+
+def jobs_now() -> list:
+    """The handles the session holds now (a copy: compare it with a later one)."""
+    return list(FlinkSession.current().jobs)
+
+
+def added_since(before: list) -> list:
+    """The handles registered after ``before = jobs_now()``, oldest first."""
+    seen = {id(job) for job in before}
+    return [job for job in FlinkSession.current().jobs if id(job) not in seen]
