@@ -4,6 +4,9 @@ long test run: a step's new handles are found by identity, never by index."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flink_notebook.engine.session import FlinkSession
 
 
@@ -16,3 +19,15 @@ def added_since(before: list) -> list:
     """The handles registered after ``before = jobs_now()``, oldest first."""
     seen = {id(job) for job in before}
     return [job for job in FlinkSession.current().jobs if id(job) not in seen]
+
+
+@contextmanager
+def cancelled_if_failing(job) -> Iterator:
+    """Within the block, a failure cancels ``job`` (unless it already ended) and raises on:
+    a failing test leaves no job running for the next one."""
+    try:
+        yield job
+    except BaseException:
+        if not job.is_terminal:
+            job.cancel()
+        raise

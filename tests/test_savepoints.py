@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from handles import cancelled_if_failing
 
 from flink_notebook.engine.session import FlinkSession
 
@@ -58,14 +59,10 @@ def stop_and_resume(shell, tmp_path: Path, target: str, stop_handle=None) -> Non
     shell.run_cell_magic("flink_sql", "", TICKS)
     shell.run_cell_magic("flink_sql", f"--target {target} --detached -o counting", QUERY)
     counting = shell.user_ns["counting"]
-    try:
+    with cancelled_if_failing(counting):
         until(lambda: counted_enough(counting), f"counts reaching {STOP_AT}")
         stopper = stop_handle(counting) if stop_handle else counting
         savepoint = stopper.stop_with_savepoint(str(tmp_path / "savepoints"))
-    except BaseException:
-        if not counting.is_terminal:
-            counting.cancel()
-        raise
     assert counting.wait(timeout=60) == "FINISHED"
     assert Path(savepoint.removeprefix("file:")).is_dir()
     before = counting.to_pandas().set_index("k")["n"]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from IPython.core.error import UsageError
 
-from flink_notebook.clusters.standalone import LocalCluster
+from flink_notebook.clusters.standalone import HOST, LocalCluster
 from flink_notebook.core.address import configured_remote
 
 if TYPE_CHECKING:
@@ -21,10 +21,12 @@ if TYPE_CHECKING:
 
 
 def start_cluster(
-    session: FlinkSession, slots: int, taskmanagers: int, name: str | None, use: bool
+    session: FlinkSession, slots: int, taskmanagers: int, name: str | None, use: bool,
+    bind: str = HOST,
 ) -> LocalCluster:
-    """Start a standalone cluster leased to this kernel; point ``remote`` at it."""
-    cluster = LocalCluster(slots=slots, taskmanagers=taskmanagers, name=name)
+    """Start a standalone cluster leased to this kernel (bound to ``bind``, loopback unless
+    given); point ``remote`` at it."""
+    cluster = LocalCluster(slots=slots, taskmanagers=taskmanagers, name=name, bind=bind)
     timeout = float(session.configuration.get("notebook.startup-timeout") or 60)
     address = cluster.start(timeout=max(timeout, 90), owner_pid=os.getpid())
     session.clusters.append(cluster)

@@ -1,10 +1,15 @@
-"""Standalone Flink clusters from the PyFlink distribution, on 127.0.0.1 only.
+"""Standalone Flink clusters from the PyFlink distribution, on 127.0.0.1 unless asked.
 
 A :class:`LocalCluster` runs the distribution's JobManager and TaskManagers as
 separate processes with a generated configuration (loopback addresses, free
 ports, modest memory) in its own directory under the state directory, where
 its logs stay. Every started cluster is written to a registry on disk so that
 another process (``flink-notebook cluster status|stop``, a lease) can find it.
+
+Across hosts, each host runs its own part: ``bind`` is the address of this host
+the processes listen on and announce (never a wildcard), and a cluster given a
+``jobmanager`` (``HOST:RPCPORT``) starts only TaskManagers, which join that
+JobManager.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -136,11 +142,64 @@ def failure_reason(paths: list[Path]) -> str:
     return "no error in the logs"
 
 
+#: Flink's TaskExecutor logs this once it is registered with the ResourceManager.
+_REGISTERED = "Successful registration at resource manager"
+_WILDCARDS = {"", "0.0.0.0", "::", "*"}
+
+
+def check_bind_address(address: str) -> str:
+    """``address`` if this host can listen on it; a UsageError saying why not (a wildcard,
+    or an address that is not this host's)."""
+    if address.strip() in _WILDCARDS:
+        raise UsageError(
+            f"--bind {address!r}: give this host's address that the other hosts reach "
+            "(such as 10.0.0.5); Flink announces the address it binds, and a wildcard is no "
+            "address to announce."
+        )
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET) as sock:
+            sock.bind((address, 0))
+    except OSError as exc:
+        raise UsageError(
+            f"Cannot listen on {address}: not an address of this host ({exc.strerror or exc})."
+            " `ip -brief address` lists this host's addresses."
+        ) from None
+    return address
+
+
+def parse_jobmanager(address: str) -> tuple[str, int]:
+    """``HOST:RPCPORT`` of a JobManager as (host, port); UsageError if it is not one."""
+    host, _, port = address.strip().rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise UsageError(
+            f"--jobmanager {address}: write HOST:RPCPORT, the JobManager's RPC address that "
+            "`flink-notebook cluster start` printed (such as 10.0.0.5:6123)."
+        )
+    return host.strip("[]"), int(port)
+
+
+def check_reachable(host: str, port: int, what: str, timeout: float = 2.0) -> None:
+    """Connect once to ``host:port``; a UsageError naming it when that fails (refused,
+    timed out, no route) within ``timeout`` seconds."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return
+    except OSError as exc:
+        reason = "timed out" if isinstance(exc, TimeoutError) else exc.strerror or str(exc)
+        raise UsageError(
+            f"Cannot reach the {what} at {host}:{port} ({reason}). Is it running, and does "
+            "this host reach that address?"
+        ) from None
+
+
 class LocalCluster:
-    """A standalone Flink session cluster on this machine, bound to 127.0.0.1.
+    """A standalone Flink session cluster on this machine, bound to 127.0.0.1 by default.
 
     ``options`` are extra Flink configuration entries for the cluster's
-    ``config.yaml`` (they win over the generated ones).
+    ``config.yaml`` (they win over the generated ones). ``bind``: the address of this
+    host every process listens on and announces to the others. ``jobmanager``
+    (``HOST:RPCPORT``): start no JobManager, only ``taskmanagers`` TaskManagers that
+    join that one (on another host); the cluster then has no REST address of its own.
     """
 
     def __init__(
@@ -149,13 +208,20 @@ class LocalCluster:
         taskmanagers: int = 1,
         name: str | None = None,
         options: dict[str, str] | None = None,
+        bind: str = HOST,
+        jobmanager: str | None = None,
     ) -> None:
-        if slots < 1 or taskmanagers < 1:
-            raise UsageError("A cluster needs at least one slot and one TaskManager.")
+        # A JobManager alone is a cluster whose TaskManagers join from other hosts.
+        if slots < 1 or taskmanagers < (1 if jobmanager or bind == HOST else 0):
+            raise UsageError("A cluster needs at least one slot and one TaskManager (none "
+                             "here only with --bind: TaskManagers on other hosts join it).")
         self.slots = slots
         self.taskmanagers = taskmanagers
         self.name = name or f"cluster-{secrets.token_hex(3)}"
         self.options = dict(options or {})
+        self.bind = bind
+        self.jobmanager = jobmanager
+        self.rpc_port: int | None = None  # the JobManager's, for TaskManagers joining it
         self.address: ClusterAddress | None = None
         self.processes: list[ClusterProcess] = []
         self.lease: ClusterProcess | None = None
@@ -204,13 +270,18 @@ class LocalCluster:
             "host": self.address.host if self.address else None,
             "port": self.address.port if self.address else None,
             "scheme": self.address.scheme if self.address else None,
+            "bind": self.bind,
+            "rpc_port": self.rpc_port,
+            "jobmanager": self.jobmanager,
             "processes": [asdict(p) for p in self.processes],
             "lease": asdict(self.lease) if self.lease else None,
         }
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> LocalCluster:
-        cluster = cls(record["slots"], record["taskmanagers"], record["name"])
+        cluster = cls(record["slots"], record["taskmanagers"], record["name"],
+                      bind=record.get("bind") or HOST, jobmanager=record.get("jobmanager"))
+        cluster.rpc_port = record.get("rpc_port")
         if record.get("port"):
             cluster.address = ClusterAddress(record["host"], record["port"],
                                              record.get("scheme") or "http")
@@ -257,8 +328,9 @@ class LocalCluster:
 
     def start(
         self, timeout: float = 90, owner_pid: int | None = None, until_job_ends: bool = False
-    ) -> ClusterAddress:
-        """Start the JobManager and TaskManagers; return the REST address once all registered.
+    ) -> ClusterAddress | None:
+        """Start the JobManager and TaskManagers; return the REST address once all registered
+        (None for TaskManagers that join another host's JobManager: there is none here).
 
         With ``owner_pid``, a lease process stops the cluster when that process
         ends; with ``until_job_ends``, when the cluster's jobs have all ended.
@@ -273,13 +345,20 @@ class LocalCluster:
         from flink_notebook.core.java import ensure_java
 
         ensure_java()
+        if self.bind != HOST:
+            check_bind_address(self.bind)
+        if self.jobmanager:
+            # A JobManager that is not there would leave the TaskManagers retrying for
+            # minutes: say so in seconds, before any JVM starts.
+            check_reachable(*parse_jobmanager(self.jobmanager), "JobManager")
         # The ports are free when chosen, but another program (another cluster starting
         # beside it) may take one before Flink binds it: then start again on new ones,
         # unless the user chose them.
         pinned = any(key in self.options for key in _PORT_OPTIONS)
         for attempt in range(_START_ATTEMPTS):
             env = self._prepare()
-            self._spawn("jobmanager", env)
+            if not self.jobmanager:
+                self._spawn("jobmanager", env)
             for index in range(self.taskmanagers):
                 self._spawn(f"taskmanager-{index}", env)
             self._write_record()
@@ -320,6 +399,13 @@ class LocalCluster:
     def __repr__(self) -> str:
         return f"LocalCluster({self.name!r}, slots={self.slots}, url={self.rest_url!r})"
 
+    @property
+    def rpc_address(self) -> str | None:
+        """``HOST:RPCPORT`` of its JobManager: what TaskManagers on other hosts join."""
+        if self.jobmanager:
+            return self.jobmanager
+        return f"{self.bind}:{self.rpc_port}" if self.rpc_port else None
+
     # -- start-up steps ---------------------------------------------------
     def _prepare(self) -> dict[str, str]:
         home = flink_home()
@@ -335,17 +421,26 @@ class LocalCluster:
         shutil.copy(home / "conf" / "logback-console.xml", conf)
 
         settings = _flatten(yaml.safe_load((home / "conf" / "config.yaml").read_text()))
-        port = free_port()
+        bind = self.bind
+        if self.jobmanager:
+            jm_host, self.rpc_port = parse_jobmanager(self.jobmanager)
+            jobmanager = {"jobmanager.rpc.address": jm_host, "jobmanager.rpc.port": self.rpc_port}
+            port = None
+        else:
+            port, self.rpc_port = free_port(bind), free_port(bind)
+            jobmanager = {
+                "jobmanager.rpc.address": bind,
+                "jobmanager.bind-host": bind,
+                "jobmanager.rpc.port": self.rpc_port,
+                "rest.address": bind,
+                "rest.bind-address": bind,
+                "rest.port": port,
+            }
         settings.update(
             {
-                "jobmanager.rpc.address": HOST,
-                "jobmanager.bind-host": HOST,
-                "jobmanager.rpc.port": free_port(),
-                "taskmanager.bind-host": HOST,
-                "taskmanager.host": HOST,
-                "rest.address": HOST,
-                "rest.bind-address": HOST,
-                "rest.port": port,
+                **jobmanager,
+                "taskmanager.bind-host": bind,
+                "taskmanager.host": bind,
                 "taskmanager.numberOfTaskSlots": self.slots,
                 "parallelism.default": self.slots,
                 "jobmanager.memory.process.size": "1024m",
@@ -359,7 +454,8 @@ class LocalCluster:
         settings.update(self.options)
         (conf / "config.yaml").write_text(yaml.safe_dump(settings, default_flow_style=False))
         https = str(settings.get("security.ssl.rest.enabled", "")).lower() == "true"
-        self.address = ClusterAddress(HOST, port, "https" if https else "http")
+        self.address = None if port is None else ClusterAddress(
+            bind, port, "https" if https else "http")
         return {
             **os.environ,
             "FLINK_CONF_DIR": str(conf),
@@ -416,6 +512,15 @@ class LocalCluster:
             dead = [p for p in self.processes if not p.alive()]
             if dead:
                 raise self._start_failure(f"the {dead[0].role} exited", dead[0].role)
+            if self.jobmanager:
+                if self._registered() >= self.taskmanagers:
+                    return
+                if time.monotonic() > deadline:
+                    raise self._start_failure(
+                        f"not registered with the JobManager at {self.jobmanager} after "
+                        f"{timeout:g} s", "taskmanager-0")
+                time.sleep(0.5)
+                continue
             try:
                 overview = probe(self.rest_url, "/overview")
                 # Usable means the slots are there: Flink lists a TaskManager a moment
@@ -428,6 +533,11 @@ class LocalCluster:
             if time.monotonic() > deadline:
                 raise self._start_failure(f"not ready after {timeout:g} s", "jobmanager")
             time.sleep(0.5)
+
+    def _registered(self) -> int:
+        """How many of its TaskManagers have registered with the JobManager (their logs)."""
+        return sum(path.read_text(errors="replace").count(_REGISTERED)
+                   for path in self.log_dir.glob("*.log"))
 
     def _start_failure(self, what: str, role: str) -> UsageError:
         logs = [self.log_dir / f"{role}.out", *sorted(self.log_dir.glob("*.log"))]

@@ -4,6 +4,11 @@
 It polls ``/jobs/overview`` once per tick (one request covers every job of the
 cluster) and asks for details only for the views on display whose job still
 runs. It starts with the first view and stops when the last one has ended.
+
+While the cluster does not answer (a cut link, a JobManager down), a tick is that one
+request alone, with a short timeout, and the ticks come ever further apart (up to
+MAX_BACKOFF); the views say so and carry on once it answers again. After GIVE_UP seconds
+of silence the views end, saying their jobs' last known state.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from IPython.core.error import UsageError
 
 from flink_notebook.display.parent import current_parent, thread_parent
 from flink_notebook.display.poller import JobPoller, poller_for
@@ -24,6 +31,14 @@ if TYPE_CHECKING:
     from flink_notebook.jobs.client import JobClient
 
 log = logging.getLogger(__name__)
+
+#: While the cluster does not answer: the first and the longest pause between ticks
+#: (seconds; doubling in between), the timeout of each tick's one request, and how long
+#: until the views give up.
+BACKOFF_START = 1.0
+MAX_BACKOFF = 30.0
+PROBE_TIMEOUT = 2.0
+GIVE_UP = 300.0
 
 
 @dataclass(eq=False)  # identity: a view holds DataFrames
@@ -45,6 +60,10 @@ class ClusterMonitor:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.requests = 0  # REST requests made, for benchmarks and tests
+        self.failures = 0  # ticks in a row the cluster did not answer
+        self._silent_since: float | None = None
+        # id(view): (the note it had before, the "does not answer" note it shows now)
+        self._notes: dict[int, tuple[str | None, str]] = {}
 
     @classmethod
     def for_url(cls, url: str, refresh: float) -> ClusterMonitor:
@@ -58,13 +77,18 @@ class ClusterMonitor:
         return self._thread is not None and self._thread.is_alive()
 
     def interval(self) -> float:
-        """Seconds between ticks: the shortest refresh interval a watched view asked for."""
+        """Seconds between ticks: the shortest refresh interval a watched view asked for;
+        while the cluster does not answer, twice as long after each silent tick."""
         with self._lock:
-            return min((item.refresh for item in self._watched), default=self.refresh)
+            pace = min((item.refresh for item in self._watched), default=self.refresh)
+        if self.failures:
+            return min(max(pace, BACKOFF_START) * 2 ** (self.failures - 1), MAX_BACKOFF)
+        return pace
 
     def watch(self, poller: JobPoller, renderer: Any, refresh: float | None = None) -> None:
         """Keep ``poller``'s view current and redraw it through ``renderer`` until its job
         ends, every ``refresh`` seconds (the notebook's refresh interval when it started)."""
+        poller.ends_when_unreachable = False  # the monitor says so, and asks again
         with self._lock:
             self._watched.append(_Watched(poller, renderer, current_parent(),
                                           self.refresh if refresh is None else refresh))
@@ -88,12 +112,25 @@ class ClusterMonitor:
 
     def _tick(self, watched: list[_Watched]) -> None:
         states: dict[str, str] = {}
+        rest = watched[0].poller.job.rest
         try:
             self.requests += 1
-            jobs = watched[0].poller.job.rest.jobs_overview()
+            if self.failures:  # a short question while it has not been answering
+                jobs = rest.request("GET", "/jobs/overview", timeout=PROBE_TIMEOUT)["jobs"]
+            else:
+                jobs = rest.jobs_overview()
             states = {job["jid"]: job["state"] for job in jobs}
+        except UsageError as exc:
+            # A dedicated cluster of ours (per-job) that stopped left its jobs' ends on
+            # record: those views poll as ever. The others wait for an answer.
+            dedicated = [item for item in watched if item.poller.job.cluster is not None]
+            others = [item for item in watched if item not in dedicated]
+            if str(exc).startswith("Cannot reach") and self._silent(others, str(exc)):
+                watched = dedicated
         except Exception:  # cluster gone: each view finds out on its own refresh
             states = {}
+        else:
+            self._answered(watched)
         ended = []
         for item in watched:
             view = item.poller.view
@@ -112,6 +149,42 @@ class ClusterMonitor:
         if ended:
             with self._lock:
                 self._watched = [w for w in self._watched if w not in ended]
+
+    def _silent(self, watched: list[_Watched], reason: str) -> bool:
+        """The cluster did not answer: each view says so. False once it has been silent
+        for GIVE_UP seconds (then the views poll, and end with their last known state)."""
+        now = time.monotonic()
+        self.failures += 1
+        self._silent_since = self._silent_since or now
+        if now - self._silent_since > GIVE_UP:
+            for item in watched:
+                item.poller.ends_when_unreachable = True
+            return False
+        since = time.strftime("%H:%M:%S", time.localtime(time.time() - (now -
+                                                                         self._silent_since)))
+        for item in watched:
+            view = item.poller.view
+            if view.ended:
+                continue
+            before = self._notes.get(id(view), (view.note, ""))[0]
+            view.note = (f"{reason.split(' (')[0]}: no answer since {since}; its last known "
+                         f"state is {view.state}. Asking again in {self.interval():.0f} s.")
+            self._notes[id(view)] = (before, view.note)
+            view.version += 1
+            with thread_parent(item.parent):
+                item.renderer.update()
+        return True
+
+    def _answered(self, watched: list[_Watched]) -> None:
+        """The cluster answers (again): views show the note they had before it did not."""
+        if not self.failures:
+            return
+        self.failures, self._silent_since = 0, None
+        for item in watched:
+            view = item.poller.view
+            before, ours = self._notes.pop(id(view), (None, None))
+            if ours is not None and view.note == ours:
+                view.note = before
 
 
 def show(job: JobClient, configuration: Configuration) -> JobView:

@@ -43,6 +43,9 @@ class JobPoller:
         self._metrics = VertexMetrics(self.view.job, every)
         self._last: dict[str, tuple[float, int, int]] = {}  # vertex: (time, in, out)
         self._restarted_at = 0  # the RESTARTING time of the restart the view explains
+        #: False: a cluster that does not answer leaves the view as it was, not ended (the
+        #: detached monitor says so and asks again later; a cut link may come back).
+        self.ends_when_unreachable = True
 
     @property
     def job(self) -> JobClient:
@@ -56,6 +59,8 @@ class JobPoller:
         try:
             view.state = job.status()
         except UsageError as exc:  # the cluster went away: say so, keep the last state
+            if not self.ends_when_unreachable and str(exc).startswith("Lost the connection"):
+                return view
             view.note = str(exc)
             view.ended = True
             view.version += 1

@@ -21,14 +21,20 @@ class ClusterMagics(Magics):
     @argument("action", choices=["start", "status", "stop"])
     @argument("name", nargs="?", help="stop: the cluster to stop (default: this notebook's)")
     @argument("--slots", type=int, default=2, help="start: task slots per TaskManager (2)")
-    @argument("--taskmanagers", type=int, default=1, help="start: TaskManagers (1)")
+    @argument("--taskmanagers", type=int, default=1,
+              help="start: TaskManagers (1; 0 with --bind: they join from other hosts)")
+    @argument("--bind", metavar="ADDRESS", default="127.0.0.1",
+              help="start: this host's address to listen on, so that other hosts reach it "
+                   "(default 127.0.0.1: this host only)")
     @argument("--name", dest="start_name", metavar="NAME", help="start: the cluster's name")
     @argument("--use", action="store_true",
               help="start: also make remote the notebook's target (execution.target=remote)")
     @argument("--all", action="store_true", help="stop: every known cluster")
     @line_magic
     def flink_cluster(self, line: str) -> Any:
-        """Start, list and stop standalone Flink session clusters on 127.0.0.1.
+        """Start, list and stop standalone Flink session clusters (on 127.0.0.1 unless
+        ``--bind`` names another address of this host; TaskManagers on other hosts join
+        it with ``flink-notebook cluster join``).
 
         ``start`` leases the cluster to this kernel (it stops with the kernel) and points
         the ``remote`` target at it: ``--target remote`` on a cell, or ``--use``.
@@ -39,7 +45,7 @@ class ClusterMagics(Magics):
         session = FlinkSession.current()
         if args.action == "start":
             cluster = notebook_clusters.start_cluster(
-                session, args.slots, args.taskmanagers, args.start_name, args.use
+                session, args.slots, args.taskmanagers, args.start_name, args.use, args.bind
             )
             _say_started(cluster, args.use)
         elif args.action == "status":
@@ -77,11 +83,17 @@ def _say_started(cluster: Any, used: bool) -> None:
     how = ("the notebook's target is now remote" if used
            else "run a cell on it with --target remote")
     esc = html.escape
+    bound = ""
+    if cluster.bind != "127.0.0.1":  # said each time: other hosts reach it, and run code
+        bound = (f" Bound to {cluster.bind}: other hosts reach it (and whoever reaches it "
+                 "can run code there). TaskManagers on other hosts join it with: "
+                 f"flink-notebook cluster join --jobmanager {cluster.rpc_address} "
+                 "--bind THAT_HOSTS_ADDRESS.")
     text = (f"Started Flink cluster {cluster.name} ({cluster.taskmanagers} TaskManager(s), "
             f"{cluster.slots} slot(s) each) at {url}: {how}. It stops with this kernel or "
-            "with %flink_cluster stop.")
+            f"with %flink_cluster stop.{bound}")
     page = (f"<div>Started Flink cluster <b>{esc(cluster.name)}</b> ({cluster.taskmanagers} "
             f"TaskManager(s), {cluster.slots} slot(s) each) at "
             f"<a href='{esc(url)}' target='_blank'>{esc(url)}</a>: {esc(how)}. It stops with "
-            "this kernel or with <code>%flink_cluster stop</code>.</div>")
+            f"this kernel or with <code>%flink_cluster stop</code>.{esc(bound)}</div>")
     display({"text/plain": text, "text/html": page}, raw=True)
