@@ -20,6 +20,7 @@ from IPython.utils.capture import capture_output
 from flink_notebook.clusters.standalone import LocalCluster
 from flink_notebook.core.config import Configuration
 from flink_notebook.engine.session import FlinkSession
+from flink_notebook.jobs.client import JobClient
 from flink_notebook.jobs.rest import client_for
 from tests.test_remote_tls_errors import (
     CertificateAuthority,
@@ -213,6 +214,10 @@ def test_a_detached_job_is_watched_and_savepointed_over_https(
         until(lambda: job.status() == "RUNNING", "the job running")
         until(lambda: len(job.to_pandas()) == 3, "a count for each key")  # rows: Flink's client
         assert job.progress()  # per-operator figures, polled by our client
+        again = JobClient.attach(job.job_id, url, verify=certificates["pem"])
+        assert again.status() == "RUNNING"  # a handle made anew trusts the same CA
+        with pytest.raises(UsageError, match="is not trusted"):
+            JobClient.attach(job.job_id, url)  # the system's CAs do not know ours
         triggered = job.trigger_savepoint(str(tmp_path / "triggered"))
         assert job.status() == "RUNNING"
         stopped = job.stop_with_savepoint(str(tmp_path / "stopped"))

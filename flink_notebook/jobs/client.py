@@ -67,12 +67,13 @@ class JobClient:
         self._count_error: UsageError | None = None  # a result found short by Flink's count
 
     @classmethod
-    def attach(cls, job_id: str, rest_url: str, headers: dict[str, str] | None = None
-               ) -> JobClient:
-        """A handle for a job that is already on a cluster (after a kernel restart)."""
+    def attach(cls, job_id: str, rest_url: str, headers: dict[str, str] | None = None,
+               verify: bool | str = True) -> JobClient:
+        """A handle for a job that is already on a cluster (after a kernel restart);
+        ``verify``: a CA bundle for an https cluster, as ``notebook.rest-verify``."""
         from flink_notebook.jobs.rest import RestClient
 
-        rest = RestClient(rest_url, headers=headers)
+        rest = RestClient(rest_url, headers=headers, verify=verify)
         details = rest.job(job_id)
         job = cls(job_id, rest, name=details.get("name"))
         job._submitted = details.get("start-time", time.time() * 1000) / 1000
