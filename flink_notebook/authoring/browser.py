@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import logging
-import re
 import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Union
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Union
 from IPython.core.error import UsageError
 
 from flink_notebook.authoring.catalog import CatalogNames, Column, Database, TableInfo
-from flink_notebook.authoring.keywords import RESERVED
+from flink_notebook.authoring.keywords import quote_identifier
 from flink_notebook.core.secrets import MASK, is_secret, mask_options
 
 if TYPE_CHECKING:
@@ -33,7 +32,6 @@ INSERT_CELL_TARGET = "flink-notebook-insert-cell"
 #: Tables and views shown per database; the rest are counted (the widget adds them on request).
 LIMIT = 200
 
-_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _MUTED, _RED = "#6e7781", "#cf222e"
 
 
@@ -58,13 +56,6 @@ Contents = Union[list[Node], TableInfo, str, None]
 
 
 # -- names ------------------------------------------------------------------------------
-def quote_identifier(name: str) -> str:
-    """``name`` as Flink SQL reads it: as it is when plain, else in backticks."""
-    if _PLAIN_NAME.match(name) and name.upper() not in RESERVED:
-        return name
-    return "`" + name.replace("`", "``") + "`"
-
-
 def qualified_name(*parts: str) -> str:
     """``catalog.database.table``, each part quoted where needed."""
     return ".".join(quote_identifier(part) for part in parts)

@@ -13,7 +13,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from html import unescape
-from typing import Any
+from typing import Any, Callable
 
 from flink_notebook.core.secrets import MASK, is_secret
 
@@ -135,6 +135,14 @@ def _plain(html: str) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
+_UNREAD = object()
+
+
+def _parse_functions(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    raw = json.loads(text)
+    return tuple(raw["all"]), frozenset(raw["user"])
+
+
 class CatalogCache:
     """The session's catalog, read lazily and kept until :meth:`drop`."""
 
@@ -142,10 +150,9 @@ class CatalogCache:
         self._session = session
         self._lock = threading.Lock()
         self._reader: Any = None
-        self._names: CatalogNames | None = None
-        self._tables: dict[tuple[str, str, str], TableInfo] = {}
-        self._functions: tuple[tuple[str, ...], frozenset[str]] | None = None
-        self._connectors: dict[str, Connector] | None = None
+        #: What was read, by what was asked: ("names",), ("table", catalog, database, name),
+        #: ("functions",), ("connectors",).
+        self._known: dict[tuple[str, ...], Any] = {}
         #: Counts drops: a read that a drop overtook is not kept (it may predate a change).
         self._generation = 0
 
@@ -156,59 +163,39 @@ class CatalogCache:
         return self._session.t_env is not None
 
     def names(self) -> CatalogNames:
-        names, generation = self._names, self._generation
-        if names is None:
-            text = self._read("names")
-            if text is None:
-                return CatalogNames()
-            names = parse_names(text)
-            if generation == self._generation:
-                self._names = names
-        return names
+        return self._cached(("names",), parse_names, CatalogNames())
 
     def table(self, catalog: str, database: str, name: str) -> TableInfo | None:
-        key, generation = (catalog, database, name), self._generation
-        found = self._tables.get(key)
-        if found is None:
-            text = self._read("table", catalog, database, name)
-            if text is None:
-                return None
-            found = parse_table(key, text)
-            if generation == self._generation:
-                self._tables[key] = found
-        return found
+        key = (catalog, database, name)
+        return self._cached(("table", *key), lambda text: parse_table(key, text), None)
 
     def functions(self) -> tuple[tuple[str, ...], frozenset[str]]:
         """(every function name, the user's), as SHOW FUNCTIONS lists them."""
-        functions, generation = self._functions, self._generation
-        if functions is None:
-            text = self._read("functions")
-            if text is None:
-                return (), frozenset()
-            raw = json.loads(text)
-            functions = tuple(raw["all"]), frozenset(raw["user"])
-            if generation == self._generation:
-                self._functions = functions
-        return functions
+        return self._cached(("functions",), _parse_functions, ((), frozenset()))
 
     def connectors(self) -> dict[str, Connector]:
-        connectors, generation = self._connectors, self._generation
-        if connectors is None:
-            text = self._read("connectors")
-            if text is None:
-                return {}
-            connectors = parse_connectors(text)
-            if generation == self._generation:
-                self._connectors = connectors
-        return connectors
+        return self._cached(("connectors",), parse_connectors, {})
 
     def drop(self, connectors: bool = False) -> None:
         """Forget what was read (the catalog may have changed); connectors only on request
         (they change with ADD JAR)."""
         self._generation += 1
-        self._names, self._tables, self._functions = None, {}, None
-        if connectors:
-            self._connectors = None
+        kept = None if connectors else self._known.get(("connectors",))
+        self._known = {} if kept is None else {("connectors",): kept}
+
+    def _cached(self, key: tuple[str, ...], parse: Callable[[str], Any], empty: Any) -> Any:
+        """What ``key`` read last, else read it now (``empty`` when it cannot be read)."""
+        generation = self._generation
+        known = self._known.get(key, _UNREAD)
+        if known is not _UNREAD:
+            return known
+        text = self._read(*key)
+        if text is None:
+            return empty
+        value = parse(text)
+        if generation == self._generation:
+            self._known[key] = value
+        return value
 
     # -- reading ----------------------------------------------------------------
     def _read(self, what: str, *args: str) -> str | None:

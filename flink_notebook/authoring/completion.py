@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flink_notebook.authoring.catalog import CatalogNames
-from flink_notebook.authoring.keywords import KEYWORDS, RESERVED
+from flink_notebook.authoring.keywords import KEYWORDS, quote_identifier
 from flink_notebook.authoring.sql_context import Relation, SqlContext
 
 #: A windowing TVF's rows have these columns besides its table's.
@@ -20,7 +20,6 @@ WINDOW_COLUMNS = (("window_start", "TIMESTAMP(3)"), ("window_end", "TIMESTAMP(3)
                   ("window_time", "TIMESTAMP(3) *ROWTIME*"))
 #: Connectors PyFlink registers for its own use, not for users' tables.
 _INTERNAL_CONNECTORS = re.compile(r"python-")
-_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _HINT = re.compile(r"[A-Z][A-Z_]*(?: [A-Z][A-Z_]*)*\Z")
 #: At most this many suggestions (IPython keeps 500).
 LIMIT = 300
@@ -56,9 +55,7 @@ def _quoted(suggestion: Suggestion, context: SqlContext) -> Suggestion:
     text = suggestion.text
     if context.quoted:
         return Suggestion(text.replace("`", "``") + "`", suggestion.kind, suggestion.detail)
-    if not _PLAIN_NAME.match(text) or text.upper() in RESERVED:
-        text = "`" + text.replace("`", "``") + "`"
-    return Suggestion(text, suggestion.kind, suggestion.detail)
+    return Suggestion(quote_identifier(text), suggestion.kind, suggestion.detail)
 
 
 # -- by kind of place -----------------------------------------------------------------

@@ -1,7 +1,11 @@
 """Flink SQL's keywords, as completion offers them (Flink's parser adds the ones that fit
-where the cursor is: authoring/completion.py)."""
+where the cursor is: authoring/completion.py), and names written as Flink SQL reads them."""
 
 from __future__ import annotations
+
+import re
+
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 #: Words that are never a table alias (a name after FROM x is an alias unless it is one).
 RESERVED = frozenset("""
@@ -31,3 +35,10 @@ GROUPING SETS
 BOOLEAN TINYINT SMALLINT INT INTEGER BIGINT FLOAT DOUBLE DECIMAL NUMERIC CHAR VARCHAR STRING
 BINARY VARBINARY BYTES DATE TIME TIMESTAMP TIMESTAMP_LTZ ARRAY MAP MULTISET ROW RAW
 """.split()))
+
+
+def quote_identifier(name: str) -> str:
+    """``name`` as Flink SQL reads it: as it is when plain, else in backticks."""
+    if _PLAIN_NAME.match(name) and name.upper() not in RESERVED:
+        return name
+    return "`" + name.replace("`", "``") + "`"

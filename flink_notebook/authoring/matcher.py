@@ -110,12 +110,9 @@ class SqlCompleter:
         quick (compiling the reader takes about half a second)."""
         if self._warming is not None and self._warming.is_alive():
             return
-        ready = getattr(self.session, "_env_ready", None)
-        if ready is None:
-            return
 
         def read() -> None:
-            ready.wait()
+            self.session.wait_started()
             try:
                 if self.catalog.ready:
                     self.catalog.names()

@@ -151,15 +151,22 @@ class JobPoller:
 
     def _slots_needed(self) -> str:
         """What a job that Flink failed for want of slots needed, and what the cluster had."""
+        slots = self._slots()
+        if slots is None:
+            return ""
+        needed, free, total = slots
+        return (f" It needed {needed} task slot(s); the cluster has {free} free of {total}: "
+                "cancel a job, or use more slots (notebook.slots).")
+
+    def _slots(self) -> tuple[int, int, int] | None:
+        """The slots the job needs (its widest operator), and the cluster's free and total
+        slots now; None when the cluster does not answer."""
         needed = max((op.parallelism for op in self.view.operators), default=1)
         try:
             overview = self.job.rest.overview()
         except UsageError:
-            return ""
-        return (f" It needed {needed} task slot(s); the cluster has "
-                f"{overview.get('slots-available', 0)} free of "
-                f"{overview.get('slots-total', 0)}: cancel a job, or use more slots "
-                "(notebook.slots).")
+            return None
+        return needed, overview.get("slots-available", 0), overview.get("slots-total", 0)
 
     def _operators(self, details: dict) -> list[Operator]:
         now, ended = time.monotonic(), self.view.state in TERMINAL
@@ -220,15 +227,11 @@ class JobPoller:
                       for op in view.operators)
         if not waiting or any(op.tasks.get("RUNNING") for op in view.operators):
             return None
-        needed = max(op.parallelism for op in view.operators)
-        try:
-            overview = self.job.rest.overview()
-        except UsageError:
-            return None
-        if overview.get("slots-available", 0) >= needed:
-            return None  # being deployed, not waiting
-        return (f"waiting for {needed} task slot(s); the cluster has "
-                f"{overview.get('slots-available', 0)} free of {overview.get('slots-total', 0)}")
+        slots = self._slots()
+        if slots is None or slots[1] >= slots[0]:
+            return None  # unknown, or being deployed rather than waiting
+        needed, free, total = slots
+        return f"waiting for {needed} task slot(s); the cluster has {free} free of {total}"
 
 
 def poller_for(job: JobClient, configuration: Configuration) -> JobPoller:

@@ -107,6 +107,7 @@ class QueryResult:
         self._gateway = gateway
         self._main_buffer = new_instance(gateway, java_class(gateway, "ResultBuffer"))
         self._background_buffer: Any = None
+        self.released = False  # every row is in Python; the Java buffer is gone
         self._buffer.open(
             j_table_result.collectInternal(),
             row_type,
@@ -124,7 +125,7 @@ class QueryResult:
         """The Java buffer, reached through the calling thread's py4j client (or what it
         answered last, once the result is final)."""
         main = self._main_buffer
-        if isinstance(main, _EndedBuffer):
+        if self.released:
             return main
         client = client_for_this_thread(self._gateway)
         if client is main._gateway_client:
@@ -152,7 +153,7 @@ class QueryResult:
         last changes with an ``op`` column (changelog). At most ``max_rows`` rows."""
         limit = self.max_rows if max_rows is None else max_rows
         buffer = self._buffer
-        if isinstance(buffer, _EndedBuffer):  # the final rows, as the buffer gave them
+        if self.released:  # the final rows, as the buffer gave them
             final = self._final
             return final.head(limit) if self.mode is ResultMode.UPDATE else final.tail(limit)
         if self.mode is ResultMode.ALL:
@@ -214,9 +215,10 @@ class QueryResult:
         session's job list keeps each handle (with its result) for the whole session, so
         each query would keep its buffer, rows and py4j object in the JVM until the kernel
         ends. What is still asked of it is answered from its last counters and error."""
-        if not isinstance(self._main_buffer, _EndedBuffer):
+        if not self.released:
             ended = _EndedBuffer(self._buffer.counters(), self._buffer.getError())
             self._main_buffer, self._background_buffer = ended, None
+            self.released = True
 
     def close(self) -> None:
         """Stop reading rows (the job itself is cancelled by its JobClient)."""

@@ -174,6 +174,11 @@ class FlinkSession:
         t_env = StreamTableEnvironment.create(env, environment_settings=settings)
         self.gateway, self.env, self.t_env = gateway, env, t_env
 
+    def wait_started(self) -> None:
+        """Block until the environments exist or failed to start, starting nothing (a
+        background reader waits here for the start someone else asked for)."""
+        self._env_ready.wait()
+
     def ensure_started(self) -> None:
         """Block until the environments exist (starting them now if nobody did)."""
         if not self._env_ready.is_set():
