@@ -36,12 +36,7 @@ UNBOUNDED = {"datastream/streaming_word_count.py", "datastream/asyncio/remote_mo
 
 
 #: Left out on local only, with the reason; they run on the remote session cluster below.
-LOCAL_EXCLUDED = {
-    "table/pandas/pandas_udaf.py": "in a full CI run its pandas UDAF failed inside the kernel's "
-    "JVM ('Arrow depends on DirectByteBuffer.<init>(long, int) which is not available'), "
-    "after the tests before it; alone, and on a remote cluster's TaskManager, it passes. The "
-    "cause is not found (see the README)",
-}
+LOCAL_EXCLUDED: dict[str, str] = {}  # every example runs on local
 
 
 def examples() -> list[str]:

@@ -211,3 +211,17 @@ def test_every_submitting_call_is_routed_to_the_configured_cluster(shell, flink,
                   .jobs_overview()}
     assert job.job_id in on_cluster  # the job ran there, not on a cluster of its own
     assert job.wait(timeout=120) == "FINISHED"
+
+
+def test_arrow_keeps_direct_buffers_after_rows_were_read(shell, flink):
+    """Rows read through Arrow (our result pages) load flink-python's relocated netty first;
+    it must still find DirectByteBuffer's constructor, or Flink's ArrowUtils refuses every
+    later pandas UDF ("Arrow depends on DirectByteBuffer.<init>(long, int)")."""
+    from flink_notebook.engine.session import FlinkSession
+
+    flink("frame = t_env.from_path('py_nums').to_pandas()")
+    jvm = FlinkSession.current().gateway.jvm
+    netty = jvm.org.apache.flink.api.python.shaded.io.netty.util.internal.PlatformDependent
+    assert netty.hasDirectBufferNoCleanerConstructor()
+    jvm.org.apache.flink.table.runtime.arrow.ArrowUtils.checkArrowUsable()  # twice: the
+    jvm.org.apache.flink.table.runtime.arrow.ArrowUtils.checkArrowUsable()  # second checks

@@ -60,6 +60,17 @@ def _heap_for_the_gateway(jvm_memory: str | None) -> Iterator[None]:
                 os.environ["JVM_ARGS"] = before
 
 
+#: What Arrow needs on JDK 9+ (DirectByteBuffer's constructor, for pandas UDFs and our
+#: result pages), set before its netty first loads. flink-python's netty is relocated, and
+#: the relocation renamed the property too: Flink's ArrowUtils sets that name itself on its
+#: first use, but a netty loaded before then (by the first rows read through Arrow) has
+#: already decided, and from the second use on ArrowUtils refuses ("Arrow depends on
+#: DirectByteBuffer.<init>(long, int) which is not available"), which is what failed
+#: pandas_udaf.py after other examples. The plain name is netty's own, for other copies.
+_NETTY_REFLECTION = ("org.apache.flink.api.python.shaded.io.netty.tryReflectionSetAccessible",
+                     "io.netty.tryReflectionSetAccessible")
+
+
 class FlinkSession:
     """Java, gateway, environments and the embedded cluster, started once per process."""
 
@@ -154,10 +165,9 @@ class FlinkSession:
             gateway = get_gateway()
         pin_main_thread(gateway._gateway_client)
         system = gateway.jvm.System
-        if system.getProperty("io.netty.tryReflectionSetAccessible") is None:
-            # What Arrow (pandas UDFs, our result pages) asks for on JDK 9+ before it first
-            # loads; without it one full test run saw pandas UDAFs fail in this JVM.
-            system.setProperty("io.netty.tryReflectionSetAccessible", "true")
+        for name in _NETTY_REFLECTION:
+            if system.getProperty(name) is None:
+                system.setProperty(name, "true")
         from flink_notebook.engine.environments import Routing
 
         # Where each submission goes is named per submission (routed()); each gets a copy of
