@@ -53,6 +53,24 @@ def test_a_table_environment_the_code_creates_runs_on_the_notebooks_cluster(shel
     assert "only_in_te" not in FlinkSession.current().t_env.list_temporary_views()
 
 
+def test_a_job_of_the_code_s_own_table_environment_has_flink_s_name(shell, flink):
+    """With no pipeline.name, the handle says what Flink named the job, as its web UI does."""
+    flink(
+        "from pyflink.table import EnvironmentSettings, TableEnvironment\n"
+        "te = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())\n"
+        "te.execute_sql(\"CREATE TEMPORARY TABLE g (x INT) WITH ('connector' = 'datagen', \"\n"
+        "    \"'number-of-rows' = '3')\")\n"
+        "te.execute_sql(\"CREATE TEMPORARY TABLE void (x INT) WITH ('connector' = 'blackhole')\")\n"
+        "te.execute_sql('INSERT INTO void SELECT x FROM g').wait()\n",
+        "-o job",
+    )
+    job = shell.user_ns["job"]
+    assert job.wait(timeout=60) == "FINISHED"
+    named = {j["jid"]: j["name"] for j in embedded().jobs_overview()}[job.job_id]
+    assert job.name == named and "void" in named
+    assert job.name in shell.run_line_magic("flink_jobs", "")["name"].tolist()
+
+
 def test_get_execution_environment_in_a_cell_is_a_context_environment(shell, flink):
     """The first thing every PyFlink example does."""
     flink(

@@ -105,6 +105,7 @@ class JobClient:
 
     def _observe(self, details: dict) -> None:
         self._last_details = details
+        self.name = details.get("name") or self.name  # Flink's name for it, once it answers
         self._last_state = details.get("state", self._last_state)
         if self._last_state in TERMINAL and not self._ended.is_set():
             with self._lock:
