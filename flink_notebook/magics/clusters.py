@@ -7,10 +7,11 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 
 from flink_notebook.engine.session import FlinkSession
+from flink_notebook.magics.options import parse_options
 
 
 @magics_class
@@ -41,7 +42,7 @@ class ClusterMagics(Magics):
         """
         from flink_notebook.clusters import notebook as notebook_clusters
 
-        args = parse_argstring(self.flink_cluster, line)
+        args = parse_options(self.flink_cluster, line)
         session = FlinkSession.current()
         if args.action == "start":
             cluster = notebook_clusters.start_cluster(
@@ -67,7 +68,7 @@ class ClusterMagics(Magics):
         from flink_notebook.display.monitor import show
         from flink_notebook.jobs.attach import attach
 
-        args = parse_argstring(self.flink_attach, line)
+        args = parse_options(self.flink_attach, line)
         if args.out and not args.out.isidentifier():
             raise UsageError(f"-o needs a Python variable name, got {args.out!r}.")
         session = FlinkSession.current()

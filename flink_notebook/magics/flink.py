@@ -9,13 +9,13 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 from traitlets import Bool, Float, Int, observe
 
 from flink_notebook.cells.request import CellRequest
 from flink_notebook.engine.session import FlinkSession
-from flink_notebook.magics.options import cell_arguments, cell_request
+from flink_notebook.magics.options import cell_arguments, cell_request, parse_options, split_line
 
 
 @magics_class
@@ -51,7 +51,7 @@ class FlinkMagics(Magics):
         from flink_notebook.cells.scripts import run_init_sql, run_sql_file
         from flink_notebook.cells.sql import run_sql_cell
 
-        args = parse_argstring(self.flink_sql, line)
+        args = parse_options(self.flink_sql, line)
         request = cell_request(args)
         session = FlinkSession.current()
         run_init_sql(session)
@@ -70,7 +70,7 @@ class FlinkMagics(Magics):
         its errors name the file's line."""
         from flink_notebook.cells.scripts import run_init_sql, run_sql_file
 
-        args = parse_argstring(self.flink_sql_file, line)
+        args = parse_options(self.flink_sql_file, line)
         request = cell_request(args)
         session = FlinkSession.current()
         run_init_sql(session)
@@ -84,7 +84,7 @@ class FlinkMagics(Magics):
         from flink_notebook.cells.python import run_python_cell
         from flink_notebook.cells.scripts import run_init_sql
 
-        request = cell_request(parse_argstring(self.flink, line))
+        request = cell_request(parse_options(self.flink, line))
         run_init_sql(FlinkSession.current())
         return self._bind(request, run_python_cell(FlinkSession.current(), cell, request,
                                                    self.shell))
@@ -99,7 +99,7 @@ class FlinkMagics(Magics):
         notebook's executor (the cell options count). ``-o`` binds the job handles."""
         from flink_notebook.cells.python import run_program
 
-        args = parse_argstring(self.flink_run, line)
+        args = parse_options(self.flink_run, line)
         request = cell_request(args)
         return self._bind(request, run_program(FlinkSession.current(), args.program,
                                                list(args.args), request))
@@ -113,7 +113,7 @@ class FlinkMagics(Magics):
 
         session = FlinkSession.current()
         configuration = session.configuration
-        assignments = parse_assignments(line.split())
+        assignments = parse_assignments(split_line(line))
         for key, value in assignments.items():
             configuration.set(key, value)
         if describe_open_set(session):
@@ -158,7 +158,7 @@ class FlinkMagics(Magics):
         from flink_notebook.authoring.browser import show_catalog
         from flink_notebook.core.config import parse_assignments
 
-        args = parse_argstring(self.flink_catalog, line)
+        args = parse_options(self.flink_catalog, line)
         options = parse_assignments(args.define)
         session = FlinkSession.current()
         renderer = options.pop("notebook.renderer", None) or \

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import Any, Callable
 
 from IPython.core.error import UsageError
@@ -48,6 +49,24 @@ _CELL_ARGUMENTS = [
 ]
 
 
+def split_line(line: str) -> list[str]:
+    """A magic's line as a shell splits it: quotes group words and are removed
+    (``--name 'my job'``, ``-D pipeline.name='a b'``); a backslash stays a backslash (a
+    Windows path). IPython's own split keeps the quotes in the value."""
+    lexer = shlex.shlex(line, posix=True)
+    lexer.whitespace_split, lexer.escape, lexer.commenters = True, "", ""
+    try:
+        return list(lexer)
+    except ValueError:
+        raise UsageError(f"A quote is not closed in the options: {line.strip()}") from None
+
+
+def parse_options(magic: Callable, line: str) -> Any:
+    """``line`` parsed by ``magic``'s options (its @argument decorators), split as
+    :func:`split_line` does; a bad option is a UsageError with the usage."""
+    return magic.parser.parse_args(split_line(line))
+
+
 def cell_arguments(func: Callable) -> Callable:
     """The options shared by %%flink_sql and %%flink."""
     for decorator in reversed(_CELL_ARGUMENTS):
@@ -78,8 +97,6 @@ def cell_request(args: Any) -> CellRequest:
         options["execution.savepoint.path"] = args.from_savepoint
     single = args.mode == "single"
     template = args.template
-    if template and len(template) > 1 and template[0] == template[-1] and template[0] in "'\"":
-        template = template[1:-1]  # IPython's argument split keeps the quotes
     if template is not None and not single:
         raise UsageError("--template is for a single-value card: add --mode single.")
     mode = ResultMode(args.mode) if args.mode and not single else None

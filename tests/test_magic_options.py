@@ -1,0 +1,57 @@
+"""How a magic's line is split and read: as a shell would, quotes grouping words and
+removed, a backslash kept (pure: no Flink)."""
+
+from __future__ import annotations
+
+import pytest
+from IPython.core.error import UsageError
+
+from flink_notebook.magics.options import cell_arguments, cell_request, parse_options, split_line
+
+
+@cell_arguments
+def cell(line: str, cell: str) -> None:
+    """A magic with the cell options, as %%flink_sql and %%flink have them."""
+
+
+def request(line: str):
+    return cell_request(parse_options(cell, line))
+
+
+@pytest.mark.parametrize("line, words", [
+    ("--name 'my job' -o out", ["--name", "my job", "-o", "out"]),
+    ("-D pipeline.name='a b' -D \"k=v w\"", ["-D", "pipeline.name=a b", "-D", "k=v w"]),
+    (r"--from-savepoint C:\savepoints\sp-1", ["--from-savepoint", r"C:\savepoints\sp-1"]),
+    ("--template \"<h2 class='n'>{total}</h2>\"", ["--template", "<h2 class='n'>{total}</h2>"]),
+    ("-D a=#not-a-comment", ["-D", "a=#not-a-comment"]),
+    ("", []),
+])
+def test_a_line_is_split_as_a_shell_does_but_keeps_backslashes(line, words):
+    assert split_line(line) == words
+
+
+def test_quoted_values_reach_the_configuration_without_their_quotes():
+    made = request("--name 'my job' -D 'execution.target=remote' -D rest.address='h'")
+    assert made.options["pipeline.name"] == "my job"
+    assert made.options["execution.target"] == "remote"  # not the key "'execution.target"
+    assert made.options["rest.address"] == "h"
+    card = request("--mode single --template '<b>{n}</b> rows'")
+    assert card.template == "<b>{n}</b> rows"
+
+
+def test_an_unclosed_quote_is_a_short_error_naming_the_line():
+    with pytest.raises(UsageError, match="A quote is not closed in the options: --name 'my"):
+        request("--name 'my job")
+
+
+def test_an_unknown_option_is_a_usage_error():
+    with pytest.raises(UsageError, match="unrecognized arguments: --nope"):
+        request("--nope")
+
+
+def test_flink_config_reads_quoted_values(shell):
+    configuration = shell.run_line_magic("flink_config", "pipeline.name='a b'")
+    try:
+        assert configuration.get("pipeline.name") == "a b"
+    finally:
+        configuration.unset("pipeline.name")
