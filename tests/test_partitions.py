@@ -10,6 +10,7 @@ import time
 from IPython.core.error import UsageError
 from waiting import until
 
+from flink_notebook.core.errors import Unreachable
 from flink_notebook.display import monitor as monitor_module
 from flink_notebook.display.monitor import ClusterMonitor
 from flink_notebook.display.poller import JobPoller
@@ -32,7 +33,7 @@ class Cluster:
     def _answer(self) -> list[dict]:
         self.asked.append(time.monotonic())
         if self.silent:
-            raise UsageError(SILENT)
+            raise Unreachable(SILENT)  # as RestClient raises it
         return [{"jid": "j1", "state": "RUNNING"}]
 
     def jobs_overview(self) -> list[dict]:
@@ -62,8 +63,8 @@ class Job:
         try:
             self.rest._answer()
         except UsageError as exc:
-            raise UsageError(f"Lost the connection to the cluster of job j1; its last known "
-                             f"state is RUNNING. {exc}") from None
+            raise Unreachable(f"Lost the connection to the cluster of job j1; its last known "
+                              f"state is RUNNING. {exc}") from None
         self._last_details = {"state": "RUNNING", "vertices": []}
         return "RUNNING"
 
@@ -147,3 +148,21 @@ def test_a_view_of_a_stopped_dedicated_cluster_ends_with_its_recorded_state(monk
     until(lambda: not monitor.running, "the monitor stopping", seconds=10)
     assert view.ended and view.state == "FINISHED" and view.note is None
     assert renderer.closed == 1
+
+
+def test_a_refused_connection_is_unreachable():
+    """What the monitor waits out: no answer (a wrong certificate, say, is a plain
+    UsageError: test_remote_tls_errors)."""
+    import socket
+
+    from flink_notebook.jobs.rest import RestClient
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    try:
+        RestClient(f"http://127.0.0.1:{port}", timeout=2).overview()
+    except Unreachable as exc:
+        assert str(exc).startswith(f"Cannot reach the Flink cluster at http://127.0.0.1:{port}")
+    else:
+        raise AssertionError("a closed port answered")

@@ -1,6 +1,7 @@
 """Short messages from Java exceptions: the most useful cause in a line or two, without
 Java class names, "Caused by" chains or secret option values. The Java trace is there only
-on request (``--verbose`` / ``notebook.verbose-errors``)."""
+on request (``--verbose`` / ``notebook.verbose-errors``). And :class:`Unreachable`, the
+one kind of error that callers tell apart (it may go away on its own)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ import re
 import traceback
 from dataclasses import dataclass
 
+from IPython.core.error import UsageError
+
 from flink_notebook.core.secrets import mask_options
+
+
+class Unreachable(UsageError):
+    """The cluster did not answer (refused, timed out, no route, dropped): unlike a wrong
+    address or certificate, it may answer again (a cut link, a JobManager restarting)."""
+
 
 # "org.apache.flink.table.api.ValidationException: message", at the start of a
 # line, possibly after "Caused by: " or py4j's ": ". Suppressed exceptions are

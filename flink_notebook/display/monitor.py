@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
+from flink_notebook.core.errors import Unreachable
 from flink_notebook.display.parent import current_parent, thread_parent
 from flink_notebook.display.poller import JobPoller, poller_for
 from flink_notebook.display.renderers import renderer_for
@@ -125,7 +126,7 @@ class ClusterMonitor:
             # record: those views poll as ever. The others wait for an answer.
             dedicated = [item for item in watched if item.poller.job.cluster is not None]
             others = [item for item in watched if item not in dedicated]
-            if str(exc).startswith("Cannot reach") and self._silent(others, str(exc)):
+            if isinstance(exc, Unreachable) and self._silent(others, str(exc)):
                 watched = dedicated
         except Exception:  # cluster gone: each view finds out on its own refresh
             states = {}

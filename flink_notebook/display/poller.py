@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from IPython.core.error import UsageError
 
 from flink_notebook.clusters.registry import state_dir
-from flink_notebook.core.errors import summarize_trace
+from flink_notebook.core.errors import Unreachable, summarize_trace
 from flink_notebook.core.states import TERMINAL
 from flink_notebook.display.vertex_metrics import VertexFigures, VertexMetrics
 from flink_notebook.display.view import JobView, Operator
@@ -59,7 +59,7 @@ class JobPoller:
         try:
             view.state = job.status()
         except UsageError as exc:  # the cluster went away: say so, keep the last state
-            if not self.ends_when_unreachable and str(exc).startswith("Lost the connection"):
+            if not self.ends_when_unreachable and isinstance(exc, Unreachable):
                 return view
             view.note = str(exc)
             view.ended = True

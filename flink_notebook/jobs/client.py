@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from IPython.core.error import UsageError
 
-from flink_notebook.core.errors import summarize_trace
+from flink_notebook.core.errors import Unreachable, summarize_trace
 from flink_notebook.core.states import TERMINAL
 
 if TYPE_CHECKING:
@@ -91,8 +91,8 @@ class JobClient:
         except UsageError as exc:
             # A dedicated cluster that ended with its job leaves the job's outcome behind.
             ended = getattr(self.cluster, "ended_jobs", dict)().get(self.job_id)
-            if ended is None and str(exc).startswith("Cannot reach"):
-                raise UsageError(
+            if ended is None and isinstance(exc, Unreachable):
+                raise Unreachable(
                     f"Lost the connection to the cluster of job {self._label()}; its last "
                     f"known state is {self._last_state}. {exc}"
                 ) from None

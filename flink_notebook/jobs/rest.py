@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from IPython.core.error import UsageError
 
-from flink_notebook.core.errors import summarize_trace
+from flink_notebook.core.errors import Unreachable, summarize_trace
 from flink_notebook.core.rest_options import rest_headers, rest_verify
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ class RestClient:
         try:
             response = self._client.request(method, path, **kwargs)
         except httpx.TransportError as exc:
-            raise UsageError(self._transport_problem(exc)) from None
+            raise self._transport_error(exc) from None
         if response.is_redirect and self.url.startswith("http:"):
             target = httpx.URL(response.headers.get("location", ""))
             if target.scheme == "https":  # what Flink's TLS port answers to plain http
@@ -181,24 +181,25 @@ class RestClient:
             )
         return response
 
-    def _transport_problem(self, exc: httpx.TransportError) -> str:
+    def _transport_error(self, exc: httpx.TransportError) -> UsageError:
         """What a failed connection means, in one line: a TLS problem names itself and
-        what to set."""
+        what to set; otherwise the cluster is :class:`Unreachable` (it may come back)."""
         tls = _cause(exc, ssl.SSLError)
         if isinstance(tls, ssl.SSLCertVerificationError):
-            return tls_check_problem(self.url, tls, self._verify)
+            return UsageError(tls_check_problem(self.url, tls, self._verify))
         if tls is not None and self.url.startswith("https:"):
             reason = (tls.reason or type(tls).__name__).replace("_", " ").lower()
-            return (f"The Flink cluster at {self.url} does not answer with TLS ({reason}): if "
-                    "its REST API is plain http, use http:// in rest.address.")
+            return UsageError(f"The Flink cluster at {self.url} does not answer with TLS "
+                              f"({reason}): if its REST API is plain http, use http:// in "
+                              "rest.address.")
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         hint = ""
         # Connected, then dropped before an answer: what a TLS port does with plain http.
         dropped = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
         if isinstance(exc, dropped) and self.url.startswith("http:"):
             hint = " If its REST API uses TLS, use https:// in rest.address."
-        return (f"Cannot reach the Flink cluster at {self.url} ({reason}). Is it running? "
-                f"Check rest.address and rest.port.{hint}")
+        return Unreachable(f"Cannot reach the Flink cluster at {self.url} ({reason}). Is it "
+                           f"running? Check rest.address and rest.port.{hint}")
 
     def get(self, path: str) -> Any:
         return self.request("GET", path)
