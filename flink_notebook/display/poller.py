@@ -143,6 +143,7 @@ class JobPoller:
                 view.note = f"Reading the rows failed (incomplete): {summarize_trace(error)}"
             counters = result.counters()
             view.received, view.in_view = counters.received, counters.in_view
+            view.truncated = counters.truncated  # the last poll may have come before
         if view.state == "FAILED":
             view.failure = self.job.failure()
             view.failure_trace = self.job.failure_trace
