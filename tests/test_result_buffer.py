@@ -3,11 +3,10 @@ view's table, fed through the real class in the session's JVM (no job needed).""
 
 from __future__ import annotations
 
-import pyarrow as pa
 import pytest
 
 from flink_notebook.engine.java_classes import java_class, new_instance
-from flink_notebook.engine.results import ResultMode
+from flink_notebook.engine.results import ResultMode, arrow_page
 from flink_notebook.engine.session import FlinkSession
 
 pytestmark = pytest.mark.cluster
@@ -47,7 +46,7 @@ def _table(gateway, changes: list[tuple[str, int, int]]) -> list[tuple[int, int]
             break
         gateway.jvm.java.lang.Thread.sleep(5)
     assert buffer.isDone() and buffer.getError() is None, buffer.getError()
-    table = pa.ipc.open_stream(bytes(buffer.snapshot(100))).read_all()
+    table = arrow_page(buffer.snapshot(100))
     in_view = int(buffer.counters().split(",")[4])
     buffer.close()
     result = sorted(zip(table.column("k").to_pylist(), table.column("n").to_pylist()))

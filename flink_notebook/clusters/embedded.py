@@ -80,6 +80,11 @@ class EmbeddedCluster:
                 self._wait_for_slots(_READY_TIMEOUT)
             return self.address
 
+    @property
+    def mini_cluster(self) -> Any:
+        """The Java MiniCluster while it runs (None before and after)."""
+        return self._mini_cluster if self.address is not None else None
+
     def busy(self) -> bool:
         """True while a job on it has not ended."""
         if self.address is None:

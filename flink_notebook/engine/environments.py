@@ -25,6 +25,10 @@ from flink_notebook.engine.java_classes import java_class, new_instance
 if TYPE_CHECKING:
     from flink_notebook.core.address import ClusterAddress
 
+#: The ``execution.target`` of a submission handed to the embedded MiniCluster in this JVM
+#: (``SnapshotExecutors.EMBEDDED``); not one of Flink's executors, so never discovered.
+EMBEDDED_TARGET = "flink-notebook-embedded"
+
 
 class Routing:
     """The kernel's one executor service loader and the context-environment tools."""
@@ -48,10 +52,15 @@ class Routing:
             jvm.Thread.currentThread().getContextClassLoader())
 
     @contextmanager
-    def route(self, address: ClusterAddress, extra: Mapping[str, str]) -> Iterator[None]:
-        """Submissions from this thread go to ``address`` within the block (``extra``: TLS)."""
+    def route(self, address: ClusterAddress, extra: Mapping[str, str],
+              mini_cluster: Any = None) -> Iterator[None]:
+        """Submissions from this thread go to ``address`` within the block (``extra``: TLS).
+        ``mini_cluster``, the embedded cluster at that address, takes them straight, in this
+        JVM (the REST API shows them the same)."""
+        self.executors.setEmbedded(mini_cluster)
+        target = EMBEDDED_TARGET if mini_cluster is not None else "remote"
         self.executors.route(self.configuration({
-            "execution.target": "remote", "rest.address": address.host,
+            "execution.target": target, "rest.address": address.host,
             "rest.port": str(address.port), **extra}))
         try:
             yield

@@ -8,6 +8,7 @@ thread into a bounded buffer; Python asks for whole pages as Arrow IPC bytes.
 
 from __future__ import annotations
 
+import base64
 import time
 from dataclasses import dataclass
 from enum import Enum
@@ -79,10 +80,12 @@ class ResultCounters:
         return cls(v[0], v[1], v[2], v[3], v[4], v[5], bool(v[6]), bool(v[7]))
 
 
-def _arrow_table(data: bytes | None) -> pa.Table | None:
-    if data is None:
+def arrow_page(text: str | None) -> pa.Table | None:
+    """One page of the Java buffer: an Arrow IPC stream as base64 text (see the note in
+    ResultBuffer.java on why not bytes), or None."""
+    if text is None:
         return None
-    return pa.ipc.open_stream(pa.py_buffer(data)).read_all()
+    return pa.ipc.open_stream(pa.py_buffer(base64.b64decode(text))).read_all()
 
 
 class QueryResult:
@@ -158,10 +161,10 @@ class QueryResult:
             return final.head(limit) if self.mode is ResultMode.UPDATE else final.tail(limit)
         if self.mode is ResultMode.ALL:
             return self._fetched_frame().tail(limit)
-        table = _arrow_table(buffer.snapshot(limit))
+        table = arrow_page(buffer.snapshot(limit))
         frame = self._frame(table)
         if self.mode is ResultMode.CHANGELOG:
-            kinds = bytes(buffer.lastKinds())
+            kinds = base64.b64decode(buffer.lastKinds())
             frame.insert(0, "op", [_ROW_KINDS.get(k, "?") for k in kinds])
         return frame
 
@@ -169,7 +172,7 @@ class QueryResult:
         """ALL mode: move the rows buffered so far into Python (in Arrow batches)."""
         moved = 0
         while True:
-            table = _arrow_table(self._buffer.take(FETCH_BATCH_ROWS))
+            table = arrow_page(self._buffer.take(FETCH_BATCH_ROWS))
             if table is None:
                 return moved
             self._batches.append(table)
@@ -182,7 +185,7 @@ class QueryResult:
 
     def _fetched_frame(self) -> pd.DataFrame:
         if not self._batches:
-            return self._frame(_arrow_table(self._buffer.snapshot(0)))
+            return self._frame(arrow_page(self._buffer.snapshot(0)))
         if len(self._batches) > 1:
             self._batches = [pa.concat_tables(self._batches)]
         return self._frame(self._batches[0])

@@ -17,14 +17,21 @@ package flink_notebook;
 
 import java.util.stream.Stream;
 
+import org.apache.flink.api.common.JobSubmissionResult;
 import org.apache.flink.api.dag.Pipeline;
+import org.apache.flink.client.deployment.executors.PipelineExecutorUtils;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.DefaultExecutorServiceLoader;
 import org.apache.flink.core.execution.PipelineExecutor;
 import org.apache.flink.core.execution.PipelineExecutorFactory;
 import org.apache.flink.core.execution.PipelineExecutorServiceLoader;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.minicluster.MiniClusterJobClient;
+import org.apache.flink.streaming.api.graph.StreamGraph;
 
 public class SnapshotExecutors implements PipelineExecutorServiceLoader {
+    /** The execution.target of a submission to the embedded cluster in this JVM. */
+    public static final String EMBEDDED = "flink-notebook-embedded";
     public static final String UNROUTED =
         "flink-notebook: this environment submits its jobs through the notebook's executor, "
         + "which only takes jobs from the code of a %%flink cell or %flink_run, on their own "
@@ -34,6 +41,12 @@ public class SnapshotExecutors implements PipelineExecutorServiceLoader {
     private final PipelineExecutorServiceLoader delegate = new DefaultExecutorServiceLoader();
     private volatile Configuration route;
     private volatile Thread routedThread;
+    private volatile MiniCluster embedded;
+
+    /** The MiniCluster that submissions routed to EMBEDDED go to (null: none runs). */
+    public void setEmbedded(MiniCluster cluster) {
+        embedded = cluster;
+    }
 
     /** Submissions from this thread go where {@code overlay} says, until unroute(). */
     public void route(Configuration overlay) {
@@ -58,7 +71,11 @@ public class SnapshotExecutors implements PipelineExecutorServiceLoader {
 
     public PipelineExecutorFactory getExecutorFactory(Configuration configuration)
             throws Exception {
-        return new SnapshotFactory(delegate.getExecutorFactory(routed(configuration)), this);
+        Configuration routed = routed(configuration);
+        if (EMBEDDED.equals(routed.getString("execution.target", ""))) {
+            return new SnapshotFactory(new EmbeddedFactory(this), this);
+        }
+        return new SnapshotFactory(delegate.getExecutorFactory(routed), this);
     }
 
     public Stream getExecutorNames() {
@@ -100,6 +117,63 @@ public class SnapshotExecutors implements PipelineExecutorServiceLoader {
                 Pipeline pipeline, Configuration configuration, ClassLoader userCodeClassloader)
                 throws Exception {
             return executor.execute(pipeline, owner.routed(configuration), userCodeClassloader);
+        }
+    }
+
+    /** Submits straight to the embedded MiniCluster: no REST round trips, no job graph
+     *  written to a file and uploaded, results fetched in the JVM. Its REST API still
+     *  shows the job, so handles read it as before. */
+    public static class EmbeddedFactory implements PipelineExecutorFactory {
+        private final SnapshotExecutors owner;
+
+        public EmbeddedFactory(SnapshotExecutors owner) {
+            this.owner = owner;
+        }
+
+        public String getName() {
+            return EMBEDDED;
+        }
+
+        public boolean isCompatibleWith(Configuration configuration) {
+            return EMBEDDED.equals(configuration.getString("execution.target", ""));
+        }
+
+        public PipelineExecutor getExecutor(Configuration configuration) {
+            return new EmbeddedExecutor(owner.embedded);
+        }
+    }
+
+    public static class EmbeddedExecutor implements PipelineExecutor {
+        private final MiniCluster cluster;
+
+        public EmbeddedExecutor(MiniCluster cluster) {
+            if (cluster == null) {
+                throw new IllegalStateException("flink-notebook: the embedded cluster is not running");
+            }
+            this.cluster = cluster;
+        }
+
+        public java.util.concurrent.CompletableFuture execute(
+                Pipeline pipeline, Configuration configuration, ClassLoader userCodeClassloader)
+                throws Exception {
+            StreamGraph graph = PipelineExecutorUtils.getStreamGraph(pipeline, configuration);
+            graph.serializeUserDefinedInstances();
+            return cluster.submitJob(graph).thenApply(new ToJobClient(cluster, userCodeClassloader));
+        }
+    }
+
+    public static class ToJobClient implements java.util.function.Function {
+        private final MiniCluster cluster;
+        private final ClassLoader classLoader;
+
+        public ToJobClient(MiniCluster cluster, ClassLoader classLoader) {
+            this.cluster = cluster;
+            this.classLoader = classLoader;
+        }
+
+        public Object apply(Object submitted) {
+            return new MiniClusterJobClient(((JobSubmissionResult) submitted).getJobID(), cluster,
+                    classLoader, MiniClusterJobClient.JobFinalizationBehavior.NOTHING);
         }
     }
 }
