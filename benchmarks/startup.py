@@ -26,6 +26,9 @@ from benchmarks.common import (
 #: Seconds between ``%load_ext`` and running the first cell: reading the notebook's first
 #: lines and typing a query. 0 too: the first cell run right after loading.
 IDLE = (5.0, 10.0, 0.0)
+#: How much faster than plain PyFlink's first row ours must be (issue 16): with no idle
+#: time too, and more with the idle time pre-warm can use.
+SPEEDUP_GOAL = {0.0: 1.5, 5.0: 3.0, 10.0: 3.0}
 
 SMALL = "SELECT n, n * 2 AS m FROM (VALUES (1), (2), (3)) AS t(n)"
 
@@ -72,16 +75,16 @@ def run(quick: bool) -> list[Figure]:
         waited = ours_run["load"] + ours_run["first"]  # the user waits for both lines
         figures.append(Figure(
             "B1", f"first row of SELECT 1, {idle:g} s idle after %load_ext", waited,
-            plain_run["first"], "s", "2x faster than plain",
-            met=plain_run["first"] >= 2 * waited,
+            plain_run["first"], "s", f"{SPEEDUP_GOAL[idle]:g}x faster than plain",
+            met=plain_run["first"] >= SPEEDUP_GOAL[idle] * waited,
             note=f"%load_ext {ours_run['load']:.2f} s + cell {ours_run['first']:.2f} s",
         ))
         if idle == IDLE[0]:
             warm = ours_run["warm"]
             figures.append(Figure(
                 "B2", "warm cell, first row of a small query (median of 5)", warm,
-                plain_run["warm"], "s", "<= 0.5 s and <= plain",
-                met=warm <= 0.5 and warm <= plain_run["warm"] * 1.05,
+                plain_run["warm"], "s", "<= 0.3 s and <= plain",
+                met=warm <= 0.3 and warm <= plain_run["warm"],
             ))
     return figures
 

@@ -188,11 +188,13 @@ def binder_environment(tmp_path_factory):
     subprocess.run([uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
                     "-r", str(BINDER / "requirements.txt")], check=True, cwd=ROOT, timeout=900)
     env = {**os.environ, "HOME": str(home), "PATH": f"{venv / 'bin'}{os.pathsep}"
-           f"{os.environ['PATH']}"}
+           f"{os.environ['PATH']}", "FLINK_NOTEBOOK_STATE_DIR": str(base / "state")}
     env.pop("VIRTUAL_ENV", None)
     done = subprocess.run(["bash", str(BINDER / "postBuild")], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
+    # The image keeps the class archive its kernels start with (written by a training run).
+    assert len(list((base / "state" / "class-archives").glob("kernel-*.jsa"))) == 1, done.stdout
     return venv, env
 
 

@@ -148,7 +148,7 @@ def test_a_program_that_raises_after_a_job(shell, tmp_path, detached):
     [job] = added_since(before)
     try:
         if detached:
-            assert job.status() == "RUNNING"
+            until(lambda: job.status() == "RUNNING", "the detached job running")
         else:
             until(lambda: job.status() == "CANCELED", "the attached job cancelled")
     finally:
@@ -178,7 +178,10 @@ def run_example(shell, name: str, how: str, line: str) -> list[JobClient]:
     assert jobs, f"{name} submitted no job"
     if detached:
         try:
-            assert [job.status() for job in jobs] == ["RUNNING"] * len(jobs)
+            # The handle comes back once Flink accepted the job (it may still be
+            # INITIALIZING); a detached unbounded job then runs until cancelled.
+            until(lambda: [job.status() for job in jobs] == ["RUNNING"] * len(jobs),
+                  f"{name}'s detached jobs running")
         finally:
             for job in jobs:
                 job.cancel()

@@ -66,7 +66,8 @@ def test_executors(tmp_path):
     assert "500 sales in 4 regions, computed on a dedicated cluster" in text  # per-job attached
     assert "status: FINISHED" in text  # the detached per-job job, stopped with a savepoint
     assert "counts continued from the savepoint: True" in text
-    assert "RUNNING -> CANCELED" in text
+    # A detached handle comes back once Flink accepted the job: it may not run yet.
+    assert re.search(r"(INITIALIZING|CREATED|RUNNING) -> CANCELED", text), text
     assert "500 sales counted on the session cluster" in text  # %flink_cluster + remote
     assert "cancelled through the attached handle: CANCELED" in text  # %flink_attach
     assert "Stopped cluster-" in text

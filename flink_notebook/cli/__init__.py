@@ -25,7 +25,23 @@ def parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_run)
     lab.add_parser(commands)
     cluster.add_parser(commands)
+    archive = commands.add_parser(
+        "class-archive", help="write the class-data-sharing archive that makes a kernel's "
+        "Java start faster (once per PyFlink and Java; kernels use it when it is there)")
+    archive.add_argument("--force", action="store_true", help="write it again")
+    archive.set_defaults(func=_class_archive)
     return main
+
+
+def _class_archive(args: argparse.Namespace) -> int:
+    from flink_notebook.engine.class_archive import build
+
+    try:
+        build(force=args.force)
+    except RuntimeError as exc:
+        print(f"flink-notebook: could not write the class archive: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _run(args: argparse.Namespace) -> int:

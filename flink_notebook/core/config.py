@@ -172,6 +172,14 @@ _OPTIONS = [
         check_expects=f"a memory size of at least {MIN_JVM_MEMORY_MB}m, such as 512m or 1g",
     ),
     ConfigOption(
+        "notebook.class-archive",
+        bool,
+        True,
+        "start the kernel's JVM with the class-data-sharing archive of this PyFlink and "
+        "Java if there is one (flink-notebook class-archive writes it): a faster first "
+        "cell. Read when Java starts",
+    ),
+    ConfigOption(
         "notebook.init-sql",
         str,
         None,

@@ -15,7 +15,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -40,20 +40,22 @@ _ROUTING_KEYS = ("execution.target", "rest.address", "rest.port", "execution.run
 
 
 @contextmanager
-def _heap_for_the_gateway(jvm_memory: str | None) -> Iterator[None]:
+def _gateway_jvm_args(jvm_memory: str | None, archive: list[str]) -> Iterator[None]:
     """While PyFlink launches its gateway JVM (if it does), ``JVM_ARGS`` starts with
-    ``-Xmx`` from ``notebook.jvm-memory``; PyFlink's launcher puts ``JVM_ARGS`` first, so
-    a heap set in ``JVM_ARGS`` already, or in Flink's ``env.java.opts.all``, still wins.
-    Only for the launch: the distribution's scripts (per-job, ``%flink_cluster``) read
-    ``JVM_ARGS`` too, and their JVMs size themselves from Flink's options."""
+    ``-Xmx`` from ``notebook.jvm-memory`` and the class archive's options; PyFlink's
+    launcher puts ``JVM_ARGS`` first, so a heap set in ``JVM_ARGS`` already, or in Flink's
+    ``env.java.opts.all``, still wins. Only for the launch: the distribution's scripts
+    (per-job, ``%flink_cluster``) read ``JVM_ARGS`` too, and their JVMs size themselves
+    from Flink's options."""
     heap = memory_mb(jvm_memory)
+    ours = ([f"-Xmx{heap}m"] if heap else []) + archive
     before = os.environ.get("JVM_ARGS")
-    if heap:
-        os.environ["JVM_ARGS"] = " ".join(filter(None, [f"-Xmx{heap}m", before]))
+    if ours:
+        os.environ["JVM_ARGS"] = " ".join(filter(None, [*ours, before]))
     try:
         yield
     finally:
-        if heap:
+        if ours:
             if before is None:
                 os.environ.pop("JVM_ARGS", None)
             else:
@@ -129,17 +131,45 @@ class FlinkSession:
             self._env_thread.start()
 
     def _start_quietly(self) -> None:
-        try:
-            self._start_environments()
-            if self.configuration.get("execution.target") == "local":
+        """The pre-warm. Once Java runs, the embedded cluster (``local``) starts on a thread
+        of its own while this one makes the environments and plans a first query; the
+        first cell waits for both (B1 in benchmarks/RESULTS.md has each one's share)."""
+        cluster_errors: list[BaseException] = []
+
+        def start_cluster() -> None:
+            try:
                 self.embedded_cluster()
+            except BaseException as exc:
+                cluster_errors.append(exc)
+
+        cluster = threading.Thread(target=start_cluster, name="flink-notebook-embedded",
+                                   daemon=True)
+        local = self.configuration.get("execution.target") == "local"
+        try:
+            self._start_environments(java_started=cluster.start if local else None)
+            self._warm_planner()
         except BaseException as exc:  # kept for the first cell, which reports it
             log.debug("pre-warm failed", exc_info=True)
             self._env_error = exc
         finally:
+            if cluster.ident is not None:
+                cluster.join()
+            if self._env_error is None and cluster_errors:
+                self._env_error = cluster_errors[0]
             self._env_ready.set()
 
-    def _start_environments(self) -> None:
+    def _warm_planner(self) -> None:
+        """Plan a query once, so the first cell does not pay for the planner's start."""
+        from flink_notebook.engine.py4j_threads import warm_planner
+
+        try:
+            warm_planner(self.gateway, self.t_env)
+        except Exception:  # only a head start: the first cell plans anyway
+            log.debug("planner warm-up failed", exc_info=True)
+
+    def _start_environments(self, java_started: Callable[[], None] | None = None) -> None:
+        """Java and the session's environments; ``java_started`` is called as soon as the
+        JVM answers (the environments are not made yet then)."""
         from flink_notebook.core.java import ensure_java
         from flink_notebook.engine.py4j_threads import pin_main_thread
 
@@ -161,13 +191,15 @@ class FlinkSession:
             self.jvm_memory = self.configuration.get("notebook.jvm-memory")
         if self.jvm_headers:
             os.environ[HEADERS_VARIABLE] = flink_headers_text(self.jvm_headers)
-        with _heap_for_the_gateway(self.jvm_memory):
-            gateway = get_gateway()
+        gateway = self._launch_gateway(get_gateway)
         pin_main_thread(gateway._gateway_client)
         system = gateway.jvm.System
         for name in _NETTY_REFLECTION:
             if system.getProperty(name) is None:
                 system.setProperty(name, "true")
+        self.gateway = gateway
+        if java_started is not None:
+            java_started()
         from flink_notebook.engine.environments import Routing
 
         # Where each submission goes is named per submission (routed()); each gets a copy of
@@ -182,7 +214,25 @@ class FlinkSession:
                     else EnvironmentSettings.in_streaming_mode())
         env = StreamExecutionEnvironment(j_env)
         t_env = StreamTableEnvironment.create(env, environment_settings=settings)
-        self.gateway, self.env, self.t_env = gateway, env, t_env
+        self.env, self.t_env = env, t_env
+
+    def _launch_gateway(self, get_gateway: Callable[[], Any]) -> Any:
+        """PyFlink's gateway, its JVM launched with our options; with the class archive if
+        there is one, and again without it if the JVM would not start with it."""
+        from flink_notebook.engine import class_archive
+
+        archive = class_archive.jvm_options(bool(self.configuration.get("notebook.class-archive")))
+        try:
+            with _gateway_jvm_args(self.jvm_memory, archive):
+                return get_gateway()
+        except Exception:
+            if not archive:
+                raise
+            damaged = class_archive.discard(archive)
+            log.warning("Java did not start with the class archive %s; removed it, starting "
+                        "without (flink-notebook class-archive writes a new one)", damaged)
+            with _gateway_jvm_args(self.jvm_memory, []):
+                return get_gateway()
 
     def wait_started(self) -> None:
         """Block until the environments exist or failed to start, starting nothing (a
