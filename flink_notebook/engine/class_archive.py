@@ -8,7 +8,7 @@ starts the session, runs a first query and exits with ``-XX:ArchiveClassesAtExit
 
 An archive fits one PyFlink installation and one Java only, so its file name is a hash of
 both and another version never reads it. ``flink-notebook class-archive`` writes it (so
-do ``scripts/quickstart.sh`` and Binder's build); every kernel that finds it uses it,
+does Binder's build); every kernel that finds it uses it,
 unless ``notebook.class-archive`` is false. A damaged archive crashes the JVM that maps it
 (SIGBUS, even with ``-Xshare:auto``), so an archive only gets its name once a JVM has
 started with it, and a kernel whose JVM fails to start with one removes it and starts

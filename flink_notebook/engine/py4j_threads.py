@@ -85,10 +85,7 @@ def client_for_this_thread(gateway: Any) -> Any:
 def prepare_planner_thread(gateway: Any, t_env: Any) -> None:
     """Give the Java thread serving this Python thread the planner's metadata
     providers, as building the planner did for its own thread."""
-    global _planner_state
-    if _planner_state is None:
-        _planner_state = _planner_thread_state(gateway, t_env)
-    providers, flink_providers = _planner_state
+    providers, flink_providers = _planner_providers(gateway, t_env)
     if providers.get() is None:
         providers.set(flink_providers)
 
@@ -105,12 +102,17 @@ def warm_planner(gateway: Any, t_env: Any) -> None:
     """Plan one query on a Java thread of its own (no job), so the first cell plans fast."""
     from flink_notebook.engine.java_classes import java_class, new_instance
 
+    providers, flink_providers = _planner_providers(gateway, t_env)
+    warmup = new_instance(gateway, java_class(gateway, "PlannerWarmup"))
+    warmup.plan(t_env._j_tenv, providers, flink_providers, WARM_UP_QUERY)
+
+
+def _planner_providers(gateway: Any, t_env: Any) -> tuple[Any, Any]:
+    """Calcite's thread-local and Flink's providers for it, found once per process."""
     global _planner_state
     if _planner_state is None:
         _planner_state = _planner_thread_state(gateway, t_env)
-    providers, flink_providers = _planner_state
-    warmup = new_instance(gateway, java_class(gateway, "PlannerWarmup"))
-    warmup.plan(t_env._j_tenv, providers, flink_providers, WARM_UP_QUERY)
+    return _planner_state
 
 
 def _planner_thread_state(gateway: Any, t_env: Any) -> tuple[Any, Any]:
