@@ -28,6 +28,13 @@ class Figure:
     met: bool | None = None
     note: str = ""
 
+    def __post_init__(self) -> None:
+        # numpy's float64 and bool_ (a DataFrame's sizes, comparisons of them) are not
+        # JSON's: keep every figure plain so a scenario's line can always be written.
+        self.ours = None if self.ours is None else float(self.ours)
+        self.baseline = None if self.baseline is None else float(self.baseline)
+        self.met = None if self.met is None else bool(self.met)
+
     @property
     def ratio(self) -> float | None:
         if self.ours and self.baseline:

@@ -96,7 +96,7 @@ def ours(rows: int) -> dict[str, float]:
         seconds = time.perf_counter() - began
     frame = ip.user_ns["frame"]
     assert len(frame) == rows and list(frame.columns) == list("abc"), (len(frame), rows)
-    return {"seconds": seconds, "frame_mb": frame.memory_usage(deep=True).sum() / 2**20,
+    return {"seconds": seconds, "frame_mb": float(frame.memory_usage(deep=True).sum()) / 2**20,
             "python_peak_mb": peak.peak - rss_before,
             "jvm_kept_mb": jvm_heap_used_mb() - heap_before}
 

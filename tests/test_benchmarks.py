@@ -52,3 +52,17 @@ def test_quick_benchmark_produces_its_figures(tmp_path, only):
         assert any(f["scenario"] == scenario and f["baseline"] and f["baseline"] > 0
                    for f in figures), (scenario, figures)
     assert "plain PyFlink" in done.stdout and "goal" in done.stdout  # the printed table
+
+
+def test_a_figure_made_of_numpy_values_is_written_as_plain_json():
+    """CI32 and the last stop's CI: B3's memory figures were numpy values (a DataFrame's
+    size and comparisons of it), and its scenario died writing its line."""
+    import numpy as np
+
+    from benchmarks.common import Figure
+
+    figure = Figure("B3", "kernel peak", np.float64(12.5), np.int64(3), "MB", "< 2x",
+                    met=np.float64(12.5) < np.float64(20.0))
+    written = json.loads(json.dumps([figure.__dict__]))[0]
+    assert written["ours"] == 12.5 and written["baseline"] == 3.0
+    assert written["met"] is True
