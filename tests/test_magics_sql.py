@@ -60,6 +60,22 @@ def test_bounded_query_gives_a_dataframe(shell, sql):
     assert "FINISHED" in html and "Flink web UI" in html
 
 
+def test_a_bounded_query_here_is_fetched_at_a_quick_pace_and_a_stream_at_flinks(sql):
+    """The collect fetcher of a bounded query on the embedded cluster asks for rows every
+    20 ms, not Flink's 100 (a warm cell's answer comes sooner): this fails if Flink's
+    fetcher is built otherwise and the pace could not be set. A stream keeps Flink's."""
+    before = jobs_now()
+    sql("SELECT k FROM nums", "-o paced")
+    assert newest_job(before).query_result.fetch_paced is True
+    before = jobs_now()
+    sql("SELECT user_id FROM clicks", "--detached")
+    stream = newest_job(before)
+    try:
+        assert stream.query_result.fetch_paced is False
+    finally:
+        stream.cancel()
+
+
 def test_several_statements_with_comments(shell, sql):
     with capture_output() as captured:
         sql(

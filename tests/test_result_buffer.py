@@ -40,7 +40,7 @@ def _table(gateway, changes: list[tuple[str, int, int]]) -> list[tuple[int, int]
     names[0], names[1] = "k", "n"
     buffer = new_instance(gateway, java_class(gateway, "ResultBuffer"))
     buffer.open(jvm.org.apache.flink.util.CloseableIterator.adapterForIterator(rows.iterator()),
-                logical.RowType.of(types, names), None, ResultMode.UPDATE.java_code, 100)
+                logical.RowType.of(types, names), None, ResultMode.UPDATE.java_code, 100, 0)
     for _ in range(1000):  # the buffer's thread drains a list of a few rows at once
         if buffer.isDone():
             break

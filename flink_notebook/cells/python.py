@@ -187,7 +187,7 @@ class PythonCell:
             result = None
             if result_mode is not None:
                 result = QueryResult(session.gateway, native["value"], result_mode, max_rows,
-                                     zone)
+                                     zone, session.runs_here(address))
             return Submission(job_id_of(native["value"]), result)
 
         parallelism = (session.parallelism(configuration) if j_env is None

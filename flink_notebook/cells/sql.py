@@ -232,7 +232,8 @@ def sql_pipeline(
             with session.routed(address, named):
                 j_result = table._j_table.execute()
                 zone = session.local_zone()  # TIMESTAMP_LTZ values are shown in it
-            result = QueryResult(session.gateway, j_result, mode, kept, zone)
+            result = QueryResult(session.gateway, j_result, mode, kept, zone,
+                                 session.runs_here(address))
             return Submission(job_id_of(j_result), result)
     elif statement.kind is StatementKind.ANALYZE:
 

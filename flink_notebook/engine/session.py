@@ -319,6 +319,10 @@ class FlinkSession:
             finally:  # a cell's options never outlive its submission, even a failed one
                 self._apply_options(self.configuration)
 
+    def runs_here(self, address: ClusterAddress) -> bool:
+        """Whether jobs for ``address`` run on the embedded cluster, in this JVM."""
+        return self._in_this_jvm(address) is not None
+
     def _in_this_jvm(self, address: ClusterAddress) -> Any:
         """The embedded MiniCluster if it is the one at ``address``, else None.
 
