@@ -64,8 +64,20 @@ def plain(idle: float) -> dict[str, float]:
     return {"first": first, "warm": median_seconds(small, 5)}
 
 
+def class_archive(quick: bool) -> bool:
+    """Whether ours runs with the class archive (``flink-notebook class-archive``, which
+    Binder's build runs): a full run writes it first if it is missing, a quick one takes
+    what is there."""
+    from flink_notebook.engine import class_archive as archive
+
+    if not archive.archive_path().is_file() and not quick:
+        archive.build(say=log)
+    return archive.archive_path().is_file()
+
+
 def run(quick: bool) -> list[Figure]:
     figures = []
+    archived = class_archive(quick)
     plain_run = fresh_process("startup", "plain", 0.0)
     log(f"plain PyFlink: first row {plain_run['first']:.2f} s, warm {plain_run['warm']:.3f} s")
     for idle in IDLE[:1] if quick else IDLE:
@@ -73,11 +85,16 @@ def run(quick: bool) -> list[Figure]:
         log(f"ours: %load_ext {ours_run['load']:.2f} s, after {idle:g} s idle first row "
             f"{ours_run['first']:.2f} s, warm {ours_run['warm']:.3f} s")
         waited = ours_run["load"] + ours_run["first"]  # the user waits for both lines
+        note = f"%load_ext {ours_run['load']:.2f} s + cell {ours_run['first']:.2f} s"
+        if archived and not quick:  # the archive's share, with no idle time to hide it
+            bare = fresh_process("startup", "ours", idle, options="notebook.class-archive=false")
+            note += f"; without the class archive {bare['load'] + bare['first']:.2f} s"
+        elif not archived:
+            note += "; no class archive"
         figures.append(Figure(
             "B1", f"first row of SELECT 1, {idle:g} s idle after %load_ext", waited,
             plain_run["first"], "s", f"{SPEEDUP_GOAL[idle]:g}x faster than plain",
-            met=plain_run["first"] >= SPEEDUP_GOAL[idle] * waited,
-            note=f"%load_ext {ours_run['load']:.2f} s + cell {ours_run['first']:.2f} s",
+            met=plain_run["first"] >= SPEEDUP_GOAL[idle] * waited, note=note,
         ))
         if idle == IDLE[0]:
             warm = ours_run["warm"]
