@@ -49,6 +49,11 @@ METRICS_FETCH_INTERVAL = "1 s"
 
 HOST = LOOPBACK
 _STOP_GRACE = 10.0
+#: How often a starting cluster's REST API is asked whether its slots are there: a job
+#: waits for this (per-job, B5), and each question is one small local GET.
+_READY_POLL = 0.1
+#: The lease's niceness: its Python start (about 1 s of CPU) yields to the starting JVMs.
+_LEASE_NICENESS = 10
 # The console appender duplicates the log file; keep only warnings on stdout so
 # the .out file holds what explains a failed start.
 _CONSOLE_LEVEL = ("${sys:console.log.level:-ALL}", "${sys:console.log.level:-WARN}")
@@ -502,6 +507,10 @@ class LocalCluster:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        try:  # it starts beside the cluster's JVMs: let them have the CPUs first (B5)
+            os.setpriority(os.PRIO_PROCESS, child.pid, _LEASE_NICENESS)
+        except (AttributeError, OSError):  # no priorities here, or it is gone already
+            pass
         self._children.append(child)
         self.lease = ClusterProcess.of("lease", child.pid)
         self._write_record()
@@ -532,7 +541,7 @@ class LocalCluster:
                 pass  # REST is not up yet
             if time.monotonic() > deadline:
                 raise self._start_failure(f"not ready after {timeout:g} s", "jobmanager")
-            time.sleep(0.5)
+            time.sleep(_READY_POLL)
 
     def _registered(self) -> int:
         """How many of its TaskManagers have registered with the JobManager (their logs)."""
