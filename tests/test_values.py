@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pandas as pd
 import pyarrow as pa
+import pytest
 
 from flink_notebook.display.values import NULL, flink_string, shown
 from flink_notebook.engine.results import ColumnType, to_pandas
@@ -36,11 +37,18 @@ def test_values_are_shown_as_the_sql_client_shows_them():
     assert flink_string("<b>") == "<b>"  # escaping is the HTML renderer's job
 
 
-def test_a_dataframe_keeps_nullable_integers_and_local_zoned_instants():
+@pytest.mark.parametrize("last_use", [False, True], ids=["kept", "last-use"])
+def test_a_dataframe_keeps_nullable_integers_and_local_zoned_instants(last_use):
+    """The same frame whether the Arrow rows are kept or freed as they convert (a bounded
+    result's final DataFrame is made with ``last_use``)."""
     table = pa.table({"n": pa.array([1, None], pa.int32()), "m": pa.array([1, 2], pa.int64()),
+                      "k": pa.array([3, 4], pa.int64()), "s": pa.array(["a", None]),
                       "ltz": pa.array([1000, 2000], pa.timestamp("ms"))})
-    frame = to_pandas(table, ["n", "m", "ltz"], [ColumnType("INTEGER"), ColumnType("BIGINT"),
-                                                 LTZ3], "Asia/Shanghai")
+    frame = to_pandas(table, ["n", "m", "k", "s", "ltz"],
+                      [ColumnType("INTEGER"), ColumnType("BIGINT"), ColumnType("BIGINT"),
+                       ColumnType("STRING"), LTZ3], "Asia/Shanghai", last_use)
+    assert list(frame.columns) == ["n", "m", "k", "s", "ltz"]
+    assert frame["k"].tolist() == [3, 4] and frame["s"].tolist() == ["a", None]
     assert str(frame["n"].dtype) == "Int32" and frame["n"].isna().tolist() == [False, True]
     assert str(frame["m"].dtype) == "int64"  # no NULLs: numpy's
     assert frame["ltz"][0] == pd.Timestamp("1970-01-01 08:00:01", tz="Asia/Shanghai")
