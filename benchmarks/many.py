@@ -42,8 +42,8 @@ class _Refreshes:
         self.last: dict[int, float] = {}
         original = JobPoller.poll
 
-        def recording(poller):
-            result = original(poller)
+        def recording(poller, **kwargs):
+            result = original(poller, **kwargs)
             self.last[id(poller.view)] = time.monotonic()
             return result
 

@@ -139,7 +139,7 @@ class ClusterMonitor:
             if state is not None and state == view.state and state != "RUNNING":
                 continue  # nothing moves while a job waits; the overview would show a change
             self.requests += 1
-            item.poller.poll()
+            item.poller.poll(running=state == "RUNNING")
             with thread_parent(item.parent):
                 if view.ended:
                     item.renderer.close()
