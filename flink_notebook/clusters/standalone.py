@@ -52,8 +52,6 @@ _STOP_GRACE = 10.0
 #: How often a starting cluster's REST API is asked whether its slots are there: a job
 #: waits for this (per-job, B5), and each question is one small local GET.
 _READY_POLL = 0.1
-#: The lease's niceness: its Python start (about 1 s of CPU) yields to the starting JVMs.
-_LEASE_NICENESS = 10
 # The console appender duplicates the log file; keep only warnings on stdout so
 # the .out file holds what explains a failed start.
 _CONSOLE_LEVEL = ("${sys:console.log.level:-ALL}", "${sys:console.log.level:-WARN}")
@@ -507,10 +505,6 @@ class LocalCluster:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        try:  # it starts beside the cluster's JVMs: let them have the CPUs first (B5)
-            os.setpriority(os.PRIO_PROCESS, child.pid, _LEASE_NICENESS)
-        except (AttributeError, OSError):  # no priorities here, or it is gone already
-            pass
         self._children.append(child)
         self.lease = ClusterProcess.of("lease", child.pid)
         self._write_record()
