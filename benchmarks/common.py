@@ -56,12 +56,11 @@ def fresh_process(module: str, *args: Any, timeout: float = 900,
     """Run ``python -m benchmarks.<module> ARGS`` (a fresh Python, so a fresh JVM: cold
     starts are honest and nothing of ours shares the JVM) and return what it ``answer``-ed.
     ``options`` are notebook options for it (``FLINK_NOTEBOOK_OPTS``)."""
-    env = dict(os.environ)
-    if options:
-        env["FLINK_NOTEBOOK_OPTS"] = " ".join(filter(None, [env.get("FLINK_NOTEBOOK_OPTS"),
-                                                            options]))
+    from flink_notebook.core.config import environ_with_options
+
     done = subprocess.run([sys.executable, "-m", f"benchmarks.{module}", *map(str, args)],
-                          capture_output=True, text=True, timeout=timeout, env=env)
+                          capture_output=True, text=True, timeout=timeout,
+                          env=environ_with_options(options))
     for line in done.stdout.splitlines():
         if line.startswith(ANSWER):
             return json.loads(line[len(ANSWER):])

@@ -10,6 +10,7 @@ from flink_notebook.core.config import (
     LAYERS,
     OPTIONS,
     Configuration,
+    environ_with_options,
     is_secret,
     parse_assignments,
 )
@@ -204,6 +205,18 @@ def test_executor_target_is_an_alias_everywhere():
 
 
 # --- layers -----------------------------------------------------------------------------------
+
+
+def test_a_process_of_ours_gets_options_on_top_of_the_users(home):
+    """The class archive's training run and the benchmarks' fresh processes: the user's
+    FLINK_NOTEBOOK_OPTS stay, and the options given win over them."""
+    environ = {"HOME": str(home), "FLINK_NOTEBOOK_OPTS": "notebook.class-archive=true "
+                                                         "parallelism.default=3"}
+    child = environ_with_options("notebook.class-archive=false", environ)
+    configuration = Configuration.load(child)
+    assert configuration.get("notebook.class-archive") is False
+    assert configuration.get("parallelism.default") == 3
+    assert environ_with_options("x=1", {})["FLINK_NOTEBOOK_OPTS"] == "x=1"
 
 
 def test_layers_in_priority_order(tmp_path, home):

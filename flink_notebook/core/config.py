@@ -251,6 +251,14 @@ def parse_assignments(items: Iterable[str]) -> dict[str, str]:
     return parsed
 
 
+def environ_with_options(options: str, environ: Mapping[str, str] = os.environ
+                         ) -> dict[str, str]:
+    """``environ`` for a process of ours that gets ``options`` (``key=value`` words) on top
+    of ``$FLINK_NOTEBOOK_OPTS``: later words win in ``Configuration.load``."""
+    words = " ".join(filter(None, [environ.get("FLINK_NOTEBOOK_OPTS", ""), options]))
+    return {**environ, "FLINK_NOTEBOOK_OPTS": words}
+
+
 def _flink_string(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 from flink_notebook.clusters.registry import state_dir
+from flink_notebook.core.config import environ_with_options
 
 #: Keeps the JVM's notes on sharing (a mismatched archive, a dump's progress) out of cells.
 QUIET = ("-Xlog:cds=off", "-Xlog:cds+dynamic=off")
@@ -119,9 +120,7 @@ def build(force: bool = False, say=print) -> Path:
     done = subprocess.run(
         [sys.executable, "-m", "flink_notebook.engine.class_archive", str(partial)],
         capture_output=True, text=True, timeout=600,
-        env={**os.environ, "FLINK_NOTEBOOK_OPTS": " ".join(
-            filter(None, [os.environ.get("FLINK_NOTEBOOK_OPTS", ""),
-                          "notebook.class-archive=false"]))},
+        env=environ_with_options("notebook.class-archive=false"),
     )
     try:
         if done.returncode != 0 or not partial.is_file():

@@ -164,8 +164,6 @@ class QueryResult:
 
     def await_done(self, seconds: float) -> bool:
         """Block up to ``seconds``, less once every row has been read; True then."""
-        if self.released:
-            return True
         return bool(self._buffer.awaitDone(max(int(seconds * 1000), 0)))
 
     def error(self) -> str | None:
@@ -180,11 +178,8 @@ class QueryResult:
         if self.released:  # the final rows, as the buffer gave them
             final = self._final
             return final.head(limit) if self.mode is ResultMode.UPDATE else final.tail(limit)
-        if self.mode is ResultMode.ALL:  # only the rows shown become pandas, not all so far
-            fetched = self._fetched_table()
-            if fetched is None:
-                return self._frame(arrow_page(buffer.snapshot(0)))
-            return self._frame(fetched.slice(max(fetched.num_rows - limit, 0)))
+        if self.mode is ResultMode.ALL:
+            return self._fetched_frame(last_rows=limit)
         table = arrow_page(buffer.snapshot(limit))
         frame = self._frame(table)
         if self.mode is ResultMode.CHANGELOG:
@@ -207,13 +202,18 @@ class QueryResult:
     def fetched(self) -> int:
         return self._fetched
 
-    def _fetched_table(self) -> pa.Table | None:
-        """The rows fetched so far as one table (its batches' buffers, not copied)."""
+    def _fetched_frame(self, last_rows: int | None = None, last_use: bool = False
+                       ) -> pd.DataFrame:
+        """The rows fetched so far (the last ``last_rows`` of them: only the rows shown
+        become pandas, not all so far). ``last_use``: they are every row there will be,
+        and their Arrow memory goes as the columns convert."""
         if not self._batches:
-            return None
-        if len(self._batches) > 1:
-            self._batches = [pa.concat_tables(self._batches)]
-        return self._batches[0]
+            return self._frame(arrow_page(self._buffer.snapshot(0)))
+        fetched = pa.concat_tables(self._batches)  # the batches' buffers, not copied
+        self._batches = [] if last_use else [fetched]
+        if last_rows is not None:
+            fetched = fetched.slice(max(fetched.num_rows - last_rows, 0))
+        return self._frame(fetched, last_use)
 
     def wait(self, timeout: float = 60.0) -> None:
         """Block until every row has been read (the job has ended), fetching as they come."""
@@ -230,13 +230,7 @@ class QueryResult:
         if self.mode is ResultMode.ALL:
             every_row = self.done  # then what is fetched now is all there will be
             self.fetch_available()
-            fetched = self._fetched_table()
-            if fetched is None:
-                frame = self._frame(arrow_page(self._buffer.snapshot(0)))
-            else:  # the last use of the Arrow rows: their memory goes as columns convert
-                self._batches = [] if every_row else self._batches
-                frame = self._frame(fetched, last_use=every_row)
-                del fetched
+            frame = self._fetched_frame(last_use=every_row)
         else:
             frame = self.page()
         if self.done:
