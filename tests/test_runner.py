@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 from types import SimpleNamespace
 
@@ -16,6 +17,7 @@ from flink_notebook.cli.run import (
     AsyncKernelManager,
     ThisPythonKernel,
     kernel_manager_class,
+    pass_on,
     run_notebook,
     summarize,
 )
@@ -166,6 +168,38 @@ def test_timeout_stops_a_cell_that_runs_too_long(tmp_path):
     assert "timed out after 3 s (--timeout)" in run.stdout
     assert "stopped at cell 2 of 3" in run.stdout and "never" not in run.stdout
     assert took < 120  # the 600 s cell was cut short (kernel start-up and shutdown included)
+
+
+def test_what_the_kernel_process_writes_to_stderr_reaches_ours_until_it_shuts_down(tmp_path):
+    """The kernel's own stderr (its JVM's too) is piped through the runner (to drop what
+    ipykernel says as it stops, below) and still reaches the runner's while cells run."""
+    import subprocess
+
+    path = write_notebook(tmp_path, "import os\nos.write(2, b'from the kernel process\\n')")
+    run = subprocess.run([sys.executable, "-m", "flink_notebook", "run", str(path)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "from the kernel process" in run.stderr and "all cells ran" in run.stdout
+
+
+def test_pass_on_copies_lines_until_stopping_then_reads_the_rest_and_drops_it():
+    import threading
+
+    read, write = os.pipe()
+    to, asked = io.StringIO(), []
+
+    def stopping() -> bool:
+        asked.append(1)
+        return len(asked) > 2
+
+    with os.fdopen(read, "rb") as pipe:
+        reader = threading.Thread(target=pass_on, args=(pipe, to, stopping))
+        reader.start()
+        with os.fdopen(write, "wb") as writer:  # more than a pipe holds: it must be read
+            writer.write(b"one \xff\ntwo\n" + b"stopping\n" * 100_000)
+        reader.join(timeout=30)
+    assert not reader.is_alive()
+    assert to.getvalue() == "one \ufffd\ntwo\n" and len(asked) == 100_002
 
 
 def running_jobs(rest_url: str) -> list[dict]:

@@ -6,11 +6,12 @@ import asyncio
 import os
 import re
 import signal
+import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, Callable, TextIO
 
 import nbformat
 from IPython.core.error import UsageError
@@ -171,14 +172,16 @@ def run_notebook(
         # The kernel's own start-up chatter (transport warnings) is not the notebook's.
         extra_arguments=["--IPKernelApp.log_level=ERROR"],
         resources={"metadata": {"path": str(path.parent)}},
+        on_notebook_start=lambda **_: kernel_stderr.start(client.km),
         on_cell_execute=started,
         on_cell_executed=executed,
     )
     interrupts = _InterruptCell(client, out, current)
+    kernel_stderr = _KernelStderr(sys.stderr)
     print(f"Running {path.name} in {path.parent} (kernel: {sys.executable})", file=out, flush=True)
     began, code = time.monotonic(), 1
     try:
-        client.execute()
+        client.execute(stderr=subprocess.PIPE)  # to the kernel's process (see _KernelStderr)
         code = 0
     except CellExecutionError:
         pass  # the cell's line already says which error
@@ -189,6 +192,7 @@ def run_notebook(
     except _Interrupted:
         pass
     finally:
+        kernel_stderr.join()
         if output:
             nbformat.write(notebook, output)
     if interrupts.count and code != 0:
@@ -233,6 +237,43 @@ class _InterruptCell:
         print("interrupted (Ctrl-C again to stop the kernel)", file=self.out)
         print(self.current.get("line", ""), end="", file=self.out, flush=True)
         os.kill(pid, signal.SIGINT)  # the kernel alone: its JVM must not see it
+
+
+class _KernelStderr:
+    """The kernel process's stderr (its JVM's too), passed on to ours line by line until
+    the kernel is asked to shut down. What ipykernel says while it stops is not the
+    notebook's: now and then its loop closes under a control message still pending, and
+    asyncio's "Task was destroyed but it is pending!" then fails to log ("Event loop is
+    closed"), a dozen lines of trace after a run that went well."""
+
+    def __init__(self, to: TextIO) -> None:
+        self.to = to
+        self._thread: threading.Thread | None = None
+
+    def start(self, km: Any) -> None:
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        pipe = getattr(process, "stderr", None)
+        if pipe is None:  # another provisioner: the kernel writes where it writes
+            return
+        self._thread = threading.Thread(
+            target=pass_on, args=(pipe, self.to, lambda: getattr(km, "shutting_down", False)),
+            name="kernel-stderr", daemon=True)
+        self._thread.start()
+
+    def join(self) -> None:
+        """Wait for the last lines (the pipe closes when the kernel and its JVM are gone)."""
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+def pass_on(pipe: IO[bytes], to: TextIO, stopping: Callable[[], bool]) -> None:
+    """Copy ``pipe``'s lines to ``to`` until ``stopping()``; read the rest and drop it (a
+    pipe nobody reads would block its writer)."""
+    for line in iter(pipe.readline, b""):
+        if not stopping():
+            to.write(line.decode(errors="replace"))
+            to.flush()
+    pipe.close()
 
 
 def _elapsed(current: dict[str, Any]) -> str:
