@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flink_notebook.engine.results import ResultMode
+from flink_notebook.engine.result_mode import ResultMode
 
 if TYPE_CHECKING:
     from flink_notebook.core.config import Configuration

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import time
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 import pandas as pd
@@ -19,6 +18,7 @@ import pyarrow as pa
 
 from flink_notebook.engine.java_classes import java_class, new_instance
 from flink_notebook.engine.py4j_threads import client_for_this_thread
+from flink_notebook.engine.result_mode import ResultMode
 
 #: Rows per Arrow batch when a bounded result is fetched whole.
 FETCH_BATCH_ROWS = 200_000
@@ -50,19 +50,6 @@ def _column_type(gateway: Any, data_type: Any) -> ColumnType:
         checks = gateway.jvm.org.apache.flink.table.types.logical.utils.LogicalTypeChecks
         precision = int(checks.getPrecision(logical))
     return ColumnType(root, precision)
-
-
-class ResultMode(str, Enum):
-    """How a query's rows are kept while it runs."""
-
-    APPEND = "append"  # the last N rows and the total count
-    UPDATE = "update"  # the materialized table, retractions applied
-    CHANGELOG = "changelog"  # the last N changes with their row kinds
-    ALL = "all"  # every row, for a bounded result fetched whole
-
-    @property
-    def java_code(self) -> int:
-        return list(ResultMode).index(self)
 
 
 @dataclass(frozen=True)

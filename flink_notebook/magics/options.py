@@ -10,7 +10,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from flink_notebook.cells.request import CellRequest
 from flink_notebook.display.charts.spec import ChartSpec
-from flink_notebook.engine.results import ResultMode
+from flink_notebook.engine.result_mode import ResultMode
 
 _CELL_ARGUMENTS = [
     argument("-o", "--out", metavar="VAR",

@@ -1,0 +1,19 @@
+"""How a query's rows are kept while it runs; apart from :mod:`.results` so that what
+only names a mode (the magics' options, a cell's request) does not import pandas."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class ResultMode(str, Enum):
+    """How a query's rows are kept while it runs."""
+
+    APPEND = "append"  # the last N rows and the total count
+    UPDATE = "update"  # the materialized table, retractions applied
+    CHANGELOG = "changelog"  # the last N changes with their row kinds
+    ALL = "all"  # every row, for a bounded result fetched whole
+
+    @property
+    def java_code(self) -> int:
+        return list(ResultMode).index(self)
