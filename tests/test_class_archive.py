@@ -26,10 +26,13 @@ from flink_notebook.engine.session import FlinkSession
 jvm = FlinkSession.current().gateway.jvm
 args = list(jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
 pid = jvm.java.lang.ProcessHandle.current().pid()
+hotspot = jvm.java.lang.management.ManagementFactory.getPlatformMXBean(
+    jvm.java.lang.Class.forName("com.sun.management.HotSpotDiagnosticMXBean"))
+c2_after = hotspot.getVMOption("Tier4InvocationThreshold").getValue()
 info = subprocess.run(["jcmd", str(pid), "VM.info"], capture_output=True, text=True).stdout
 mapped = re.search(r"CDS archive\(s\) mapped at: .*?size (\d+)", info)
 print("PROBE " + json.dumps({"rows": ip.user_ns["one"]["x"].tolist(), "args": args,
-      "mapped_mb": int(mapped.group(1)) >> 20 if mapped else 0}))
+      "mapped_mb": int(mapped.group(1)) >> 20 if mapped else 0, "c2_after": c2_after}))
 """
 
 
@@ -82,9 +85,13 @@ def test_a_written_archive_is_mapped_by_the_next_kernel_and_a_damaged_one_remove
     assert used["rows"] == [1]
     assert f"-XX:SharedArchiveFile={archive}" in used["args"]
 
-    off = probe({**env, "FLINK_NOTEBOOK_OPTS": "notebook.class-archive=false"},
-                tmp_path / "notebooks")
+    assert used["c2_after"] == "50000"  # LATER_C2 (engine/session.py)
+
+    # The user's own JVM_ARGS come after ours, and win.
+    off = probe({**env, "FLINK_NOTEBOOK_OPTS": "notebook.class-archive=false",
+                 "JVM_ARGS": "-XX:Tier4InvocationThreshold=7000"}, tmp_path / "notebooks")
     assert not any("SharedArchiveFile" in a for a in off["args"])
+    assert off["c2_after"] == "7000"
     assert used["mapped_mb"] > off["mapped_mb"] + 50, (used["mapped_mb"], off["mapped_mb"])
 
     with open(archive, "r+b") as file:  # damaged: the JVM that maps it dies of SIGBUS

@@ -39,6 +39,17 @@ DEFAULT_PARALLELISM = 1
 _ROUTING_KEYS = ("execution.target", "rest.address", "rest.port", "execution.runtime-mode")
 
 
+#: The kernel's JVM compiles a method with C2, the optimizing compiler, after 10 times
+#: the calls and loops it takes by default. Starting Flink and planning the first queries
+#: runs much code a few thousand times, and on two CPUs compiling it with C2 took CPU from
+#: the start itself; code that keeps running (a job's, a fetch's) still reaches C2 within
+#: a second. By hand (benchmarks/RESULTS.md, B1): the first cell right after %load_ext
+#: 3.0-3.1 s -> 2.6-2.7 s, warm cells and a 1M-row fetch a little faster, a 200,000
+#: rows/s view unchanged. A -XX option in JVM_ARGS or env.java.opts.all comes later and wins.
+LATER_C2 = ("-XX:Tier4InvocationThreshold=50000", "-XX:Tier4MinInvocationThreshold=6000",
+            "-XX:Tier4CompileThreshold=150000", "-XX:Tier4BackEdgeThreshold=400000")
+
+
 @contextmanager
 def _gateway_jvm_args(jvm_memory: str | None, archive: list[str]) -> Iterator[None]:
     """While PyFlink launches its gateway JVM (if it does), ``JVM_ARGS`` starts with
@@ -48,7 +59,7 @@ def _gateway_jvm_args(jvm_memory: str | None, archive: list[str]) -> Iterator[No
     (per-job, ``%flink_cluster``) read ``JVM_ARGS`` too, and their JVMs size themselves
     from Flink's options."""
     heap = memory_mb(jvm_memory)
-    ours = ([f"-Xmx{heap}m"] if heap else []) + archive
+    ours = ([f"-Xmx{heap}m"] if heap else []) + list(LATER_C2) + archive
     before = os.environ.get("JVM_ARGS")
     if ours:
         os.environ["JVM_ARGS"] = " ".join(filter(None, [*ours, before]))
@@ -174,9 +185,7 @@ class FlinkSession:
         from flink_notebook.engine.py4j_threads import pin_main_thread
 
         ensure_java()
-        from pyflink.datastream import StreamExecutionEnvironment
         from pyflink.java_gateway import get_gateway
-        from pyflink.table import StreamTableEnvironment
 
         from flink_notebook.core.rest_options import (
             HEADERS_VARIABLE,
@@ -200,6 +209,10 @@ class FlinkSession:
         self.gateway = gateway
         if java_started is not None:
             java_started()
+        # Imported once Java runs (0.2 s of Python, which Java's start need not wait for).
+        from pyflink.datastream import StreamExecutionEnvironment
+        from pyflink.table import StreamTableEnvironment
+
         from flink_notebook.engine.environments import Routing
 
         # Where each submission goes is named per submission (routed()); each gets a copy of
