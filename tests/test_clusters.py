@@ -28,6 +28,12 @@ def test_cluster_answers_rest_with_its_taskmanager(cluster):
     assert cluster.status() == "running"
 
 
+def test_rest_keeps_a_jobs_details_for_a_second_not_three(cluster):
+    """A view's job state and task states are at most a second old (WEB_REFRESH_INTERVAL)."""
+    config = httpx.get(f"{cluster.rest_url}/config", timeout=5).json()
+    assert config["refresh-interval"] == 1000
+
+
 def test_a_started_cluster_is_usable_at_once():
     """Ready means the slots are registered, not only the TaskManagers (Flink lists a
     TaskManager a moment before its slots): a job submitted at once finds them free."""

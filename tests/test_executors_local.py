@@ -31,6 +31,19 @@ def test_the_embedded_cluster_listens_on_loopback_only(shell):
 
 
 @pytest.mark.cluster
+def test_the_embedded_clusters_rest_keeps_a_jobs_details_for_a_second(shell):
+    """Not Flink's 3 s: a job read as just created stays so that long in every view."""
+    import httpx
+
+    from flink_notebook.engine.session import FlinkSession
+
+    session = FlinkSession.current()
+    session.ensure_started()
+    url = session.embedded_cluster().address.url
+    assert httpx.get(f"{url}/config", timeout=5).json()["refresh-interval"] == 1000
+
+
+@pytest.mark.cluster
 def test_a_lost_taskmanager_is_replaced_before_the_next_job(shell, capsys):
     """A MiniCluster closes its TaskManager for good after a fatal error in it; the next
     cell gets a new one (same JobManager, so earlier handles still work) and says so."""

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from flink_notebook.clusters.standalone import METRICS_FETCH_INTERVAL, probe
+from flink_notebook.clusters.standalone import METRICS_FETCH_INTERVAL, WEB_REFRESH_INTERVAL, probe
 from flink_notebook.core.address import ClusterAddress
 from flink_notebook.core.ports import LOOPBACK
 from flink_notebook.core.states import TERMINAL
@@ -61,6 +61,8 @@ class EmbeddedCluster:
                 # The views' per-operator figures come from REST's metric store, which
                 # asks the TaskManagers at most this often (Flink's default: 10 s).
                 conf.setString("metrics.fetcher.update-interval", METRICS_FETCH_INTERVAL)
+                # And a job's state and its tasks' (standalone.WEB_REFRESH_INTERVAL).
+                conf.setString("web.refresh-interval", WEB_REFRESH_INTERVAL)
                 for key, value in memory_options(self.heap_mb).items():
                     conf.setString(key, value)
                 minicluster = jvm.org.apache.flink.runtime.minicluster

@@ -46,6 +46,10 @@ _START_ATTEMPTS = 3
 #: How often REST's metric store asks the TaskManagers (Flink's default is 10 s): the
 #: views' per-operator figures are at most this old.
 METRICS_FETCH_INTERVAL = "1 s"
+#: How long REST keeps a job's execution graph (its state, its vertices' task states) before
+#: asking the JobManager again; Flink's default is 3 s, the web UI's refresh interval too.
+#: A view read a job as CREATED for 3 s after it ran, and its operators with it.
+WEB_REFRESH_INTERVAL = "1 s"
 
 HOST = LOOPBACK
 _STOP_GRACE = 10.0
@@ -452,6 +456,7 @@ class LocalCluster:
                 "python.client.executable": sys.executable,
                 # The views' per-operator figures (clusters/embedded.py says why).
                 "metrics.fetcher.update-interval": METRICS_FETCH_INTERVAL,
+                "web.refresh-interval": WEB_REFRESH_INTERVAL,
             }
         )
         settings.update(self.options)
