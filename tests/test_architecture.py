@@ -87,3 +87,17 @@ def test_imports_go_down_only(path):
 def test_the_top_level_holds_only_the_entry_point_and_the_kept_paths():
     top = {path.stem for path in PACKAGE.glob("*.py")}
     assert top == {"__init__", "__main__"} | KEPT_FOR_USERS
+
+
+def test_the_magics_import_no_pandas():
+    """``%load_ext`` starts Flink before it imports pandas and pyarrow (about a second), so
+    Java starts on one CPU while they import on the other (B1): what it imports to make the
+    magics must not pull them in."""
+    import subprocess
+    import sys
+
+    probe = ("import sys; import flink_notebook.magics.flink, flink_notebook.engine.session; "
+             "print(sorted({'pandas', 'pyarrow'} & set(sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
