@@ -31,3 +31,11 @@ def cancelled_if_failing(job) -> Iterator:
         if not job.is_terminal:
             job.cancel()
         raise
+
+
+def vertices_of(job) -> list[dict]:
+    """The job's vertices as REST lists them. A job still initializing has none yet, and
+    REST keeps what it read for a second (clusters.standalone.WEB_REFRESH_INTERVAL)."""
+    from waiting import until
+
+    return until(lambda: job.rest.job(job.job_id)["vertices"], f"the vertices of {job.name}")

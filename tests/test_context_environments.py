@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from handles import added_since, jobs_now
+from handles import added_since, jobs_now, vertices_of
 
 from flink_notebook.engine.session import FlinkSession
 from flink_notebook.jobs.client import JobClient
@@ -26,7 +26,7 @@ def embedded():
 def parallelism(job: JobClient) -> int:
     """The highest parallelism of the job's vertices (VALUES, from_collection and the
     collect sink run one task whatever is asked)."""
-    return max(vertex["parallelism"] for vertex in job.rest.job(job.job_id)["vertices"])
+    return max(vertex["parallelism"] for vertex in vertices_of(job))
 
 
 def test_a_table_environment_the_code_creates_runs_on_the_notebooks_cluster(shell, flink):

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from handles import added_since, cancelled_if_failing, jobs_now
+from handles import added_since, cancelled_if_failing, jobs_now, vertices_of
 from hosts import Host, network
 from IPython.core.error import UsageError
 from waiting import until
@@ -165,8 +165,7 @@ def test_a_query_with_parallelism_4_runs_its_python_udf_on_both_taskmanagers(she
     assert seen["n"].sum() == 400
     job = added_since(before)[0]
     assert job.rest.url == spread.url
-    vertices = job.rest.job(job.job_id)["vertices"]
-    assert max(v["parallelism"] for v in vertices) == 4
+    assert max(v["parallelism"] for v in vertices_of(job)) == 4
 
 
 STREAM_CELL = """
