@@ -14,6 +14,8 @@ from __future__ import annotations
 import gc
 import threading
 import time
+from collections import Counter
+from pathlib import Path
 
 import psutil
 
@@ -42,6 +44,22 @@ CYCLE = [
 ]
 
 
+#: The JIT's own threads (Linux names them "C2 CompilerThre"): the JVM starts and stops
+#: them as compiling needs (at most -XX:CICompilerCount), so they are not counted.
+COMPILER_THREADS = ("C1 Compiler", "C2 Compiler")
+
+
+def jvm_thread_names(pid: int) -> list[str]:
+    """The names of a process's threads, as Linux has them (15 characters)."""
+    names = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            names.append((task / "comm").read_text().strip())
+        except OSError:  # it ended meanwhile
+            continue
+    return sorted(names)
+
+
 class State:
     """Kernel and JVM memory, threads and py4j objects at one moment."""
 
@@ -58,7 +76,9 @@ class State:
         self.jvm = jvm.memory_info().rss / 2**20
         self.python_threads = threading.active_count()
         self.thread_names = sorted(t.name for t in threading.enumerate())
-        self.jvm_threads = jvm.num_threads()
+        self.jvm_thread_names = jvm_thread_names(jvm.pid)
+        self.jvm_threads = sum(1 for name in self.jvm_thread_names
+                               if not name.startswith(COMPILER_THREADS))
         self.java_objects = sum(isinstance(o, JavaObject) for o in gc.get_objects())
         # The Java side's table of objects handed to Python (py4j's Gateway bindings);
         # this look itself holds two (the Gateway and its map) while it counts.
@@ -122,6 +142,10 @@ def run(quick: bool) -> list[Figure]:
     gone = sorted(set(end.thread_names) - set(start.thread_names))
     if gone:
         log(f"Python threads new since the warm-up: {gone}")
+    jvm_new = sorted((Counter(end.jvm_thread_names) - Counter(start.jvm_thread_names))
+                     .elements())
+    if jvm_new:
+        log(f"JVM threads new since the warm-up (compiler threads not counted): {jvm_new}")
     kernel, jvm = end.kernel - start.kernel, end.jvm - start.jvm
     note = f"{cells} cells in {elapsed:.0f} s" + (f", {len(failures)} went wrong"
                                                     if failures else "")
@@ -140,7 +164,8 @@ def run(quick: bool) -> list[Figure]:
         Figure("B9", f"{cells} cells in one kernel: JVM threads at the end",
                end.jvm_threads, None, "threads", "back to the start",
                met=end.jvm_threads <= start.jvm_threads,
-               note=f"{start.jvm_threads} after the warm-up"),
+               note=f"{start.jvm_threads} after the warm-up; the JIT's compiler threads "
+                    "not counted"),
         Figure("B9", f"{cells} cells in one kernel: py4j objects (Java side) at the end",
                end.bindings, None, "objects", "back to the start",
                met=end.bindings <= start.bindings,
