@@ -64,11 +64,15 @@ class ResultCounters:
     version: int = 0
     done: bool = False
     truncated: bool = False
+    #: The rows (changes) Flink's collect sink took in, by its own count, read from the
+    #: job's final accumulator once the rows ended; -1 while unknown (ResultBuffer.java).
+    at_sink: int = -1
 
     @classmethod
     def parse(cls, text: str) -> ResultCounters:
         v = [int(x) for x in text.split(",")]
-        return cls(v[0], v[1], v[2], v[3], v[4], v[5], bool(v[6]), bool(v[7]))
+        return cls(v[0], v[1], v[2], v[3], v[4], v[5], bool(v[6]), bool(v[7]),
+                   v[9] if len(v) > 9 else -1)
 
 
 def arrow_page(text: str | None) -> pa.Table | None:

@@ -294,14 +294,16 @@ class JobClient:
             self._count_checked = True
             from flink_notebook.jobs.row_count import collect_sink_count, shortfall
 
-            details = self._last_details if self._last_details.get("vertices") else None
-            try:
-                counted = collect_sink_count(self.rest, self.job_id,
-                                             details or self.rest.job(self.job_id))
-            except UsageError:  # its cluster is gone (per-job): nothing to compare with
-                counted = None
-            self._count_error = shortfall(self._label(), self.query_result.counters().received,
-                                          counted)
+            counters = self.query_result.counters()
+            counted: int | None = counters.at_sink  # the sink's own count, exact
+            if counted is None or counted < 0:  # not known: the metric store's, which may lag
+                details = self._last_details if self._last_details.get("vertices") else None
+                try:
+                    counted = collect_sink_count(self.rest, self.job_id,
+                                                 details or self.rest.job(self.job_id))
+                except UsageError:  # its cluster is gone (per-job): nothing to compare with
+                    counted = None
+            self._count_error = shortfall(self._label(), counters.received, counted)
         if self._count_error is not None:
             raise self._count_error
 

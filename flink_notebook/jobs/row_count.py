@@ -1,8 +1,10 @@
-"""A bounded query's rows counted twice: by the client as they arrive, and by Flink, whose
-collect sink counts what it takes in (its operator's ``numRecordsIn``, from the REST metric
-store). Flink's count can only lag (the store is refreshed every second), so a count above
-the client's means rows were lost on the way: the cell raises rather than show a short
-answer."""
+"""A bounded query's rows counted twice: by the client as they arrive, and by Flink's
+collect sink. The sink's own count comes first: the offset the client acknowledged plus
+the rows it still held at the job's end, both in the job's final accumulator
+(``ResultCounters.at_sink``, read in ResultBuffer.java), exact. Where that cannot be read,
+its operator's ``numRecordsIn`` from the REST metric store, which can only lag (it is
+refreshed every second). A count above the client's means rows were lost on the way: the
+cell raises rather than show a short answer."""
 
 from __future__ import annotations
 

@@ -16,9 +16,17 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.accumulators.SerializedListAccumulator;
+import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.python.shaded.org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.flink.api.python.shaded.org.apache.arrow.vector.ipc.ArrowStreamWriter;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.operators.collect.CollectCoordinationResponse;
+import org.apache.flink.streaming.api.operators.collect.CollectSinkFunction;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
@@ -65,6 +73,8 @@ public class ResultBuffer implements Runnable {
     private volatile boolean done;
     private volatile boolean closed;
     private volatile String error;
+    // The rows the collect sink took in, by its own count, once the rows ended; -1: unknown.
+    private volatile long atSink = -1;
     private Thread thread;
     private static final String FETCHER =
         "org.apache.flink.streaming.api.operators.collect.CollectResultFetcher";
@@ -100,44 +110,92 @@ public class ResultBuffer implements Runnable {
      * (a few wrappers deep); false if it was not, and nothing changed.
      */
     static boolean paceFetcher(Object iterator, int millis) {
+        try {
+            Object fetcher = findFetcher(iterator);
+            if (fetcher == null) {
+                return false;
+            }
+            Field f = fetcher.getClass().getDeclaredField("retryMillis");
+            f.setAccessible(true);
+            f.setInt(fetcher, millis);
+            return true;
+        } catch (Throwable t) {
+            // A Flink whose fetcher is built otherwise: it keeps its own pace.
+            return false;
+        }
+    }
+
+    /** The collect iterator's CollectResultFetcher (a few wrappers deep), or null. */
+    static Object findFetcher(Object iterator) throws IllegalAccessException {
         ArrayDeque todo = new ArrayDeque();
         todo.add(iterator);
-        try {
-            for (int looked = 0; !todo.isEmpty() && looked < 16; looked++) {
-                Object o = todo.poll();
-                for (Class c = o.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
-                    Field[] fields = c.getDeclaredFields();
-                    for (int i = 0; i < fields.length; i++) {
-                        Field f = fields[i];
-                        if (Modifier.isStatic(f.getModifiers())) {
-                            continue;
-                        }
-                        boolean pace = c.getName().equals(FETCHER) && f.getName().equals("retryMillis");
-                        if (!pace && f.getType().isPrimitive()) {
-                            continue;
-                        }
-                        f.setAccessible(true);
-                        if (pace) {
-                            f.setInt(o, millis);
-                            return true;
-                        }
-                        Object value = f.get(o);
-                        if (value != null && value.getClass().getName().startsWith("org.apache.flink.")) {
-                            todo.add(value);
-                        }
+        for (int looked = 0; !todo.isEmpty() && looked < 16; looked++) {
+            Object o = todo.poll();
+            if (o.getClass().getName().equals(FETCHER)) {
+                return o;
+            }
+            for (Class c = o.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+                Field[] fields = c.getDeclaredFields();
+                for (int i = 0; i < fields.length; i++) {
+                    Field f = fields[i];
+                    if (Modifier.isStatic(f.getModifiers()) || f.getType().isPrimitive()) {
+                        continue;
+                    }
+                    f.setAccessible(true);
+                    Object value = f.get(o);
+                    if (value != null && value.getClass().getName().startsWith("org.apache.flink.")) {
+                        todo.add(value);
                     }
                 }
             }
-        } catch (Throwable t) {
-            // A Flink whose fetcher is built otherwise: it keeps its own pace.
         }
-        return false;
+        return null;
+    }
+
+    static Object field(Object o, String name) throws Exception {
+        Field f = o.getClass().getDeclaredField(name);
+        f.setAccessible(true);
+        return f.get(o);
+    }
+
+    /**
+     * How many rows the collect sink took in, by its own count, after the rows ended: the
+     * offset the client had acknowledged plus the rows it still held when the job ended,
+     * both in the job's final accumulator (where the fetcher read those last rows from).
+     * Independent of the fetcher's own bookkeeping; -1 when it cannot be read.
+     */
+    static long countAtSink(Object iterator) {
+        try {
+            Object fetcher = findFetcher(iterator);
+            if (fetcher == null) {
+                return -1;
+            }
+            JobClient client = (JobClient) field(fetcher, "jobClient");
+            String name = (String) field(fetcher, "accumulatorName");
+            JobExecutionResult result =
+                (JobExecutionResult) client.getJobExecutionResult().get(10, TimeUnit.SECONDS);
+            ArrayList accumulated = (ArrayList) result.getAccumulatorResult(name);
+            if (accumulated == null) {
+                return -1;
+            }
+            List serialized =
+                SerializedListAccumulator.deserializeList(accumulated, BytePrimitiveArraySerializer.INSTANCE);
+            Tuple2 last = CollectSinkFunction.deserializeAccumulatorResult((byte[]) serialized.get(0));
+            Field held = CollectCoordinationResponse.class.getDeclaredField("serializedResults");
+            held.setAccessible(true);
+            return ((Long) last.f0).longValue() + ((List) held.get(last.f1)).size();
+        } catch (Throwable t) {
+            return -1;
+        }
     }
 
     public void run() {
         try {
             while (!closed && iterator.hasNext()) {
                 add((RowData) iterator.next());
+            }
+            if (!closed) {
+                atSink = countAtSink(iterator);
             }
         } catch (Throwable t) {
             if (!closed) {
@@ -310,13 +368,16 @@ public class ResultBuffer implements Runnable {
 
     public String lastKinds() { return Base64.getEncoder().encodeToString(lastKinds); }
 
-    /** "received,inserts,updates,deletes,inView,version,done,truncated,stringMode": one py4j call. */
+    /**
+     * "received,inserts,updates,deletes,inView,version,done,truncated,stringMode,atSink":
+     * one py4j call.
+     */
     public String counters() {
         synchronized (lock) {
             long inView = mode == UPDATE ? tableRows : rows.size();
             return received + "," + inserts + "," + updates + "," + deletes + "," + inView + ","
                     + version + "," + (done ? 1 : 0) + "," + (truncated ? 1 : 0) + ","
-                    + (stringFallback ? 1 : 0);
+                    + (stringFallback ? 1 : 0) + "," + atSink;
         }
     }
 
