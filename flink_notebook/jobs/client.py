@@ -295,8 +295,9 @@ class JobClient:
             from flink_notebook.jobs.row_count import collect_sink_count, shortfall
 
             counters = self.query_result.counters()
-            counted: int | None = counters.at_sink  # the sink's own count, exact
-            if counted is None or counted < 0:  # not known: the metric store's, which may lag
+            # The sink's own count (exact); where not known, the metric store's (may lag).
+            counted: int | None = counters.at_sink if counters.at_sink >= 0 else None
+            if counted is None:
                 details = self._last_details if self._last_details.get("vertices") else None
                 try:
                     counted = collect_sink_count(self.rest, self.job_id,
