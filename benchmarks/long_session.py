@@ -12,6 +12,8 @@ Quick mode runs 20 cells."""
 from __future__ import annotations
 
 import gc
+import os
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -60,6 +62,41 @@ def jvm_thread_names(pid: int) -> list[str]:
     return sorted(names)
 
 
+#: When this process started: what a temp directory holds from before is not ours.
+_STARTED = time.time()
+#: At most this many entries are listed (a walk of a busy /tmp must stay short).
+_MOST_ENTRIES = 200_000
+#: The files there before this process (its own log, say): written to since, not made.
+_FILES_BEFORE = {entry.path for root in {tempfile.gettempdir(), "/tmp"} if os.path.isdir(root)
+                 for entry in os.scandir(root) if not entry.is_dir(follow_symlinks=False)}
+
+
+def temp_entries() -> set[str]:
+    """The files and directories in the temp directories (Python's, and the JVM's
+    ``java.io.tmpdir``, which Flink's ``io.tmp.dirs`` defaults to: /tmp) that changed
+    since this process started, and everything inside them."""
+    found: set[str] = set()
+    for root in {tempfile.gettempdir(), "/tmp"}:
+        try:
+            entries = list(os.scandir(root))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if max(info.st_mtime, info.st_ctime) < _STARTED:
+                continue
+            found.add(entry.path)
+            if entry.is_dir(follow_symlinks=False):
+                for folder, dirs, files in os.walk(entry.path):
+                    found.update(os.path.join(folder, name) for name in dirs + files)
+                    if len(found) > _MOST_ENTRIES:
+                        return found
+    return found
+
+
 class State:
     """Kernel and JVM memory, threads and py4j objects at one moment."""
 
@@ -77,6 +114,7 @@ class State:
         self.python_threads = threading.active_count()
         self.thread_names = sorted(t.name for t in threading.enumerate())
         self.jvm_thread_names = jvm_thread_names(jvm.pid)
+        self.temp = temp_entries()
         self.jvm_threads = sum(1 for name in self.jvm_thread_names
                                if not name.startswith(COMPILER_THREADS))
         self.java_objects = sum(isinstance(o, JavaObject) for o in gc.get_objects())
@@ -105,6 +143,18 @@ def _all_jobs_ended(session, timeout: float = 60.0) -> None:
         if all(job["state"] in TERMINAL for job in rest.jobs_overview()):
             return
         time.sleep(0.2)
+
+
+def _java_stacks(session, names: list[str]) -> dict[str, list[str]]:
+    """The top frames of the Java threads with these names (Linux cuts a name to 15
+    characters), to tell a leak from a pool's thread."""
+    stacks = {}
+    traces = session.gateway.jvm.java.lang.Thread.getAllStackTraces()
+    for thread in traces.keySet():
+        name = thread.getName()
+        if name[:15] in names:
+            stacks[name] = [str(frame) for frame in list(traces.get(thread))[:4]]
+    return stacks
 
 
 def run(quick: bool) -> list[Figure]:
@@ -145,7 +195,11 @@ def run(quick: bool) -> list[Figure]:
     jvm_new = sorted((Counter(end.jvm_thread_names) - Counter(start.jvm_thread_names))
                      .elements())
     if jvm_new:
-        log(f"JVM threads new since the warm-up (compiler threads not counted): {jvm_new}")
+        log(f"JVM threads new since the warm-up (compiler threads not counted): {jvm_new}; "
+            f"where they are: {_java_stacks(session, jvm_new)}")
+    left = sorted(end.temp - start.temp - _FILES_BEFORE)
+    if left:
+        log(f"{len(left)} temp entries made by the cells and still there: {left[:5]}")
     kernel, jvm = end.kernel - start.kernel, end.jvm - start.jvm
     note = f"{cells} cells in {elapsed:.0f} s" + (f", {len(failures)} went wrong"
                                                     if failures else "")
@@ -166,6 +220,11 @@ def run(quick: bool) -> list[Figure]:
                met=end.jvm_threads <= start.jvm_threads,
                note=f"{start.jvm_threads} after the warm-up; the JIT's compiler threads "
                     "not counted"),
+        Figure("B9", f"{cells} cells in one kernel: files and folders they left in temp "
+               "directories", len(left), None, "entries", "none", met=not left,
+               note=(f"first: {left[0]}" if left else
+                     f"{', '.join(sorted({tempfile.gettempdir(), '/tmp'}))}; "
+                     f"{len(start.temp)} entries of this process's time there already")),
         Figure("B9", f"{cells} cells in one kernel: py4j objects (Java side) at the end",
                end.bindings, None, "objects", "back to the start",
                met=end.bindings <= start.bindings,
