@@ -153,7 +153,7 @@ def _java_stacks(session, names: list[str]) -> dict[str, list[str]]:
     for thread in traces.keySet():
         name = thread.getName()
         if name[:15] in names:
-            stacks[name] = [str(frame) for frame in list(traces.get(thread))[:4]]
+            stacks[name] = [str(frame) for frame in list(traces.get(thread))[:12]]
     return stacks
 
 
