@@ -97,6 +97,15 @@ def temp_entries() -> set[str]:
     return found
 
 
+def py4j_connections(gateway) -> int:
+    """The py4j connections Python keeps open to the JVM (each one a Java thread there,
+    "Thread-N" in py4j's GatewayConnection): one per thread calling at the same moment."""
+    from flink_notebook.engine import py4j_threads
+
+    clients = (gateway._gateway_client, py4j_threads._background_client)
+    return sum(len(getattr(client, "deque", ())) for client in clients if client is not None)
+
+
 class State:
     """Kernel and JVM memory, threads and py4j objects at one moment."""
 
@@ -115,6 +124,7 @@ class State:
         self.thread_names = sorted(t.name for t in threading.enumerate())
         self.jvm_thread_names = jvm_thread_names(jvm.pid)
         self.temp = temp_entries()
+        self.connections = py4j_connections(gateway)
         self.jvm_threads = sum(1 for name in self.jvm_thread_names
                                if not name.startswith(COMPILER_THREADS))
         self.java_objects = sum(isinstance(o, JavaObject) for o in gc.get_objects())
@@ -130,7 +140,7 @@ class State:
         return (f"kernel {self.kernel:.0f} MB, JVM {self.jvm:.0f} MB (heap used "
                 f"{self.heap_used:.0f} MB), {self.python_threads} Python threads, "
                 f"{self.jvm_threads} JVM threads, {self.java_objects} JavaObjects in Python, "
-                f"{self.bindings} py4j bindings")
+                f"{self.bindings} py4j bindings, {self.connections} py4j connections")
 
 
 def _all_jobs_ended(session, timeout: float = 60.0) -> None:
@@ -146,14 +156,15 @@ def _all_jobs_ended(session, timeout: float = 60.0) -> None:
 
 
 def _java_stacks(session, names: list[str]) -> dict[str, list[str]]:
-    """The top frames of the Java threads with these names (Linux cuts a name to 15
+    """The top and bottom frames of the Java threads with these names (Linux cuts a name to 15
     characters), to tell a leak from a pool's thread."""
     stacks = {}
     traces = session.gateway.jvm.java.lang.Thread.getAllStackTraces()
     for thread in traces.keySet():
         name = thread.getName()
         if name[:15] in names:
-            stacks[name] = [str(frame) for frame in list(traces.get(thread))[:12]]
+            frames = [str(frame) for frame in list(traces.get(thread))]
+            stacks[name] = frames[:2] + ["..."] + frames[-4:]  # what waits, what runs it
     return stacks
 
 
@@ -219,7 +230,7 @@ def run(quick: bool) -> list[Figure]:
                end.jvm_threads, None, "threads", "back to the start",
                met=end.jvm_threads <= start.jvm_threads,
                note=f"{start.jvm_threads} after the warm-up; the JIT's compiler threads "
-                    "not counted"),
+                    f"not counted; py4j connections {start.connections} → {end.connections}"),
         Figure("B9", f"{cells} cells in one kernel: files and folders they left in temp "
                "directories", len(left), None, "entries", "none", met=not left,
                note=(f"first: {left[0]}" if left else
