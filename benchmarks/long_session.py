@@ -66,8 +66,11 @@ def jvm_thread_names(pid: int) -> list[str]:
 _STARTED = time.time()
 #: At most this many entries are listed (a walk of a busy /tmp must stay short).
 _MOST_ENTRIES = 200_000
+#: The temp directories: Python's, and the JVM's ``java.io.tmpdir`` (Flink's
+#: ``io.tmp.dirs`` defaults to it), which is /tmp.
+_TEMP_ROOTS = sorted({tempfile.gettempdir(), "/tmp"})
 #: The files there before this process (its own log, say): written to since, not made.
-_FILES_BEFORE = {entry.path for root in {tempfile.gettempdir(), "/tmp"} if os.path.isdir(root)
+_FILES_BEFORE = {entry.path for root in _TEMP_ROOTS if os.path.isdir(root)
                  for entry in os.scandir(root) if not entry.is_dir(follow_symlinks=False)}
 
 
@@ -76,7 +79,7 @@ def temp_entries() -> set[str]:
     ``java.io.tmpdir``, which Flink's ``io.tmp.dirs`` defaults to: /tmp) that changed
     since this process started, and everything inside them."""
     found: set[str] = set()
-    for root in {tempfile.gettempdir(), "/tmp"}:
+    for root in _TEMP_ROOTS:
         try:
             entries = list(os.scandir(root))
         except OSError:
@@ -234,7 +237,7 @@ def run(quick: bool) -> list[Figure]:
         Figure("B9", f"{cells} cells in one kernel: files and folders they left in temp "
                "directories", len(left), None, "entries", "none", met=not left,
                note=(f"first: {left[0]}" if left else
-                     f"{', '.join(sorted({tempfile.gettempdir(), '/tmp'}))}; "
+                     f"{', '.join(_TEMP_ROOTS)}; "
                      f"{len(start.temp)} entries of this process's time there already")),
         Figure("B9", f"{cells} cells in one kernel: py4j objects (Java side) at the end",
                end.bindings, None, "objects", "back to the start",
