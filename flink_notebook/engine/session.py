@@ -61,16 +61,14 @@ def _gateway_jvm_args(jvm_memory: str | None, archive: list[str]) -> Iterator[No
     heap = memory_mb(jvm_memory)
     ours = ([f"-Xmx{heap}m"] if heap else []) + list(LATER_C2) + archive
     before = os.environ.get("JVM_ARGS")
-    if ours:
-        os.environ["JVM_ARGS"] = " ".join(filter(None, [*ours, before]))
+    os.environ["JVM_ARGS"] = " ".join(filter(None, [*ours, before]))
     try:
         yield
     finally:
-        if ours:
-            if before is None:
-                os.environ.pop("JVM_ARGS", None)
-            else:
-                os.environ["JVM_ARGS"] = before
+        if before is None:
+            os.environ.pop("JVM_ARGS", None)
+        else:
+            os.environ["JVM_ARGS"] = before
 
 
 #: What Arrow needs on JDK 9+ (DirectByteBuffer's constructor, for pandas UDFs and our
