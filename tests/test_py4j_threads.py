@@ -77,3 +77,57 @@ def test_a_call_nested_in_a_main_thread_call_gets_another_connection(shell):
     client._give_back_connection(outer)
     shell.run_cell_magic("flink_sql", "-o counted", SELECT)
     assert sorted(shell.user_ns["counted"]["n"]) == [1, 2]
+
+
+def _java_connections(gateway) -> int:
+    """The py4j connections the JVM serves (each one a Java thread)."""
+    server = gateway.java_gateway_server
+    field = server.getClass().getDeclaredField("connections")
+    field.setAccessible(True)
+    return field.get(server).size()
+
+
+def test_a_burst_of_callers_leaves_no_more_connections_than_the_bound(shell):
+    """py4j opens a connection (a Java thread) for each thread that calls while the others'
+    calls are under way, and would keep them all; a client keeps one idle at most."""
+    from flink_notebook.engine import py4j_threads
+    from flink_notebook.engine.session import FlinkSession
+    from tests.waiting import until
+
+    session = FlinkSession.current()
+    session.ensure_started()
+    gateway = session.gateway
+    main = gateway._gateway_client
+    started, go = threading.Barrier(7), threading.Event()
+
+    def call(client_of) -> None:
+        from py4j.java_gateway import JavaObject
+        from py4j.protocol import GATEWAY_SERVER_OBJECT_ID
+
+        started.wait()
+        go.wait()
+        server = JavaObject(GATEWAY_SERVER_OBJECT_ID, client_of())
+        for _ in range(50):
+            server.getPort()
+
+    def background() -> object:
+        return py4j_threads.client_for_this_thread(gateway)
+
+    threads = [threading.Thread(target=call, args=(lambda: main,)) for _ in range(3)]
+    threads += [threading.Thread(target=call, args=(background,)) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    started.wait()
+    go.set()
+    for thread in threads:
+        thread.join()
+    background_client = py4j_threads._background_client
+    assert len(main.deque) <= py4j_threads.IDLE_CONNECTIONS
+    assert len(background_client.deque) <= py4j_threads.IDLE_CONNECTIONS
+    # The main thread's own, and each client's idle ones: the rest were closed, and the
+    # JVM's threads for them ended.
+    most = 1 + 2 * py4j_threads.IDLE_CONNECTIONS
+    until(lambda: _java_connections(gateway) <= most,
+          f"the JVM serving at most {most} py4j connections")
+    shell.run_cell_magic("flink_sql", "-o counted", SELECT)
+    assert sorted(shell.user_ns["counted"]["n"]) == [1, 2]

@@ -13,6 +13,13 @@ So: the main thread (where cells run) keeps one connection of its own
 (:func:`pin_main_thread`), background threads use a second client
 (:func:`client_for_this_thread`), and each cell makes sure its Java thread
 has the planner state (:func:`prepare_planner_thread`).
+
+py4j opens a connection (and Java a thread) whenever a thread calls while the
+pool is empty, and keeps every one it gave back: the pool grows to the most
+threads that ever called at once. Each client keeps at most
+:data:`IDLE_CONNECTIONS` idle and closes what is given back beyond that
+(:func:`bound_idle_connections`), so a long session's Java threads do not grow
+with the bursts its views and finalizers made (B9 in benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -23,12 +30,35 @@ from typing import Any
 _lock = threading.Lock()
 _background_client: Any = None
 
+#: Idle connections a client keeps for the next caller; more are closed when given back.
+IDLE_CONNECTIONS = 1
+
+
+def bound_idle_connections(client: Any, most: int = IDLE_CONNECTIONS) -> None:
+    """Make ``client`` (a py4j ``GatewayClient``) keep at most ``most`` idle connections:
+    one given back beyond that is closed, and its Java thread ends."""
+    if getattr(client, "_flink_notebook_bounded", False):
+        return
+    give_back = client._give_back_connection
+    giving_back = threading.Lock()
+
+    def _give_back_connection(connection: Any) -> None:
+        with giving_back:
+            if len(client.deque) < most:
+                give_back(connection)
+                return
+        connection.close()
+
+    client._give_back_connection = _give_back_connection
+    client._flink_notebook_bounded = True
+
 
 def pin_main_thread(client: Any) -> None:
     """Make ``client`` (a py4j ``GatewayClient``) serve the main thread on one
     connection of its own; other threads share the rest of its pool."""
     if getattr(client, "_flink_notebook_pinned", False):
         return
+    bound_idle_connections(client)
     get_connection, give_back = client._get_connection, client._give_back_connection
     home: dict[str, Any] = {"connection": None, "busy": False}
 
@@ -79,6 +109,7 @@ def client_for_this_thread(gateway: Any) -> Any:
             _background_client = GatewayClient(gateway_parameters=main.gateway_parameters)
             _background_client.gateway_property = main.gateway_property
             _background_client.converters = main.converters
+            bound_idle_connections(_background_client)
         return _background_client
 
 
