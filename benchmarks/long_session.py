@@ -11,8 +11,10 @@ Quick mode runs 20 cells."""
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -62,41 +64,25 @@ def jvm_thread_names(pid: int) -> list[str]:
     return sorted(names)
 
 
-#: When this process started: what a temp directory holds from before is not ours.
-_STARTED = time.time()
-#: At most this many entries are listed (a walk of a busy /tmp must stay short).
-_MOST_ENTRIES = 200_000
-#: The temp directories: Python's, and the JVM's ``java.io.tmpdir`` (Flink's
-#: ``io.tmp.dirs`` defaults to it), which is /tmp.
-_TEMP_ROOTS = sorted({tempfile.gettempdir(), "/tmp"})
-#: The files there before this process (its own log, say): written to since, not made.
-_FILES_BEFORE = {entry.path for root in _TEMP_ROOTS if os.path.isdir(root)
-                 for entry in os.scandir(root) if not entry.is_dir(follow_symlinks=False)}
+def private_temp() -> str:
+    """Give this process (its Python, and the JVM it is about to start) a temp directory of
+    its own, so what is in it is what the session made: in the shared /tmp, whatever else
+    runs on the machine meanwhile would count. Called before Flink starts."""
+    root = tempfile.mkdtemp(prefix="flink-notebook-b9-")
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    os.environ["TMPDIR"] = root
+    tempfile.tempdir = None  # Python reads TMPDIR again
+    # The JVM's java.io.tmpdir (Flink's io.tmp.dirs defaults to it); Java ignores TMPDIR.
+    os.environ["JVM_ARGS"] = " ".join(filter(None, [f"-Djava.io.tmpdir={root}",
+                                                     os.environ.get("JVM_ARGS")]))
+    return root
 
 
-def temp_entries() -> set[str]:
-    """The files and directories in the temp directories (Python's, and the JVM's
-    ``java.io.tmpdir``, which Flink's ``io.tmp.dirs`` defaults to: /tmp) that changed
-    since this process started, and everything inside them."""
+def temp_entries(root: str) -> set[str]:
+    """The files and directories under ``root``, made there by this process."""
     found: set[str] = set()
-    for root in _TEMP_ROOTS:
-        try:
-            entries = list(os.scandir(root))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            if max(info.st_mtime, info.st_ctime) < _STARTED:
-                continue
-            found.add(entry.path)
-            if entry.is_dir(follow_symlinks=False):
-                for folder, dirs, files in os.walk(entry.path):
-                    found.update(os.path.join(folder, name) for name in dirs + files)
-                    if len(found) > _MOST_ENTRIES:
-                        return found
+    for folder, dirs, files in os.walk(root):
+        found.update(os.path.join(folder, name) for name in dirs + files)
     return found
 
 
@@ -112,7 +98,7 @@ def py4j_connections(gateway) -> int:
 class State:
     """Kernel and JVM memory, threads and py4j objects at one moment."""
 
-    def __init__(self, session) -> None:
+    def __init__(self, session, temp: str) -> None:
         from py4j.java_gateway import JavaObject
 
         gateway = session.gateway
@@ -126,7 +112,7 @@ class State:
         self.python_threads = threading.active_count()
         self.thread_names = sorted(t.name for t in threading.enumerate())
         self.jvm_thread_names = jvm_thread_names(jvm.pid)
-        self.temp = temp_entries()
+        self.temp = temp_entries(temp)
         self.connections = py4j_connections(gateway)
         self.jvm_threads = sum(1 for name in self.jvm_thread_names
                                if not name.startswith(COMPILER_THREADS))
@@ -173,6 +159,7 @@ def _java_stacks(session, names: list[str]) -> dict[str, list[str]]:
 
 def run(quick: bool) -> list[Figure]:
     cells = 20 if quick else 200
+    temp = private_temp()
     from flink_notebook.engine.session import FlinkSession
 
     ip = shell()
@@ -192,14 +179,14 @@ def run(quick: bool) -> list[Figure]:
     for source in CYCLE:  # warm-up: every kind of cell once, so lazy starts are behind
         cell(source.format(i=0))
     _all_jobs_ended(session)
-    start = State(session)
+    start = State(session, temp)
     log(f"after warm-up: {start}")
     began = time.monotonic()
     for n in range(cells):
         cell(CYCLE[n % len(CYCLE)].format(i=1 + n // len(CYCLE)))
     elapsed = time.monotonic() - began
     _all_jobs_ended(session)
-    end = State(session)
+    end = State(session, temp)
     log(f"after {cells} cells in {elapsed:.0f} s: {end}")
     if failures:
         log(f"{len(failures)} cells did not do what they should: {failures[:3]}")
@@ -211,7 +198,7 @@ def run(quick: bool) -> list[Figure]:
     if jvm_new:
         log(f"JVM threads new since the warm-up (compiler threads not counted): {jvm_new}; "
             f"where they are: {_java_stacks(session, jvm_new)}")
-    left = sorted(end.temp - start.temp - _FILES_BEFORE)
+    left = sorted(end.temp - start.temp)
     if left:
         log(f"{len(left)} temp entries made by the cells and still there: {left[:5]}")
     kernel, jvm = end.kernel - start.kernel, end.jvm - start.jvm
@@ -237,8 +224,8 @@ def run(quick: bool) -> list[Figure]:
         Figure("B9", f"{cells} cells in one kernel: files and folders they left in temp "
                "directories", len(left), None, "entries", "none", met=not left,
                note=(f"first: {left[0]}" if left else
-                     f"{', '.join(_TEMP_ROOTS)}; "
-                     f"{len(start.temp)} entries of this process's time there already")),
+                     f"the kernel's and its JVM's own temp directory; {len(start.temp)} "
+                     f"entries there after the warm-up")),
         Figure("B9", f"{cells} cells in one kernel: py4j objects (Java side) at the end",
                end.bindings, None, "objects", "back to the start",
                met=end.bindings <= start.bindings,
