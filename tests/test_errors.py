@@ -350,3 +350,22 @@ def test_real_verbose_adds_the_java_trace(t_env):
     message = error_for(t_env, "SELECT * FROM missing_t", verbose=True)
     assert message.startswith("SQL error at line 1, column 15: Object 'missing_t' not found")
     assert "\tat org.apache.flink" in message
+
+
+TOO_LARGE = (  # a bounded query's rows read through REST, its last answer over the limit
+    "java.lang.RuntimeException: Failed to fetch next result\n" + FRAMES + ""
+    "Caused by: java.io.IOException: Failed to fetch job execution result\n" + FRAMES + ""
+    "Caused by: org.apache.flink.shaded.netty4.io.netty.handler.codec.TooLongFrameException: "
+    "Response entity too large: DefaultHttpResponse(decodeResult: success, version: HTTP/1.1)\n"
+    "HTTP/1.1 200 OK\ncontent-type: application/json; charset=UTF-8\n"
+    "set-cookie: proxy-session=s3cr3t-cookie\naccess-control-allow-origin: *\n" + FRAMES
+)
+
+
+def test_an_answer_over_the_rest_limit_names_the_option_and_no_header_is_shown():
+    summary, trace = java_error_summary(JavaText(TOO_LARGE))
+    assert "Response entity too large: the cluster's answer is over " \
+           "rest.client.max-content-length" in summary
+    assert "HTTP/1.1" not in summary and "content-type" not in summary
+    assert "s3cr3t-cookie" not in summary and "s3cr3t-cookie" not in trace
+    assert "set-cookie: ********" in trace and "DefaultHttpResponse" in trace

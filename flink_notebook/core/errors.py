@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from IPython.core.error import UsageError
 
-from flink_notebook.core.secrets import mask_options
+from flink_notebook.core.secrets import HTTP_DUMP, mask_http_headers, mask_options
 
 
 class Unreachable(UsageError):
@@ -44,6 +44,10 @@ _GENERIC = re.compile(
 )
 _ENCOUNTERED = re.compile(r'^Encountered (".*")\s*$', re.M)
 _MAX_LINES = 4
+_HTTP_DUMP = re.compile(r":?[ \t]*" + HTTP_DUMP.pattern)
+_TOO_LARGE = "Response entity too large"
+_TOO_LARGE_HINT = ("the cluster's answer is over rest.client.max-content-length "
+                   "(raise it, e.g. -D rest.client.max-content-length=209715200)")
 _MAX_ITEMS = 10
 
 
@@ -73,7 +77,7 @@ def _summarize(exc: BaseException) -> tuple[str, str, tuple[int, int] | None]:
     if not causes:
         trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         return text.strip() or type(exc).__name__, trace, None
-    trace = mask_options(text)
+    trace = mask_http_headers(mask_options(text))
     position = next(
         (
             (int(found.group(1)), int(found.group(2)))
@@ -168,6 +172,9 @@ def _clean(message: str) -> str:
     if expecting:  # every token the parser could take: the hint names the likely ones
         message = message.rstrip() + "\n" + _expected(expecting[0])
     message = _ENCOUNTERED.sub(_syntax_error, message)
+    message = _HTTP_DUMP.sub("", message)  # its headers say nothing a user needs
+    if message.startswith(_TOO_LARGE):  # the REST client's limit on an answer
+        message = f"{_TOO_LARGE}: {_TOO_LARGE_HINT}{message[len(_TOO_LARGE):]}"
     blocks = re.split(r"\n\s*\n", message)
     kept: list[str] = []
     index = 0

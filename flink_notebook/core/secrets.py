@@ -22,6 +22,25 @@ _OPTION = re.compile(r"(?P<head>'(?P<key>(?:[^']|'')*)'\s*=\s*)'(?:[^']|'')*'")
 _PREFIXED = re.compile(r"^(?:option|options|property|properties)[:.]", re.IGNORECASE)
 
 
+# Netty's print of an HTTP message (in a REST client's error): its first line, then the
+# status or request line, then one "name: value" line per header.
+HTTP_DUMP = re.compile(
+    r"(?P<head>Default(?:Full)?Http(?:Response|Request)\([^)\n]*\))"
+    r"(?P<lines>(?:\n(?:HTTP/\d[^\n]*|[A-Z]+ \S+ HTTP/\d[^\n]*|[A-Za-z][\w-]*: [^\n]*))+)")
+_HEADER_LINE = re.compile(r"^(?P<name>[A-Za-z][\w-]*): .*$", re.M)
+
+
+def mask_http_headers(text: str) -> str:
+    """``text`` with the values of every header in a printed HTTP message masked (a
+    cookie, an authorization a proxy sent or echoed)."""
+
+    def mask(match: re.Match) -> str:
+        lines = _HEADER_LINE.sub(lambda h: f"{h.group('name')}: {MASK}", match.group("lines"))
+        return match.group("head") + lines
+
+    return HTTP_DUMP.sub(mask, text)
+
+
 def is_secret(key: str) -> bool:
     """True for keys whose values are never printed or rendered (passwords, tokens...)."""
     return any(word in key.lower() for word in _SECRET_WORDS)
