@@ -75,6 +75,8 @@ public class ResultBuffer implements Runnable {
     private volatile String error;
     // The rows the collect sink took in, by its own count, once the rows ended; -1: unknown.
     private volatile long atSink = -1;
+    // Flink's CollectResultFetcher behind the iterator, found once in open(); null if not.
+    private Object fetcher;
     private Thread thread;
     private static final String FETCHER =
         "org.apache.flink.streaming.api.operators.collect.CollectResultFetcher";
@@ -96,7 +98,12 @@ public class ResultBuffer implements Runnable {
             // A type Arrow cannot carry: ship every column as its string form instead.
             this.rowType = stringRowType(rowType);
         }
-        boolean paced = fetchMillis > 0 && paceFetcher(iterator, fetchMillis);
+        try {
+            fetcher = findFetcher(iterator);
+        } catch (Throwable t) {
+            fetcher = null;  // a Flink whose iterator is built otherwise
+        }
+        boolean paced = fetchMillis > 0 && paceFetcher(fetcher, fetchMillis);
         thread = new Thread(this, "flink-notebook-results");
         thread.setDaemon(true);
         thread.start();
@@ -106,12 +113,11 @@ public class ResultBuffer implements Runnable {
     /**
      * Makes the collect iterator's fetcher ask for rows every `millis` ms while it finds none
      * (Flink's is 100 ms, not configurable): a small query's last rows are then fetched
-     * about 80 ms sooner. The fetcher is found by walking Flink's objects from the iterator
-     * (a few wrappers deep); false if it was not, and nothing changed.
+     * about 80 ms sooner. False if there is no fetcher, or it has no such field, and
+     * nothing changed.
      */
-    static boolean paceFetcher(Object iterator, int millis) {
+    static boolean paceFetcher(Object fetcher, int millis) {
         try {
-            Object fetcher = findFetcher(iterator);
             if (fetcher == null) {
                 return false;
             }
@@ -164,9 +170,8 @@ public class ResultBuffer implements Runnable {
      * both in the job's final accumulator (where the fetcher read those last rows from).
      * Independent of the fetcher's own bookkeeping; -1 when it cannot be read.
      */
-    static long countAtSink(Object iterator) {
+    static long countAtSink(Object fetcher) {
         try {
-            Object fetcher = findFetcher(iterator);
             if (fetcher == null) {
                 return -1;
             }
@@ -195,7 +200,7 @@ public class ResultBuffer implements Runnable {
                 add((RowData) iterator.next());
             }
             if (!closed) {
-                atSink = countAtSink(iterator);
+                atSink = countAtSink(fetcher);
             }
         } catch (Throwable t) {
             if (!closed) {
