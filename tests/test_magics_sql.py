@@ -652,3 +652,31 @@ def test_explain_plan_advice_shows_the_advice_as_advice(sql):
     assert advice["text/plain"].startswith("Plan advice:\n  [1] ADVICE:")
     assert "flink-advice" in advice["text/html"] and "<pre>" in plan["text/html"]
 
+
+
+@pytest.mark.cluster
+def test_a_query_whose_plan_cannot_be_read_after_its_submission_is_cancelled(shell,
+                                                                            monkeypatch):
+    """A query's result mode is read from its plan while its job starts (B2): if that
+    fails, the job no handle would reach is cancelled, and the cell says why."""
+    from waiting import until
+
+    from flink_notebook.cells import sql as sql_cells
+    from flink_notebook.jobs.rest import RestClient
+
+    def unreadable(*args, **kwargs):
+        raise UsageError("the plan could not be read")
+
+    monkeypatch.setattr(sql_cells.query_plan, "result_mode", unreadable)
+    shell.run_cell_magic("flink_sql", "", "CREATE TEMPORARY TABLE IF NOT EXISTS unread_ticks "
+                         "(n BIGINT) WITH ('connector'='datagen', 'rows-per-second'='5')")
+    with pytest.raises(UsageError, match="the plan could not be read"):
+        shell.run_cell_magic("flink_sql", "--name plan-unread", "SELECT n FROM unread_ticks")
+    rest = RestClient(FlinkSession.current().embedded_cluster().address.url)
+
+    def state() -> str | None:
+        return next((job["state"] for job in rest.jobs_overview()
+                     if job["name"] == "plan-unread"), None)
+
+    until(lambda: state() in ("CANCELED", "FINISHED", "FAILED"), "the submitted job ended")
+    assert state() == "CANCELED"

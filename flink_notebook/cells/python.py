@@ -201,7 +201,7 @@ class PythonCell:
     def _show_table(self, table: Any) -> Any:
         """The cell's last expression is a Table: run it like a ``%%flink_sql`` SELECT."""
         check_look(self.request, table)
-        mode, kept = query_plan.table_result_mode(
+        mode, kept = query_plan.result_mode(
             table._t_env, table, self.request.mode,
             int(self.configuration.get("notebook.max-rows")),
         )

@@ -81,8 +81,7 @@ def _to_pandas(cell: PythonCell, route: Route, original: Callable) -> Callable:
     """Rows fetched in bulk from the JVM (Arrow batches), as the SQL cells fetch them."""
 
     def to_pandas(table: Any) -> Any:
-        mode, _ = query_plan.table_result_mode(table._t_env, table, None,
-                                               query_plan.UNLIMITED)
+        mode, _ = query_plan.result_mode(table._t_env, table, None, query_plan.UNLIMITED)
         job, _ = cell.submit(_job_name(cell, None, route.default_name, table), route.kind,
                              lambda: table._j_table.execute(), owner=table, result_mode=mode)
         return job.result()

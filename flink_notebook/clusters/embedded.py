@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 import httpx
+from py4j.protocol import Py4JError
 
 from flink_notebook.clusters.standalone import METRICS_FETCH_INTERVAL, WEB_REFRESH_INTERVAL, probe
 from flink_notebook.core.address import ClusterAddress
@@ -20,6 +21,7 @@ from flink_notebook.core.states import TERMINAL
 
 _READY_TIMEOUT = 60.0  # seconds for a TaskManager's slots to register
 _REREGISTER_TIMEOUT = 5.0  # for one that lost its connection to come back
+_ASK_TIMEOUT = 2  # seconds for the MiniCluster to say how many slots it has
 #: What a MiniCluster's TaskManager gets when nothing says (Flink's local-execution
 #: defaults); more with a larger ``notebook.jvm-memory``, never less.
 _MANAGED_MB, _NETWORK_MB = 128, 64
@@ -78,8 +80,9 @@ class EmbeddedCluster:
                 uri = cluster.getRestAddress().get()
                 self._mini_cluster = cluster
                 self.address = ClusterAddress(LOOPBACK, uri.getPort())
-                # Ready means usable: the TaskManager registers its slots after start().
-                self._wait_for_slots(_READY_TIMEOUT)
+                # Ready means usable: the TaskManager registers its slots after start(),
+                # and the views read REST.
+                self._wait_for_slots(_READY_TIMEOUT, self._slots_by_rest)
             return self.address
 
     @property
@@ -104,22 +107,22 @@ class EmbeddedCluster:
         within seconds, so it gets that long first. The JobManager and its REST address
         stay the same, so handles of earlier jobs keep working.
         """
-        if self.address is None or self._wait_for_slots(_REREGISTER_TIMEOUT):
+        if self.address is None or self._wait_for_slots(_REREGISTER_TIMEOUT, self._slots_total):
             return False
         with self._lock:
             self._mini_cluster.startTaskManager()
-        self._wait_for_slots(_READY_TIMEOUT)
+        self._wait_for_slots(_READY_TIMEOUT, self._slots_total)
         return True
 
-    def _wait_for_slots(self, timeout: float) -> bool:
-        """True once all its slots are registered (at once when they are), False if they
-        were not within ``timeout`` seconds."""
+    def _wait_for_slots(self, timeout: float, slots_total: Callable[[], int]) -> bool:
+        """True once all its slots are registered (at once when they are), by
+        ``slots_total``; False if they were not within ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
         while True:
             try:
-                if self._slots_total() >= self.slots:
+                if slots_total() >= self.slots:
                     return True
-            except httpx.HTTPError:
+            except (httpx.HTTPError, Py4JError):
                 # A cluster just started may take more than a request's timeout to answer
                 # its first one on a busy machine ("Could not start Flink: timed out", seen
                 # in the browser test beside a full test run): that is "not yet".
@@ -128,8 +131,16 @@ class EmbeddedCluster:
                 return False
             time.sleep(0.05)
 
-    def _slots_total(self) -> int:
+    def _slots_by_rest(self) -> int:
         return int(probe(self.address.url, "/overview").get("slots-total", 0))
+
+    def _slots_total(self) -> int:
+        """The task slots registered now, asked of the MiniCluster itself: every cell asks
+        (:meth:`repair`), and a REST request cost a warm cell 8 ms (B2)."""
+        jvm = self._gateway.jvm
+        overview = self._mini_cluster.requestClusterOverview().get(
+            _ASK_TIMEOUT, jvm.java.util.concurrent.TimeUnit.SECONDS)
+        return int(overview.getNumSlotsTotal())
 
     def restart(self, slots: int) -> None:
         """Start again with ``slots`` task slots (on a new port; the catalog is unaffected)."""

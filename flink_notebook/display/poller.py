@@ -37,6 +37,10 @@ SHOWN_ROWS = 200
 #: The metric store's pace on our clusters: a running job's details and its vertices'
 #: metrics are read at most this often when nothing says they changed (seconds).
 DETAILS_EVERY = 1.0
+#: How long a job's tasks wait to be scheduled before the view asks the cluster for its
+#: free slots (seconds). Every job waits a moment while it is deployed; asking at once
+#: cost each small query a REST call per poll (B2 in benchmarks/RESULTS.md).
+SLOTS_ASKED_AFTER = 0.5
 
 
 class JobPoller:
@@ -57,6 +61,7 @@ class JobPoller:
         #: detached monitor says so and asks again later; a cut link may come back).
         self.ends_when_unreachable = True
         self._details_at = float("-inf")  # when the job's details were read last
+        self._waiting_since: float | None = None  # since when its tasks wait to be scheduled
 
     @property
     def job(self) -> JobClient:
@@ -246,7 +251,13 @@ class JobPoller:
         waiting = sum(op.tasks.get("SCHEDULED", 0) + op.tasks.get("CREATED", 0)
                       for op in view.operators)
         if not waiting or any(op.tasks.get("RUNNING") for op in view.operators):
+            self._waiting_since = None
             return None
+        now = time.monotonic()
+        if self._waiting_since is None:
+            self._waiting_since = now
+        if now - self._waiting_since < SLOTS_ASKED_AFTER:
+            return view.waiting  # being deployed, most likely: ask a little later
         slots = self._slots()
         if slots is None or slots[1] >= slots[0]:
             return None  # unknown, or being deployed rather than waiting
