@@ -236,7 +236,10 @@ def sql_pipeline(
                 # 0.15 s to its rows, the plan 0.05 s: B2); the rows wait in its sink.
                 kept_as, kept = query_plan.result_mode(t_env, table, mode, max_rows)
             except BaseException:
-                j_result.getJobClient().get().cancel()  # no handle would reach it
+                try:  # no handle would reach the job
+                    j_result.getJobClient().get().cancel()
+                except Exception:  # the plan's error is the one to report
+                    pass
                 raise
             result = QueryResult(session.gateway, j_result, kept_as, kept, zone,
                                  session.runs_here(address))

@@ -44,11 +44,13 @@ _GENERIC = re.compile(
 )
 _ENCOUNTERED = re.compile(r'^Encountered (".*")\s*$', re.M)
 _MAX_LINES = 4
+_MAX_ITEMS = 10
+# A printed HTTP message after a message's colon, and what the REST client says of an
+# answer over its limit.
 _HTTP_DUMP = re.compile(r":?[ \t]*" + HTTP_DUMP.pattern)
 _TOO_LARGE = "Response entity too large"
 _TOO_LARGE_HINT = ("the cluster's answer is over rest.client.max-content-length "
                    "(raise it, e.g. -D rest.client.max-content-length=209715200)")
-_MAX_ITEMS = 10
 
 
 @dataclass(frozen=True)
