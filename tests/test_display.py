@@ -18,6 +18,7 @@ from flink_notebook.display.renderers.snapshot import html_snapshot
 from flink_notebook.display.renderers.text import TextRenderer
 from flink_notebook.display.renderers.zeppelin import ZeppelinRenderer, in_zeppelin, table_text
 from flink_notebook.display.view import JobView
+from flink_notebook.engine.results import ResultMode
 
 STREAM = """
 CREATE TEMPORARY TABLE IF NOT EXISTS view_ticks (k INT, s STRING) WITH (
@@ -364,6 +365,60 @@ def test_the_monitor_drops_ended_views_and_stops_after_the_last():
     until(lambda: not monitor.running, "the monitor stopping", seconds=10)
     assert [r.closed for r in renderers] == [1, 1]
     assert monitor._watched == []
+
+
+def test_the_monitor_keeps_polling_a_view_whose_job_ended_before_its_last_rows_were_read():
+    """CI41: a detached view was left watched for good (and its monitor running): its job
+    had FINISHED while its rows were still being read, and the monitor skipped a view
+    whose state matched the cluster's overview."""
+
+    class Rest(_NoVertexMetrics):
+        url = "http://scripted-end"
+
+        def jobs_overview(self):
+            return [{"jid": "scripted", "state": "FINISHED"}]
+
+    class Rows:  # a bounded result whose last rows arrive over three polls
+        mode, closed, reads_left = ResultMode.ALL, False, 3
+
+        @property
+        def done(self):
+            return self.reads_left <= 0
+
+        def fetch_available(self):
+            self.reads_left -= 1
+
+        def counters(self):
+            return SimpleNamespace(received=5, in_view=5, truncated=False)
+
+        def wait(self):
+            pass
+
+        def to_pandas(self):
+            return pd.DataFrame({"a": range(5)})
+
+        def error(self):
+            return None
+
+    class Job(_ScriptedJob):
+        rest = Rest()
+
+    class Renderer:
+        closed = 0
+
+        def update(self):
+            pass
+
+        def close(self):
+            self.closed += 1
+
+    job = Job([("FINISHED", 0, 5)] * 20)
+    job.query_result = Rows()
+    monitor = ClusterMonitor("http://scripted-end", 0.05)
+    renderer = Renderer()
+    monitor.watch(JobPoller(JobView(job)), renderer)
+    until(lambda: not monitor.running, "the monitor stopping", seconds=10)
+    assert renderer.closed == 1 and job.query_result.done
 
 
 @pytest.mark.cluster

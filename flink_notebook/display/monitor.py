@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.error import UsageError
 
 from flink_notebook.core.errors import Unreachable
+from flink_notebook.core.states import TERMINAL
 from flink_notebook.display.parent import current_parent, thread_parent
 from flink_notebook.display.poller import JobPoller, poller_for
 from flink_notebook.display.renderers import renderer_for
@@ -136,8 +137,11 @@ class ClusterMonitor:
         for item in watched:
             view = item.poller.view
             state = states.get(view.job.job_id)
-            if state is not None and state == view.state and state != "RUNNING":
-                continue  # nothing moves while a job waits; the overview would show a change
+            # Nothing moves while a job waits (the overview would show a change). A job that
+            # ended while its view did not is polled on: its last rows are still being read.
+            if state is not None and state == view.state and state != "RUNNING" \
+                    and state not in TERMINAL:
+                continue
             self.requests += 1
             item.poller.poll(running=state == "RUNNING")
             with thread_parent(item.parent):
