@@ -7,6 +7,7 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass
 from typing import Any, Callable
@@ -104,6 +105,32 @@ def median_seconds(call: Callable[[], Any], repeat: int) -> float:
         call()
         times.append(time.perf_counter() - began)
     return statistics.median(times)
+
+
+class Sampling:
+    """Calls ``sample()`` every ``interval`` seconds on a thread of its own while the block
+    runs, and once more as it ends."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Any:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def sample(self) -> None:
+        raise NotImplementedError
 
 
 def rss_mb(pid: int | None = None) -> float:

@@ -10,11 +10,11 @@ in that time after its first row), not on all N rows.
 from __future__ import annotations
 
 import sys
-import threading
 import time
 
 from benchmarks.common import (
     Figure,
+    Sampling,
     answer,
     fresh_process,
     log,
@@ -52,27 +52,15 @@ def plain(rows: int, budget: float) -> dict[str, float]:
             "collect_read": read}
 
 
-class PeakRss:
+class PeakRss(Sampling):
     """The highest RSS of this (the kernel's) process while the block runs, sampled."""
 
     def __init__(self, interval: float = 0.01) -> None:
-        self.interval, self.peak = interval, 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> PeakRss:
+        super().__init__(interval)
         self.peak = rss_mb()
-        self._thread.start()
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+    def sample(self) -> None:
         self.peak = max(self.peak, rss_mb())
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.peak = max(self.peak, rss_mb())
 
 
 def jvm_heap_used_mb() -> float:

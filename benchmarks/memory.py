@@ -13,13 +13,12 @@ from __future__ import annotations
 import io
 import json
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import psutil
 
-from benchmarks.common import ANSWER, Figure, log
+from benchmarks.common import ANSWER, Figure, Sampling, log
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 #: B8's goal for the peak of kernel plus JVM (issue 16), and what Binder gives a container.
@@ -49,39 +48,28 @@ print({mark!r} + _json.dumps({{
 """
 
 
-class Sampler:
+class Sampler(Sampling):
     """The peak RSS of this process's descendants (kernel, JVM, workers), summed."""
 
     def __init__(self, interval: float = 0.1) -> None:
-        self.interval = interval
+        super().__init__(interval)
         self.peak = self.kernel = self.jvm = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._me = psutil.Process()
 
-    def __enter__(self) -> Sampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        me = psutil.Process()
-        while not self._stop.wait(self.interval):
-            kernel = jvm = 0.0
-            for child in me.children(recursive=True):
-                try:
-                    rss = child.memory_info().rss / 2**20
-                    java = "java" in child.name()
-                except psutil.Error:  # ended meanwhile
-                    continue
-                if java:
-                    jvm += rss
-                else:
-                    kernel += rss
-            self.kernel, self.jvm = max(self.kernel, kernel), max(self.jvm, jvm)
-            self.peak = max(self.peak, kernel + jvm)
+    def sample(self) -> None:
+        kernel = jvm = 0.0
+        for child in self._me.children(recursive=True):
+            try:
+                rss = child.memory_info().rss / 2**20
+                java = "java" in child.name()
+            except psutil.Error:  # ended meanwhile
+                continue
+            if java:
+                jvm += rss
+            else:
+                kernel += rss
+        self.kernel, self.jvm = max(self.kernel, kernel), max(self.jvm, jvm)
+        self.peak = max(self.peak, kernel + jvm)
 
 
 def run_with_reports(name: str, cells: int | None = None) -> tuple[Sampler, dict[str, dict]]:
