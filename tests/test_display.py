@@ -325,6 +325,18 @@ def test_operator_counts_never_go_back_and_a_cancelled_job_keeps_its_last_counts
     assert view.operators[0].rate_out == 0.0
 
 
+class _CountingRenderer:
+    """A renderer that only counts how often its view was closed."""
+
+    closed = 0
+
+    def update(self):
+        pass
+
+    def close(self):
+        self.closed += 1
+
+
 def test_the_monitor_drops_ended_views_and_stops_after_the_last():
     """Views that hold rows (DataFrames) are told apart by identity, not by value."""
 
@@ -344,22 +356,13 @@ def test_the_monitor_drops_ended_views_and_stops_after_the_last():
             self.answers.insert(0, self.answers[min(Rest.ticks, len(self.answers) - 1)])
             return super().status()
 
-    class Renderer:
-        closed = 0
-
-        def update(self):
-            pass
-
-        def close(self):
-            self.closed += 1
-
     # Two views of one job (a detached cell's and %flink_jobs'), both holding rows.
     job = Job([("RUNNING", 0, 1)] * 3 + [("FINISHED", 0, 9)])
     views = [JobView(job), JobView(job)]
     for view in views:
         view.rows = pd.DataFrame({"a": [1, 2]})
     monitor = ClusterMonitor("http://scripted", 0.05)
-    renderers = [Renderer(), Renderer()]
+    renderers = [_CountingRenderer(), _CountingRenderer()]
     for view, renderer in zip(views, renderers):
         monitor.watch(JobPoller(view), renderer)
     until(lambda: not monitor.running, "the monitor stopping", seconds=10)
@@ -403,19 +406,10 @@ def test_the_monitor_keeps_polling_a_view_whose_job_ended_before_its_last_rows_w
     class Job(_ScriptedJob):
         rest = Rest()
 
-    class Renderer:
-        closed = 0
-
-        def update(self):
-            pass
-
-        def close(self):
-            self.closed += 1
-
     job = Job([("FINISHED", 0, 5)] * 20)
     job.query_result = Rows()
     monitor = ClusterMonitor("http://scripted-end", 0.05)
-    renderer = Renderer()
+    renderer = _CountingRenderer()
     monitor.watch(JobPoller(JobView(job)), renderer)
     until(lambda: not monitor.running, "the monitor stopping", seconds=10)
     assert renderer.closed == 1 and job.query_result.done
