@@ -20,7 +20,7 @@ const KEYWORDS = `
   month months day days hour hours minute minutes second seconds match_recognize measures
   pattern define within after match skip past last one per nulls cube rollup grouping
   sets cast try_cast extract local zone materialized freshness refresh_mode refresh
-  suspend resume distributed buckets hash model models language returns lookup
+  suspend resume distributed buckets hash model models language returns lookup any some default
 `;
 
 const TYPES = `
