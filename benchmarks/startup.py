@@ -68,10 +68,11 @@ def class_archive(quick: bool) -> bool:
     """Whether ours runs with the class archive (``flink-notebook class-archive``, which
     Binder's build runs): a full run writes it first if it is missing, a quick one takes
     what is there."""
+    from flink_notebook.cli.class_archive import build
     from flink_notebook.engine import class_archive as archive
 
     if not archive.archive_path().is_file() and not quick:
-        archive.build(say=log)
+        build(say=log)
     return archive.archive_path().is_file()
 
 

@@ -46,9 +46,9 @@ def shell():
     ip.config.FlinkMagics.prewarm = False
     ip.run_line_magic("load_ext", "flink_notebook")
     yield ip
-    from flink_notebook.engine.session import FlinkSession
+    from flink_notebook.cells.notebook import Notebook
 
-    FlinkSession.current().close()
+    Notebook.current().close()
 
 
 @pytest.fixture(scope="module")

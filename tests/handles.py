@@ -7,18 +7,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flink_notebook.engine.session import FlinkSession
+from flink_notebook.cells.notebook import Notebook
 
 
 def jobs_now() -> list:
     """The handles the session holds now (a copy: compare it with a later one)."""
-    return list(FlinkSession.current().jobs)
+    return list(Notebook.current().jobs)
 
 
 def added_since(before: list) -> list:
     """The handles registered after ``before = jobs_now()``, oldest first."""
     seen = {id(job) for job in before}
-    return [job for job in FlinkSession.current().jobs if id(job) not in seen]
+    return [job for job in Notebook.current().jobs if id(job) not in seen]
 
 
 @contextmanager

@@ -1,6 +1,8 @@
 """The layers stay as docs/architecture.md draws them: a module imports its own package and
-the packages below it, never one above (type-checking imports aside). Read from the source
-with ``ast``, so every import counts, also those inside functions."""
+the packages below it, never one above, and no two modules import each other, however
+indirectly. Read from the source with ``ast``, so every import counts: those inside
+functions, relative ones, and those under ``if TYPE_CHECKING`` too (a type hint that needs
+an upper layer is a sign that the thing lives in the wrong room)."""
 
 from __future__ import annotations
 
@@ -23,70 +25,174 @@ LAYERS = [
     ("clusters",),
     ("core",),
 ]
-#: Old import paths kept for users (docs/architecture.md, "Public API"); nothing imports them.
-KEPT_FOR_USERS = {"job", "pipeline", "rest", "config", "session"}
 RANK = {package: rank for rank, names in enumerate(LAYERS) for package in names}
 
 
-def modules() -> list[Path]:
-    return sorted(PACKAGE.rglob("*.py"))
+def module_name(path: Path, root: Path) -> str:
+    """``flink_notebook.cells.sql`` for ``root/cells/sql.py`` (a package is its __init__)."""
+    parts = path.relative_to(root.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def package_of(path: Path) -> str:
-    """The top-level part of flink_notebook a file belongs to ('' for the package's own
-    __init__/__main__)."""
-    parts = path.relative_to(PACKAGE).with_suffix("").parts
-    if len(parts) == 1:
-        return "" if parts[0] in ("__init__", "__main__") else parts[0]
-    return parts[0]
+def import_graph(root: Path) -> dict[str, dict[str, int]]:
+    """Every module of the package under ``root``: the package's modules it imports, each
+    with the line of its first import."""
+    paths = {module_name(path, root): path for path in sorted(root.rglob("*.py"))}
+    graph: dict[str, dict[str, int]] = {}
+    for name, path in paths.items():
+        here = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        found: dict[str, int] = {}
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:  # from . import x, from ..jobs import client
+                    base = ".".join(here[: len(here) - node.level + 1] + ([base] if base else []))
+                targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            else:
+                continue
+            for target in targets:
+                while target and target not in paths:  # a name inside a module: the module
+                    target = target.rpartition(".")[0]
+                if target and target != name:
+                    found.setdefault(target, node.lineno)
+        graph[name] = found
+    return graph
 
 
-def imported(path: Path) -> list[tuple[int, str]]:
-    """(line, top-level part of flink_notebook) of every import outside ``if TYPE_CHECKING``."""
-    tree = ast.parse(path.read_text(), str(path))
-    checking = {id(node) for top in ast.walk(tree) if isinstance(top, ast.If)
-                and "TYPE_CHECKING" in ast.unparse(top.test) for node in ast.walk(top)}
+def package_of(module: str) -> str:
+    """The top-level part of flink_notebook a module belongs to ('' for the root)."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def upward_imports(graph: dict[str, dict[str, int]]) -> list[str]:
+    wrong = []
+    for module, imported in sorted(graph.items()):
+        mine = package_of(module)
+        if mine not in RANK:
+            continue  # the extension's entry point (the root) may import anything
+        for other_module, line in sorted(imported.items()):
+            other = package_of(other_module)
+            if other == "":
+                continue  # the root: __version__
+            if other != mine and (other not in RANK or RANK[other] <= RANK[mine]):
+                wrong.append(f"{module} line {line}: imports {other_module}, which is not "
+                             "below it")
+    return wrong
+
+
+def cycles(graph: dict[str, dict[str, int]]) -> list[list[str]]:
+    """The groups of modules that import each other, directly or through others (Tarjan's
+    strongly connected components, iteratively)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
     found = []
-    for node in ast.walk(tree):
-        if id(node) in checking:
+    for start in graph:
+        if start in index:
             continue
-        names: list[str] = []
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names
-                                     if node.module == "flink_notebook"]
-        elif isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        for name in names:
-            parts = name.split(".")
-            if parts[0] == "flink_notebook" and len(parts) > 1:
-                found.append((node.lineno, parts[1]))
+        work = [(start, iter(graph[start]))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(graph.get(child, ()))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    found.append(sorted(group))
     return found
 
 
+GRAPH = import_graph(PACKAGE)
+
+
 def test_every_package_has_a_layer():
-    packages = {package_of(path) for path in modules()} - {""} - KEPT_FOR_USERS
-    assert packages == set(RANK), "add the new package to LAYERS and docs/architecture.md"
+    packages = {package_of(module) for module in GRAPH} - {""}
+    top_modules = {path.stem for path in PACKAGE.glob("*.py")}
+    assert packages - top_modules == set(RANK), \
+        "add the new package to LAYERS and docs/architecture.md"
 
 
-@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
-def test_imports_go_down_only(path):
-    mine = package_of(path)
-    if mine in KEPT_FOR_USERS or mine == "":
-        return  # re-exports of the old paths; the extension's entry point
-    wrong = []
-    for line, other in imported(path):
-        if other in ("__version__",) or other == mine:
-            continue
-        if other in KEPT_FOR_USERS:
-            wrong.append(f"line {line}: {other} (an old path kept for users; import its new home)")
-        elif other not in RANK or RANK[other] <= RANK[mine]:
-            wrong.append(f"line {line}: {mine} imports {other}, which is not below it")
-    assert not wrong, wrong
+def test_the_top_level_holds_only_the_entry_point():
+    assert {path.stem for path in PACKAGE.glob("*.py")} == {"__init__", "__main__"}
 
 
-def test_the_top_level_holds_only_the_entry_point_and_the_kept_paths():
-    top = {path.stem for path in PACKAGE.glob("*.py")}
-    assert top == {"__init__", "__main__"} | KEPT_FOR_USERS
+def test_imports_go_down_only():
+    assert upward_imports(GRAPH) == []
+
+
+def test_no_modules_import_each_other():
+    assert cycles(GRAPH) == []
+
+
+def test_only_the_notebook_and_the_entry_points_ask_for_the_current_session():
+    """Executors, jobs and the display are given what they need; the process's session is
+    looked up only where a kernel's notebook begins."""
+    allowed = ("cells/notebook.py", "magics/", "cli/", "testing/")
+    asking = [str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py")
+              if "FlinkSession.current()" in path.read_text()
+              and not str(path.relative_to(PACKAGE)).startswith(allowed)]
+    assert asking == []
+
+
+def _package(tmp_path: Path, files: dict[str, str]) -> Path:
+    root = tmp_path / "flink_notebook"
+    for name, text in {"__init__.py": "", **files}.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+@pytest.mark.parametrize("importing", [
+    "from flink_notebook.cells.sql import run",
+    "from ..cells import sql",
+    "def later():\n    from flink_notebook.cells import sql",
+    "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+    "    from flink_notebook.cells.sql import run",
+])
+def test_an_upward_import_is_found_in_any_form(tmp_path, importing):
+    """The check itself: an engine module importing a cell, written four ways."""
+    root = _package(tmp_path, {"cells/__init__.py": "", "cells/sql.py": "def run(): pass\n",
+                               "engine/__init__.py": "", "engine/session.py": importing})
+    wrong = upward_imports(import_graph(root))
+    assert wrong and all(line.startswith("flink_notebook.engine.session line ")
+                         and "imports flink_notebook.cells" in line for line in wrong)
+
+
+def test_a_cycle_is_found_through_a_third_module(tmp_path):
+    root = _package(tmp_path, {
+        "cells/__init__.py": "",
+        "cells/a.py": "from flink_notebook.cells import b\n",
+        "cells/b.py": "def f():\n    from flink_notebook.cells.c import g\n",
+        "cells/c.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                      "    from flink_notebook.cells.a import x\n",
+    })
+    assert cycles(import_graph(root)) == [["flink_notebook.cells.a", "flink_notebook.cells.b",
+                                            "flink_notebook.cells.c"]]
 
 
 def test_the_magics_import_no_pandas():

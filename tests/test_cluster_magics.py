@@ -9,6 +9,7 @@ import pytest
 from IPython.core.error import UsageError
 from waiting import until
 
+from flink_notebook.cells.notebook import Notebook
 from flink_notebook.engine.session import FlinkSession
 
 SOURCE = """
@@ -22,7 +23,7 @@ CREATE TEMPORARY TABLE IF NOT EXISTS attach_sink (n BIGINT) WITH ('connector' = 
 def test_start_run_remote_status_attach_and_stop(shell, capsys):
     configuration = FlinkSession.current().configuration
     shell.run_line_magic("flink_cluster", "start --slots 2 --name nb-magic-test")
-    session = FlinkSession.current()
+    session = Notebook.current()
     cluster = next(c for c in session.clusters if c.name == "nb-magic-test")
     pids = list(cluster.pids)
     try:
@@ -77,7 +78,7 @@ def test_attach_to_a_job_on_the_embedded_cluster_by_default(shell):
         handle = shell.user_ns["handle"]
         assert handle.job_id == job.job_id
         assert handle.status() in ("CREATED", "INITIALIZING", "RUNNING")
-        assert handle in FlinkSession.current().jobs  # listed by %flink_jobs
+        assert handle in Notebook.current().jobs  # listed by %flink_jobs
     finally:
         job.cancel()
 
@@ -100,7 +101,7 @@ def test_attach_to_an_unreachable_cluster_names_it(shell):
 
 
 def test_stop_without_a_cluster_of_this_notebook_says_what_to_do(shell, monkeypatch):
-    monkeypatch.setattr(FlinkSession.current(), "clusters", [])  # whatever other tests did
+    monkeypatch.setattr(Notebook.current(), "clusters", [])  # whatever other tests did
     with pytest.raises(UsageError, match="no running cluster.*%flink_cluster status"):
         shell.run_line_magic("flink_cluster", "stop")
 
@@ -130,7 +131,7 @@ def test_taskmanagers_status_of_cli_clusters_and_stop_all(shell, capsys):
     cli = subprocess.run([sys.executable, "-m", "flink_notebook", "cluster", "start",
                           "--name", "from-cli"], capture_output=True, text=True, timeout=300)
     assert cli.returncode == 0, cli.stderr
-    session = FlinkSession.current()
+    session = Notebook.current()
     try:
         shell.run_line_magic("flink_cluster", "start --taskmanagers 2 --slots 1 --name nb-two")
         two = next(c for c in session.clusters if c.name == "nb-two")

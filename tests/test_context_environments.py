@@ -10,6 +10,7 @@ import threading
 import pytest
 from handles import added_since, jobs_now, vertices_of
 
+from flink_notebook.cells.notebook import Notebook
 from flink_notebook.engine.session import FlinkSession
 from flink_notebook.jobs.client import JobClient
 from flink_notebook.jobs.rest import client_for
@@ -208,5 +209,5 @@ def test_a_cell_that_raises_cancels_the_attached_jobs_it_started(shell, flink):
               "WITH ('connector' = 'blackhole')\")\n"
               "t_env.execute_sql('INSERT INTO endless_sink SELECT n FROM endless')\n"
               "raise RuntimeError('after the submission')\n")
-    job = FlinkSession.current().jobs[-1]
+    job = Notebook.current().jobs[-1]
     until(lambda: job.status() == "CANCELED", "the cell's job cancelled")

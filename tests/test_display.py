@@ -11,6 +11,7 @@ import pytest
 from IPython.core.error import UsageError
 from waiting import until
 
+from flink_notebook.cells.notebook import Notebook
 from flink_notebook.display.monitor import ClusterMonitor
 from flink_notebook.display.poller import JobPoller
 from flink_notebook.display.renderers import renderer_name
@@ -153,9 +154,8 @@ def test_failed_job_shows_root_cause_with_trace_behind_details(shell):
             "def boom(x):\n    raise ValueError('bad row <x>')\n"
             "env.from_collection([1]).map(boom).print()\nenv.execute('boom')",
         ).raise_error()
-    from flink_notebook.engine.session import FlinkSession
 
-    job = FlinkSession.current().jobs[-1]
+    job = Notebook.current().jobs[-1]
     poller = JobPoller(job)
     view = poller.poll()
     page = html_snapshot(view)

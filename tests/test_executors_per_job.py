@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from waiting import until
 
+from flink_notebook.cells.notebook import Notebook
 from flink_notebook.testing.executor import ExecutorConformanceTests
 
 
@@ -44,12 +45,11 @@ def test_detached_cell_cluster_ends_itself_and_the_handle_knows_how(shell):
 def test_attached_query_returns_its_rows_and_its_cluster_still_goes(shell):
     """The cell returns once every row is in; the cluster stops when Flink has wound the
     job down."""
-    from flink_notebook.engine.session import FlinkSession
 
     shell.run_cell_magic("flink_sql", "--target per-job -o doubled",
                          "SELECT n * 2 AS m FROM (VALUES (1), (2)) AS t(n)")
     assert sorted(shell.user_ns["doubled"]["m"]) == [2, 4]
-    job = FlinkSession.current().jobs[-1]
+    job = Notebook.current().jobs[-1]
     processes = list(job.cluster.processes)
     until(lambda: not any(p.alive() for p in processes), "the per-job cluster gone")
     assert job.status() == "FINISHED"

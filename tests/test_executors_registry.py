@@ -300,8 +300,8 @@ def test_a_factory_that_does_not_subclass_ours_works(plugins, value):
     assert isinstance(factory, DuckFactory) and factory.name == "duck"
     executor = registry.get_executor(target("duck"))
     assert isinstance(executor, DuckExecutor) and executor.execute("p", None) == ("ran", "p")
-    session = types.SimpleNamespace(executors={})
-    assert registry.executor_for(session, target("duck")) is session.executors["duck"]
+    executors = {}
+    assert registry.executor_for(executors, target("duck")) is executors["duck"]
     assert registry.description(factory) == ""
 
 

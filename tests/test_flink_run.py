@@ -13,6 +13,7 @@ from handles import added_since, jobs_now
 from IPython.core.error import UsageError
 from waiting import until
 
+from flink_notebook.cells.notebook import Notebook
 from flink_notebook.engine.session import FlinkSession
 from flink_notebook.jobs.client import JobClient
 from flink_notebook.jobs.rest import client_for
@@ -91,7 +92,7 @@ def test_a_program_runs_as_main_with_its_arguments(shell, tmp_path, capsys):
     assert [job.name for job in jobs] == ["first", "second"]
     assert [job.status() for job in jobs] == ["FINISHED", "FINISHED"]
     assert {job.job_id for job in jobs} <= job_ids(embedded_url())
-    assert all(job in FlinkSession.current().jobs for job in jobs)  # in %flink_jobs
+    assert all(job in Notebook.current().jobs for job in jobs)  # in %flink_jobs
 
 
 def test_a_path_that_does_not_exist_is_a_short_error(shell):
@@ -111,7 +112,7 @@ def test_sys_exit_reports_the_code_and_the_jobs_and_the_kernel_goes_on(shell, tm
         """)
     with pytest.raises(UsageError) as error:
         shell.run_line_magic("flink_run", str(program))
-    job = FlinkSession.current().jobs[-1]
+    job = Notebook.current().jobs[-1]
     assert str(error.value) == (f"{program} exited with code 3 after submitting 1 job(s): "
                                 f"before exit ({job.job_id}) FINISHED.")
     shell.run_line_magic("flink_run", f"-o after {write(tmp_path, 'print(1)', 'ok.py')}")
@@ -212,7 +213,7 @@ def test_an_example_runs_unmodified_on_local(shell, name, how):
     before = job_ids(embedded_url())
     jobs = run_example(shell, name, how, "")
     assert job_ids(embedded_url()) - before == {job.job_id for job in jobs}
-    assert all(job in FlinkSession.current().jobs for job in jobs)
+    assert all(job in Notebook.current().jobs for job in jobs)
 
 
 @pytest.fixture(scope="module")

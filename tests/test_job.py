@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from IPython.core.error import UsageError
 
+from flink_notebook.cells.notebook import Notebook
 from flink_notebook.engine.session import FlinkSession
 from flink_notebook.jobs.client import JobClient
 from flink_notebook.jobs.rest import RestClient
@@ -68,7 +69,7 @@ def test_attach_to_an_existing_job(run):
 
 def test_query_result_and_plain_result(run, shell):
     shell.run_cell_magic("flink_sql", "-o q", "SELECT 1 AS x")
-    job = FlinkSession.current().jobs[-1]
+    job = Notebook.current().jobs[-1]
     assert job.result()["x"].tolist() == [1]
     summary = run("INSERT INTO job_counts VALUES (1, 2)", "-o h")
     assert summary.result()["state"] == "FINISHED"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from IPython.core.error import UsageError
 
+from flink_notebook.cells.notebook import Notebook
 from flink_notebook.engine.session import FlinkSession
 
 
@@ -43,7 +44,7 @@ def test_flink_jobs_lists_the_session_jobs(shell):
 
 
 class _Handle:
-    """What the session and %flink_jobs read of a job handle (pure logic, no cluster)."""
+    """What the notebook and %flink_jobs read of a job handle (pure logic, no cluster)."""
 
     def __init__(self, job_id: str, ended: bool = True) -> None:
         self.job_id, self.name, self.has_ended = job_id, f"job {job_id}", ended
@@ -52,10 +53,13 @@ class _Handle:
     def status(self) -> str:
         return "FINISHED" if self.has_ended else "RUNNING"
 
+    def on_chart(self, shower) -> None:  # the notebook gives every handle its charts
+        self.chart_shower = shower
+
 
 def test_older_ended_jobs_are_dropped_under_keep_jobs_and_flink_jobs_says_so(
         shell, monkeypatch, capsys):
-    session = FlinkSession.current()
+    session = Notebook.current()
     monkeypatch.setattr(session, "jobs", [])
     monkeypatch.setattr(session, "dropped_jobs", 0)
     session.configuration.set("notebook.keep-jobs", 3)

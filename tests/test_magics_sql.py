@@ -12,6 +12,7 @@ from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 from waiting import interrupt_when
 
+from flink_notebook.cells.notebook import Notebook
 from flink_notebook.engine.session import FlinkSession
 
 pytestmark = pytest.mark.cluster
@@ -176,7 +177,7 @@ def test_timeout_cancels_an_attached_job_that_long_after_it_started_running(shel
     began = time.monotonic()
     sql("SELECT user_id, url FROM clicks", "--timeout 2 -o timed")
     took = time.monotonic() - began
-    job = FlinkSession.current().jobs[-1]
+    job = Notebook.current().jobs[-1]
     assert job.status() == "CANCELED"
     assert len(shell.user_ns["timed"]) > 0  # two seconds of rows, start-up not counted
     assert 2 <= took < 60, took
@@ -295,7 +296,7 @@ def test_statement_sets_run_as_one_job_in_either_syntax(shell, sql):
 
 
 def test_a_statement_set_spans_cells_as_in_the_sql_client(shell, sql):
-    session = FlinkSession.current()
+    session = Notebook.current()
     sql("CREATE TEMPORARY TABLE IF NOT EXISTS set_a (k INT) WITH ('connector'='blackhole');"
         "CREATE TEMPORARY TABLE IF NOT EXISTS set_b (k INT) WITH ('connector'='blackhole');")
     with capture_output() as empty:
@@ -332,7 +333,7 @@ def test_a_statement_set_spans_cells_as_in_the_sql_client(shell, sql):
 def test_mode_append_keeps_the_last_rows_and_says_older_ones_were_dropped(shell, sql):
     with capture_output() as captured:
         sql("SELECT k, v FROM nums", "--mode append --max-rows 5 -o last")
-    job = FlinkSession.current().jobs[-1]
+    job = Notebook.current().jobs[-1]
     assert job.query_result.mode.value == "append"
     assert len(shell.user_ns["last"]) == 5  # of 50
     html = captured.outputs[-1].data["text/html"]
@@ -341,7 +342,7 @@ def test_mode_append_keeps_the_last_rows_and_says_older_ones_were_dropped(shell,
 
 def test_mode_update_applies_retractions_to_a_bounded_aggregate(shell, sql):
     sql("SELECT k, COUNT(*) AS n FROM nums GROUP BY k", "--mode update -o table")
-    job = FlinkSession.current().jobs[-1]
+    job = Notebook.current().jobs[-1]
     assert job.query_result.mode.value == "update"
     df = shell.user_ns["table"]
     assert sorted(df["k"]) == sorted(set(df["k"])) and int(df["n"].sum()) == 50
@@ -476,7 +477,7 @@ def test_show_describe_and_stop_job_as_in_the_sql_gateway(shell, sql, tmp_path):
 
     for name in ("jobs-a", "jobs-b"):
         sql("INSERT INTO sink SELECT user_id, url FROM clicks", f"--detached --name {name} -o j")
-    second, first = shell.user_ns["j"], FlinkSession.current().jobs[-2]
+    second, first = shell.user_ns["j"], Notebook.current().jobs[-2]
     for job in (first, second):
         until(lambda job=job: job.status() == "RUNNING", "the detached jobs running")
     sql("SHOW JOBS", "-o listed")
@@ -553,7 +554,7 @@ def test_sql_files_run_as_cells_and_their_errors_name_the_file_line(shell, sql, 
 
 def test_init_sql_runs_before_the_first_cell_and_its_error_names_the_file(
         shell, sql, tmp_path, capsys):
-    session = FlinkSession.current()
+    session = Notebook.current()
     good, bad = tmp_path / "good.sql", tmp_path / "bad.sql"
     good.write_text("CREATE TEMPORARY TABLE IF NOT EXISTS from_init (n INT) WITH (\n"
                     "  'connector' = 'datagen', 'number-of-rows' = '3');\n")

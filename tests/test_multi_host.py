@@ -22,9 +22,9 @@ from hosts import Host, network
 from IPython.core.error import UsageError
 from waiting import until
 
+from flink_notebook.cells.notebook import Notebook
 from flink_notebook.clusters.standalone import LocalCluster
 from flink_notebook.core.errors import Unreachable
-from flink_notebook.engine.session import FlinkSession
 from flink_notebook.jobs.rest import RestClient
 
 pytestmark = pytest.mark.cluster
@@ -232,7 +232,7 @@ def test_a_cluster_started_from_the_notebook_with_bind_is_reached_from_other_hos
 
     import psutil
 
-    session = FlinkSession.current()
+    session = Notebook.current()
     shell.run_line_magic("flink_cluster", f"start --bind {net.gateway} --taskmanagers 0 "
                                           "--name mh-notebook")
     try:

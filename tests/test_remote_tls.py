@@ -17,6 +17,7 @@ import pytest
 from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 
+from flink_notebook.cells.notebook import Notebook
 from flink_notebook.clusters.standalone import LocalCluster
 from flink_notebook.core.config import Configuration
 from flink_notebook.engine.session import FlinkSession
@@ -185,7 +186,7 @@ def test_a_query_over_https_sends_only_tls(shell, tls_cluster, certificates, rec
         shell.run_cell_magic("flink_sql", f"{remote_https(url, certificates)} -o tls_rows",
                              "SELECT n + 1 AS m FROM (VALUES (1), (2), (3)) AS t(n)")
     assert sorted(shell.user_ns["tls_rows"]["m"]) == [2, 3, 4]
-    job = FlinkSession.current().jobs[-1]
+    job = Notebook.current().jobs[-1]
     assert job.rest.url == url and job.wait(timeout=60) == "FINISHED"
     assert PASSWORD not in shown(captured)  # a password never reaches the output
     streams = recorder.records()

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from flink_notebook.cells.notebook import Notebook
 from flink_notebook.jobs.row_count import collect_sink_count, shortfall
 
 
@@ -50,14 +51,13 @@ TABLE = """CREATE TEMPORARY TABLE counted (a BIGINT, b STRING) WITH (
 def test_flinks_count_agrees_with_the_rows_and_a_short_result_raises(shell, monkeypatch):
     from IPython.core.error import UsageError
 
-    from flink_notebook.engine.session import FlinkSession
 
     shell.run_cell_magic("flink_sql", "", TABLE)
     try:
         shell.run_cell_magic("flink_sql", "-o counted_rows", "SELECT a, b FROM counted")
         rows = len(shell.user_ns.pop("counted_rows"))
         assert rows == 300_000
-        job = FlinkSession.current().jobs[-1]
+        job = Notebook.current().jobs[-1]
         job.wait(timeout=120)
         deadline, counted = time.monotonic() + 15, None
         while counted is None and time.monotonic() < deadline:  # the store's next refresh
@@ -87,7 +87,6 @@ def test_rows_that_could_not_be_read_raise_although_the_job_finished(shell):
     from IPython.core.error import UsageError
 
     from flink_notebook.clusters.standalone import LocalCluster
-    from flink_notebook.engine.session import FlinkSession
 
     shell.run_cell_magic("flink_sql", "", TABLE)
     shell.user_ns.pop("unread", None)
@@ -98,7 +97,7 @@ def test_rows_that_could_not_be_read_raise_although_the_job_finished(shell):
                     "flink_sql", f"--target remote -D rest.address={cluster.rest_url} "
                     "-D rest.client.max-content-length=65536 -o unread",
                     "SELECT a, b FROM counted LIMIT 20000")
-            job = FlinkSession.current().jobs[-1]
+            job = Notebook.current().jobs[-1]
             assert job.wait(timeout=120) == "FINISHED"
     finally:
         shell.run_cell_magic("flink_sql", "", "DROP TEMPORARY TABLE counted")

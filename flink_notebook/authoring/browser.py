@@ -21,6 +21,7 @@ from IPython.core.error import UsageError
 from flink_notebook.authoring.catalog import CatalogNames, Column, Database, TableInfo
 from flink_notebook.authoring.keywords import quote_identifier
 from flink_notebook.core.secrets import MASK, is_secret, mask_options
+from flink_notebook.display.widget_view import widget_view
 
 if TYPE_CHECKING:
     from flink_notebook.engine.session import FlinkSession
@@ -526,8 +527,7 @@ class CatalogBrowser:
         return {
             "text/plain": catalog_text(self.cache, *self.scope, details=False),
             "text/html": catalog_html(self.cache, *self.scope, details=False),
-            "application/vnd.jupyter.widget-view+json": {
-                "model_id": self.box.model_id, "version_major": 2, "version_minor": 0},
+            **widget_view(self.box),
         }
 
 

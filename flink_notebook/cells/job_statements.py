@@ -20,6 +20,7 @@ from flink_notebook.jobs.rest import client_for, reached
 from flink_notebook.sql.statements import Statement, tokens
 
 if TYPE_CHECKING:
+    from flink_notebook.cells.notebook import Notebook
     from flink_notebook.core.config import Configuration
     from flink_notebook.engine.session import FlinkSession
 
@@ -32,15 +33,16 @@ def is_job_statement(statement: Statement) -> bool:
     return words in (["show", "jobs"], ["describe", "job"], ["desc", "job"], ["stop", "job"])
 
 
-def run(session: FlinkSession, statement: Statement, configuration: Configuration) -> Any:
+def run(notebook: Notebook, statement: Statement, configuration: Configuration) -> Any:
+    session = notebook.session
     operation = session.t_env._j_tenv.getParser().parse(statement.text)[0]  # errors point here
     kind = operation.getClass().getSimpleName()
     if kind == "ShowJobsOperation":
         clusters = _clusters(session, configuration)
         frame = _frame([row for rest in clusters for row in rest.jobs_overview()]
-                       if clusters is not None else [_row(job) for job in _per_job(session)])
+                       if clusters is not None else [_row(job) for job in _per_job(notebook)])
     else:
-        job = _handle(session, configuration, str(operation.getJobId()))
+        job = _handle(notebook, configuration, str(operation.getJobId()))
         if kind == "DescribeJobOperation":
             frame = _frame([_details(job)])
         else:
@@ -81,15 +83,15 @@ def _stop(job: JobClient, configuration: Configuration, savepoint: bool, drain: 
     return pd.DataFrame({"savepoint path": [job.stop_with_savepoint(directory, drain)]})
 
 
-def _handle(session: FlinkSession, configuration: Configuration, job_id: str) -> JobClient:
+def _handle(notebook: Notebook, configuration: Configuration, job_id: str) -> JobClient:
     job_id = job_id.strip().lower()
     if not is_job_id(job_id):
         raise UsageError(f"{job_id!r} is not a Flink job id (32 hexadecimal characters, as "
                          "SHOW JOBS lists them).")
-    for job in reversed(session.jobs):
+    for job in reversed(notebook.jobs):
         if job.job_id == job_id:
             return job
-    clusters = _clusters(session, configuration)
+    clusters = _clusters(notebook.session, configuration)
     for rest in clusters or []:
         if any(job["jid"] == job_id for job in rest.jobs_overview()):
             return JobClient(job_id, rest)
@@ -114,8 +116,8 @@ def _clusters(session: FlinkSession, configuration: Configuration) -> list[Any] 
     return None
 
 
-def _per_job(session: FlinkSession) -> list[JobClient]:
-    return [job for job in session.jobs if job.cluster is not None]
+def _per_job(notebook: Notebook) -> list[JobClient]:
+    return [job for job in notebook.jobs if job.cluster is not None]
 
 
 def _details(job: JobClient) -> dict:

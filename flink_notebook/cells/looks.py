@@ -12,6 +12,7 @@ from flink_notebook.display.card import check_template
 if TYPE_CHECKING:
     from flink_notebook.cells.request import CellRequest
     from flink_notebook.core.config import Configuration
+    from flink_notebook.display.view import Look
     from flink_notebook.jobs.client import JobClient
 
 
@@ -42,10 +43,11 @@ def check_look(request: CellRequest, table: Any, what: str = "query") -> None:
         check_template(request.template, columns)
 
 
-def dress(job: JobClient, request: CellRequest, configuration: Configuration) -> JobClient:
-    """Give ``job`` the cell's chart or card (its views draw them)."""
+def look_of_cell(job: JobClient, request: CellRequest, configuration: Configuration
+                 ) -> Look | None:
+    """The chart or card the cell asks ``job``'s views to draw, if any."""
     if wants_look(request) and job.query_result is not None:
         from flink_notebook.display.charts.show import look_for
 
-        job.look = look_for(configuration, request.chart, request.template)
-    return job
+        return look_for(configuration, request.chart, request.template)
+    return None

@@ -2,7 +2,7 @@
 
 While the cell runs, PyFlink's job-submitting calls are routed through the
 notebook's executor (FLIP-73, :mod:`flink_notebook.cells.routing`): each call becomes a
-Pipeline, the executor picks the cluster, and the job gets a handle in the session.
+Pipeline, the executor picks the cluster, and the job gets a handle in the notebook.
 """
 
 from __future__ import annotations
@@ -17,19 +17,18 @@ from typing import TYPE_CHECKING, Any, Callable
 from IPython.display import display
 
 from flink_notebook.cells.analyze import run_analyze
-from flink_notebook.cells.looks import check_look, dress, wants_look
-from flink_notebook.cells.resume import adopt, resuming
+from flink_notebook.cells.looks import check_look, wants_look
+from flink_notebook.cells.resume import resuming
 from flink_notebook.cells.routing import job_id_of, routed_calls
 from flink_notebook.display.follow import follow
 from flink_notebook.display.monitor import show
 from flink_notebook.engine import query_plan
 from flink_notebook.engine.results import QueryResult, ResultMode
-from flink_notebook.executors import executor_for
 from flink_notebook.jobs.pipeline import ClusterAddress, Pipeline, Submission
 
 if TYPE_CHECKING:
+    from flink_notebook.cells.notebook import Notebook
     from flink_notebook.cells.request import CellRequest
-    from flink_notebook.engine.session import FlinkSession
     from flink_notebook.jobs.client import JobClient
 
 log = logging.getLogger(__name__)
@@ -41,10 +40,11 @@ _READ_BY_THE_CODE = {"query", "collect"}
 class PythonCell:
     """One ``%%flink`` cell and the jobs its code submitted."""
 
-    def __init__(self, session: FlinkSession, request: CellRequest) -> None:
-        self.session = session
+    def __init__(self, notebook: Notebook, request: CellRequest) -> None:
+        self.notebook = notebook
+        self.session = notebook.session
         self.request = request
-        self.configuration = request.configuration(session)
+        self.configuration = request.configuration(notebook.configuration)
         self.jobs: list[JobClient] = []
         self._kinds: dict[str, str] = {}
         self._originals: dict[tuple[str, str], Callable] = {}
@@ -83,7 +83,7 @@ class PythonCell:
         return j_env.getConfiguration().toMap().get("pipeline.name")
 
     def follow(self, job: JobClient) -> None:
-        follow(job, self.configuration, self.request.timeout)
+        follow(job, self.configuration, self.request.timeout, self.notebook.look_of(job))
 
     def run(self, code: str, shell: Any) -> Any:
         """Run the code; return the value ``-o`` binds (a DataFrame, a handle or a list)."""
@@ -97,7 +97,7 @@ class PythonCell:
     def _resume(self, text: str) -> None:
         """Know the cell (for --resume) and start from where its last job stopped if asked."""
         self.request = resuming(self.request, text, self.configuration)
-        self.configuration = self.request.configuration(self.session)
+        self.configuration = self.request.configuration(self.notebook.configuration)
 
     def run_program(self, path: str, args: list[str]) -> Any:
         """Run a PyFlink program file as ``flink run -py`` does: as ``__main__`` with
@@ -137,7 +137,7 @@ class PythonCell:
                     self.follow(job)
         else:
             for job in self.jobs:
-                show(job, self.configuration)
+                show(job, self.configuration, self.notebook.look_of(job))
         if wants_look(self.request):  # said, not raised: the cell's jobs and value stay
             print("flink-notebook: --chart and --mode single draw the Table a %%flink cell "
                   "ends with, and this cell ended with none; job.chart(...) charts a "
@@ -167,10 +167,12 @@ class PythonCell:
     def submit(
         self, name: str, kind: str, send: Callable[[], Any], owner: Any = None,
         result_mode: ResultMode | None = None, max_rows: int = query_plan.UNLIMITED,
+        drawn: bool = False,
     ) -> tuple[JobClient, Any]:
         """Run ``send`` (PyFlink's own call on ``owner``: an environment, table environment,
         table, stream...) through the executor; return the handle and what PyFlink returned
-        (for queries with ``result_mode``, rows kept in the JVM)."""
+        (for queries with ``result_mode``, rows kept in the JVM). ``drawn``: the job's views
+        draw the cell's chart or card (the Table the cell ends with)."""
         native: dict[str, Any] = {}
         session, configuration = self.session, self.configuration
         j_env = self.environment(owner)
@@ -192,9 +194,9 @@ class PythonCell:
 
         parallelism = (session.parallelism(configuration) if j_env is None
                        else _parallelism(j_env, owner))
-        pipeline = Pipeline(name, kind, parallelism, to_cluster)
-        job = executor_for(session, configuration).execute(pipeline, configuration)
-        self.jobs.append(adopt(session.register(job), self.request, configuration))
+        pipeline = Pipeline(name, kind, parallelism, to_cluster, session)
+        job = self.notebook.executor_for(configuration).execute(pipeline, configuration)
+        self.jobs.append(self.notebook.register(job, self.request, configuration, drawn))
         self._kinds[job.job_id] = kind
         return job, native["value"]
 
@@ -208,10 +210,10 @@ class PythonCell:
         job, _ = self.submit(
             self.configuration.get("pipeline.name") or "table query", "query",
             lambda: table._j_table.execute(), owner=table, result_mode=mode, max_rows=kept,
+            drawn=True,
         )
-        dress(job, self.request, self.configuration)
         if not self.attached:
-            show(job, self.configuration)
+            show(job, self.configuration, self.notebook.look_of(job))
             return job
         self.follow(job)
         return job.to_pandas()
@@ -285,13 +287,13 @@ def _is_table(value: Any) -> bool:
     return isinstance(value, Table)
 
 
-def run_python_cell(session: FlinkSession, code: str, request: CellRequest, shell: Any) -> Any:
+def run_python_cell(notebook: Notebook, code: str, request: CellRequest, shell: Any) -> Any:
     """Run a ``%%flink`` cell; return what ``-o`` binds."""
-    return PythonCell(session, request).run(code, shell)
+    return PythonCell(notebook, request).run(code, shell)
 
 
-def run_program(session: FlinkSession, path: str, args: list[str], request: CellRequest
+def run_program(notebook: Notebook, path: str, args: list[str], request: CellRequest
                 ) -> Any:
     """``%flink_run``: run a PyFlink program file; return what ``-o`` binds (the handles)."""
-    return PythonCell(session, request).run_program(path, args)
+    return PythonCell(notebook, request).run_program(path, args)
 

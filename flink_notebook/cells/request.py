@@ -10,7 +10,6 @@ from flink_notebook.engine.result_mode import ResultMode
 if TYPE_CHECKING:
     from flink_notebook.core.config import Configuration
     from flink_notebook.display.charts.spec import ChartSpec
-    from flink_notebook.engine.session import FlinkSession
 
 
 @dataclass
@@ -26,7 +25,7 @@ class CellRequest:
     chart: ChartSpec | None = None  #: --chart: a live chart of each query's rows
     template: str | None = None  #: --mode single: a card ('' for the default template)
 
-    def configuration(self, session: FlinkSession) -> Configuration:
-        """The notebook configuration with this cell's options on top (read fresh, so a
+    def configuration(self, notebook: Configuration) -> Configuration:
+        """The notebook's configuration with this cell's options on top (read fresh, so a
         ``SET`` earlier in the same cell counts)."""
-        return session.configuration.with_cell(self.options)
+        return notebook.with_cell(self.options)

@@ -59,14 +59,16 @@ def resuming(request: CellRequest, text: str, configuration: Configuration,
     return dataclasses.replace(request, options=options)
 
 
-def adopt(job: JobClient, request: CellRequest, configuration: Configuration) -> JobClient:
+def remember_in_cell(job: JobClient, request: CellRequest, configuration: Configuration
+                     ) -> None:
     """Remember ``job`` as its cell's last; its savepoints and, at its end, its latest
     checkpoint are where the cell's ``--resume`` starts from."""
     key = request.cell_key
     if key is None:
-        return job
-    job.cell_key = key
+        return
     resume.remember_job(key, job.job_id, job.rest.url)
+    job.on_savepoint(lambda saved, location: resume.remember_savepoint(
+        key, location, saved.job_id))
     if configuration.get("execution.checkpointing.interval"):
         def at_end(ended: Any) -> None:
             try:
@@ -75,4 +77,3 @@ def adopt(job: JobClient, request: CellRequest, configuration: Configuration) ->
                 pass
 
         job.on_terminal(at_end)
-    return job

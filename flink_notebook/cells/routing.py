@@ -2,7 +2,7 @@
 a ``%%flink`` cell runs: one table, :data:`ROUTES`.
 
 Each routed call becomes a Pipeline (its ``kind`` and a default job name below); the
-executor picks the cluster, and the job gets a handle in the session. The calls still
+executor picks the cluster, and the job gets a handle in the notebook. The calls still
 return what PyFlink returns, so ordinary PyFlink code keeps working.
 """
 
@@ -14,19 +14,43 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from flink_notebook.engine import query_plan
 from flink_notebook.sql.operations import parsed
 from flink_notebook.sql.statements import StatementKind, split_statements
 
 if TYPE_CHECKING:
-    from flink_notebook.cells.python import PythonCell
+    from flink_notebook.engine.results import ResultMode
+    from flink_notebook.jobs.client import JobClient
 
 #: Statements that make execute_sql submit a job, and the Pipeline kind of each.
 JOB_STATEMENTS = {StatementKind.QUERY: "query", StatementKind.INSERT: "insert",
                   StatementKind.STATEMENT_SET: "statement-set",
                   StatementKind.ANALYZE: "analyze"}
+
+
+class RoutedCell(Protocol):
+    """What a routed call needs of the cell it runs in (a ``%%flink`` cell's
+    :class:`~flink_notebook.cells.python.PythonCell`)."""
+
+    @property
+    def attached(self) -> bool:
+        """Whether the cell waits for its jobs (``execution.attached``)."""
+
+    def original(self, owner: str, method: str) -> Callable:
+        """PyFlink's own method (``owner`` a class name) while the calls are routed."""
+
+    def configured_name(self, owner: Any) -> str | None:
+        """``pipeline.name`` as the environment that submits ``owner``'s job has it."""
+
+    def follow(self, job: JobClient) -> None:
+        """Show ``job`` live until it ends."""
+
+    def submit(self, name: str, kind: str, send: Callable[[], Any], owner: Any = None,
+               result_mode: ResultMode | None = None, max_rows: int = ...,
+               ) -> tuple[JobClient, Any]:
+        """Run ``send`` through the notebook's executor; the handle and what it returned."""
 
 
 def job_id_of(value: Any) -> str:
@@ -42,7 +66,7 @@ def job_id_of(value: Any) -> str:
     return value.getJobClient().get().getJobID().toHexString()
 
 
-def _job_name(cell: PythonCell, given: str | None, default: str, owner: Any = None) -> str:
+def _job_name(cell: RoutedCell, given: str | None, default: str, owner: Any = None) -> str:
     """As Flink names a job: the name the call gives, else ``pipeline.name`` of the
     environment submitting it (the cell's --name for ``env``/``t_env``), else the default."""
     return given or cell.configured_name(owner) or default
@@ -50,7 +74,7 @@ def _job_name(cell: PythonCell, given: str | None, default: str, owner: Any = No
 
 # -- how: each takes the cell, the route and PyFlink's own method; returns the routed one --
 
-def _returns_table_result(cell: PythonCell, route: Route, original: Callable) -> Callable:
+def _returns_table_result(cell: RoutedCell, route: Route, original: Callable) -> Callable:
     """A call whose TableResult carries the job: submitted as it is."""
 
     def call(obj: Any, *args: Any, **kwargs: Any) -> Any:
@@ -61,7 +85,7 @@ def _returns_table_result(cell: PythonCell, route: Route, original: Callable) ->
     return call
 
 
-def _execute_sql(cell: PythonCell, route: Route, original: Callable) -> Callable:
+def _execute_sql(cell: RoutedCell, route: Route, original: Callable) -> Callable:
     """Only statements that submit a job are routed; DDL and the like run as they are."""
 
     def execute_sql(t_env: Any, stmt: str) -> Any:
@@ -77,7 +101,7 @@ def _execute_sql(cell: PythonCell, route: Route, original: Callable) -> Callable
     return execute_sql
 
 
-def _to_pandas(cell: PythonCell, route: Route, original: Callable) -> Callable:
+def _to_pandas(cell: RoutedCell, route: Route, original: Callable) -> Callable:
     """Rows fetched in bulk from the JVM (Arrow batches), as the SQL cells fetch them."""
 
     def to_pandas(table: Any) -> Any:
@@ -89,7 +113,7 @@ def _to_pandas(cell: PythonCell, route: Route, original: Callable) -> Callable:
     return to_pandas
 
 
-def _execute_async(cell: PythonCell, route: Route, original: Callable) -> Callable:
+def _execute_async(cell: RoutedCell, route: Route, original: Callable) -> Callable:
     def execute_async(env: Any, job_name: str | None = None) -> Any:
         name = _job_name(cell, job_name, route.default_name, env)
         _, native = cell.submit(name, route.kind, lambda: original(env, name), owner=env)
@@ -98,7 +122,7 @@ def _execute_async(cell: PythonCell, route: Route, original: Callable) -> Callab
     return execute_async
 
 
-def _execute(cell: PythonCell, route: Route, original: Callable) -> Callable:
+def _execute(cell: RoutedCell, route: Route, original: Callable) -> Callable:
     """``env.execute()``: submitted like execute_async; attached, the cell follows the job
     and returns PyFlink's JobExecutionResult; detached, what Flink's ``flink run -d`` gives:
     a JobExecutionResult of a DetachedJobExecutionResult (its job id, and an error that
@@ -135,7 +159,7 @@ def _execute(cell: PythonCell, route: Route, original: Callable) -> Callable:
     return execute
 
 
-def _execute_and_collect(cell: PythonCell, route: Route, original: Callable) -> Callable:
+def _execute_and_collect(cell: RoutedCell, route: Route, original: Callable) -> Callable:
     """What PyFlink's method does, with the job submitted through the executor: the
     stream's collect sink first, then the job, which hands the sink its client."""
 
@@ -170,7 +194,7 @@ class Route:
     method: str
     kind: str  #: the Pipeline kind (execute_sql: from the statement)
     default_name: str  #: the job name when neither the call nor pipeline.name gives one
-    how: Callable[[PythonCell, Route, Callable], Callable]
+    how: Callable[[RoutedCell, Route, Callable], Callable]
 
     @property
     def owner_class(self) -> type:
@@ -199,7 +223,7 @@ ROUTES = (
 
 
 @contextmanager
-def routed_calls(cell: PythonCell) -> Iterator[dict[tuple[str, str], Callable]]:
+def routed_calls(cell: RoutedCell) -> Iterator[dict[tuple[str, str], Callable]]:
     """Within the block, every call in :data:`ROUTES` made on this thread goes through
     ``cell.submit`` (other threads get PyFlink's own methods); they are back afterwards,
     whatever happened. Yields the originals by (class name, method)."""

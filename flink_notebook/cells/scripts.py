@@ -16,7 +16,7 @@ from flink_notebook.cells.request import CellRequest
 from flink_notebook.cells.sql import run_sql_cell
 
 if TYPE_CHECKING:
-    from flink_notebook.engine.session import FlinkSession
+    from flink_notebook.cells.notebook import Notebook
 
 
 def read_sql_file(path: str) -> str:
@@ -26,24 +26,24 @@ def read_sql_file(path: str) -> str:
     return file.read_text(encoding="utf-8")
 
 
-def run_sql_file(session: FlinkSession, path: str, request: CellRequest) -> Any:
+def run_sql_file(notebook: Notebook, path: str, request: CellRequest) -> Any:
     """Run the file's statements as a cell's; return what ``-o`` binds."""
-    return run_sql_cell(session, read_sql_file(path), request, None, source=path)
+    return run_sql_cell(notebook, read_sql_file(path), request, None, source=path)
 
 
-def run_init_sql(session: FlinkSession) -> None:
-    """Run the ``notebook.init-sql`` files not run yet in this session (each once, in
+def run_init_sql(notebook: Notebook) -> None:
+    """Run the ``notebook.init-sql`` files not run yet in this kernel (each once, in
     order). Their statements' output is not shown, a line per file is; an error is shown
     naming the file and line, and the session goes on, as the SQL client's does."""
-    paths = [p.strip() for p in str(session.configuration.get("notebook.init-sql") or "")
+    paths = [p.strip() for p in str(notebook.configuration.get("notebook.init-sql") or "")
              .split(",") if p.strip()]
     for path in paths:
-        if path in session.init_sql_run:
+        if path in notebook.init_sql_run:
             continue
-        session.init_sql_run.add(path)
+        notebook.init_sql_run.add(path)
         try:
             with capture_output(display=True):
-                run_sql_file(session, path, CellRequest())
+                run_sql_file(notebook, path, CellRequest())
         except UsageError as error:
             print(f"notebook.init-sql: {error}", file=sys.stderr)
         else:

@@ -17,8 +17,8 @@ from IPython.display import display
 
 from flink_notebook.cells import job_statements, statement_set
 from flink_notebook.cells.analyze import run_analyze
-from flink_notebook.cells.looks import check_look, dress
-from flink_notebook.cells.resume import adopt, resuming
+from flink_notebook.cells.looks import check_look
+from flink_notebook.cells.resume import resuming
 from flink_notebook.cells.routing import JOB_STATEMENTS, job_id_of
 from flink_notebook.core.secrets import MASK, is_secret, mask_rows
 from flink_notebook.display.follow import follow
@@ -27,7 +27,6 @@ from flink_notebook.display.notes import Notes, note
 from flink_notebook.engine import query_plan
 from flink_notebook.engine.jars import added_jars_hidden, remove_jar
 from flink_notebook.engine.results import QueryResult, ResultMode
-from flink_notebook.executors import executor_for
 from flink_notebook.jobs.pipeline import ClusterAddress, Pipeline, Submission
 from flink_notebook.sql.confirmations import confirmation
 from flink_notebook.sql.errors import format_sql_error
@@ -46,6 +45,7 @@ from flink_notebook.sql.statements import (
 from flink_notebook.sql.variables import substitute
 
 if TYPE_CHECKING:
+    from flink_notebook.cells.notebook import Notebook
     from flink_notebook.cells.request import CellRequest
     from flink_notebook.core.config import Configuration
     from flink_notebook.engine.session import FlinkSession
@@ -59,7 +59,7 @@ def sql_errors() -> tuple[type[BaseException], ...]:
 
 
 def run_sql_cell(
-    session: FlinkSession, cell: str, request: CellRequest, namespace: dict[str, Any] | None,
+    notebook: Notebook, cell: str, request: CellRequest, namespace: dict[str, Any] | None,
     source: str | None = None,
 ) -> Any:
     """Run every statement of the cell; return what ``-o`` binds (the last result).
@@ -73,16 +73,16 @@ def run_sql_cell(
     statements = split_statements(text)
     if not statements:
         raise UsageError(f"{source or 'The cell'} holds no SQL statement.")
-    session.ensure_started()
-    request = resuming(request, text, request.configuration(session),  # --resume
-                       query=any(s.kind is StatementKind.QUERY for s in statements))
+    notebook.session.ensure_started()
+    request = resuming(request, text, request.configuration(notebook.configuration),
+                       query=any(s.kind is StatementKind.QUERY for s in statements))  # --resume
     last: Any = None
     notes = Notes()  # DDL, SET, USE...: a line each, shown together
     try:
         for statement in statements:
-            configuration = request.configuration(session)
+            configuration = request.configuration(notebook.configuration)
             try:
-                last = _run_statement(session, statement, configuration, request, notes)
+                last = _run_statement(notebook, statement, configuration, request, notes)
             except sql_errors() as exc:
                 verbose = bool(configuration.get("notebook.verbose-errors"))
                 raise UsageError(format_sql_error(exc, statement, text, verbose,
@@ -93,22 +93,23 @@ def run_sql_cell(
 
 
 def _run_statement(
-    session: FlinkSession, statement: Statement, configuration: Configuration,
+    notebook: Notebook, statement: Statement, configuration: Configuration,
     request: CellRequest, notes: Notes,
 ) -> Any:
     """Run one statement; a statement that returns no rows adds its line to ``notes``,
     anything else shows its output (after the notes so far)."""
+    session = notebook.session
     if statement.kind is StatementKind.BEGIN_SET:
         notes.flush()
-        return statement_set.begin(session)
+        return statement_set.begin(notebook)
     if statement.kind is StatementKind.END_SET:
         notes.flush()
-        statement = statement_set.end(session, statement)
+        statement = statement_set.end(notebook, statement)
         if statement is None:
             return None
-    elif session.statement_set is not None:
+    elif notebook.statement_set is not None:
         notes.flush()
-        return statement_set.add(session, statement)
+        return statement_set.add(notebook, statement)
     if is_empty_set(statement):
         notes.flush()
         return note(statement_set.EMPTY)
@@ -119,10 +120,10 @@ def _run_statement(
     statement = parsed(session.t_env, statement)  # CREATE TABLE ... AS SELECT is a job
     if statement.kind in JOB_STATEMENTS:
         notes.flush()
-        return _run_job(session, statement, configuration, request)
+        return _run_job(notebook, statement, configuration, request)
     if job_statements.is_job_statement(statement):  # SHOW JOBS, DESCRIBE JOB, STOP JOB
         notes.flush()
-        return job_statements.run(session, statement, configuration)
+        return job_statements.run(notebook, statement, configuration)
     removed = parse_remove_jar(statement)
     if removed is not None:  # the SQL client's, which a TableEnvironment does not have
         remove_jar(session.t_env, removed)
@@ -192,20 +193,19 @@ def _run_at_once(session: FlinkSession, statement: Statement, notes: Notes
 
 
 def _run_job(
-    session: FlinkSession, statement: Statement, configuration: Configuration,
+    notebook: Notebook, statement: Statement, configuration: Configuration,
     request: CellRequest,
 ) -> Any:
     if statement.kind is not StatementKind.QUERY:
         check_look(request, None, statement.kind.name.replace("_", " ").lower())
-    pipeline = sql_pipeline(session, statement, configuration, request.mode,
+    pipeline = sql_pipeline(notebook.session, statement, configuration, request.mode,
                             check=lambda table: check_look(request, table))
-    job = session.register(executor_for(session, configuration).execute(pipeline, configuration))
-    adopt(job, request, configuration)  # the cell's last job, for --resume
-    dress(job, request, configuration)  # its chart or card
+    job = notebook.executor_for(configuration).execute(pipeline, configuration)
+    notebook.register(job, request, configuration)  # its chart or card, its --resume memory
     if not configuration.get("execution.attached"):
-        show(job, configuration)
+        show(job, configuration, notebook.look_of(job))
         return job
-    follow(job, configuration, request.timeout)
+    follow(job, configuration, request.timeout, notebook.look_of(job))
     if statement.kind is StatementKind.QUERY:
         return job.to_pandas()
     return job
@@ -257,7 +257,7 @@ def sql_pipeline(
             return Submission(job_id_of(result))
 
     kind = JOB_STATEMENTS[statement.kind]
-    return Pipeline(name, kind, session.parallelism(configuration), submit)
+    return Pipeline(name, kind, session.parallelism(configuration), submit, session)
 
 
 def _default_name(statement: Statement) -> str:

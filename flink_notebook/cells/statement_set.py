@@ -1,7 +1,7 @@
 """The SQL client's statement set across cells: ``BEGIN STATEMENT SET;`` in one cell,
 INSERTs in the next ones, ``END;`` runs them as one job.
 
-The open set lives in the session (``session.statement_set``: the INSERTs so far, or None).
+The open set is the notebook's (``notebook.statement_set``: the INSERTs so far, or None).
 Each INSERT is checked by Flink's parser when it is added, so its error points at its own
 cell; only INSERT statements go in, as in the client.
 """
@@ -16,45 +16,45 @@ from flink_notebook.display.notes import note
 from flink_notebook.sql.statements import Statement, StatementKind
 
 if TYPE_CHECKING:
-    from flink_notebook.engine.session import FlinkSession
+    from flink_notebook.cells.notebook import Notebook
 
 
 EMPTY = "The statement set was empty: nothing to run."
 
 
-def describe_open_set(session: FlinkSession) -> str | None:
+def describe_open_set(notebook: Notebook) -> str | None:
     """What ``%flink_config`` and the cells say about an open set; None when none is."""
-    if session.statement_set is None:
+    if notebook.statement_set is None:
         return None
-    count = len(session.statement_set)
+    count = len(notebook.statement_set)
     return (f"A statement set is open with {count} INSERT statement{'s' * (count != 1)}: "
             "END; runs them as one job.")
 
 
-def begin(session: FlinkSession) -> None:
-    if session.statement_set is not None:
-        raise UsageError(describe_open_set(session).replace(
+def begin(notebook: Notebook) -> None:
+    if notebook.statement_set is not None:
+        raise UsageError(describe_open_set(notebook).replace(
             "A statement set is open", "A statement set is already open"))
-    session.statement_set = []
+    notebook.statement_set = []
     note("Statement set open: INSERT statements go into it until END;")
 
 
-def add(session: FlinkSession, statement: Statement) -> None:
+def add(notebook: Notebook, statement: Statement) -> None:
     if statement.kind is not StatementKind.INSERT:
         raise UsageError(f"Only INSERT statements go into a statement set; "
                          f"{statement.first_line!r} is not one. "
-                         f"{describe_open_set(session)}")
-    session.t_env._j_tenv.getParser().parse(statement.text)  # its error points here
-    session.statement_set.append(statement)
-    note(f"Added to the statement set. {describe_open_set(session)}")
+                         f"{describe_open_set(notebook)}")
+    notebook.session.t_env._j_tenv.getParser().parse(statement.text)  # its error points here
+    notebook.statement_set.append(statement)
+    note(f"Added to the statement set. {describe_open_set(notebook)}")
 
 
-def end(session: FlinkSession, closing: Statement) -> Statement | None:
+def end(notebook: Notebook, closing: Statement) -> Statement | None:
     """The statement set to run (closed either way); None when it was empty."""
-    if session.statement_set is None:
+    if notebook.statement_set is None:
         raise UsageError("No statement set to submit: END; closes a set opened with "
                          "BEGIN STATEMENT SET;")
-    inserts, session.statement_set = session.statement_set, None
+    inserts, notebook.statement_set = notebook.statement_set, None
     if not inserts:
         note(EMPTY)
         return None

@@ -34,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _class_archive(args: argparse.Namespace) -> int:
-    from flink_notebook.engine.class_archive import build
+    from flink_notebook.cli.class_archive import build
 
     try:
         build(force=args.force)

@@ -18,13 +18,15 @@ from IPython.core.error import UsageError
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
+from flink_notebook.display.widget_view import WIDGET_VIEW
+
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # A job view's text/plain (flink_notebook.display): "STATE · name · 1.8 s[ · more]", then its
 # web UI link, which holds the job id.
 _JOB_STATUS = re.compile(r"^([A-Z]+) · .* · ([\d.]+) s(?: · (.*))?$")
 _JOB_ID = re.compile(r"/job/[a-z]+/([0-9a-f]{32})")
 _DIMENSIONS = re.compile(r"<p>([\d,]+) rows × ([\d,]+) columns</p>")
-_WIDGET = "application/vnd.jupyter.widget-view+json"
+
 _LINE = 110
 
 
@@ -96,7 +98,7 @@ def _describe(data: dict[str, Any]) -> str:
     if "<table" in table:
         body = table.split("<tbody", 1)[-1]
         return f"table of {body.count('<tr')} rows"
-    if _WIDGET in data:
+    if WIDGET_VIEW in data:
         return "widget"
     if plain:
         return repr(_first_line(plain)[:60])

@@ -4,20 +4,9 @@ cluster status|stop``, a lease, a later kernel) can find it; its conf and logs s
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-
-def state_dir() -> Path:
-    """Where clusters keep their conf, logs and registry entries.
-
-    ``$FLINK_NOTEBOOK_STATE_DIR``, else ``$XDG_STATE_HOME/flink-notebook``,
-    else ``~/.local/state/flink-notebook``.
-    """
-    if os.environ.get("FLINK_NOTEBOOK_STATE_DIR"):
-        return Path(os.environ["FLINK_NOTEBOOK_STATE_DIR"])
-    xdg = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
-    return Path(xdg) / "flink-notebook"
+from flink_notebook.core.state import state_dir
 
 
 def clusters_dir() -> Path:

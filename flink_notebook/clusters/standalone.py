@@ -35,6 +35,7 @@ from IPython.core.error import UsageError
 
 from flink_notebook.clusters.registry import clusters_dir
 from flink_notebook.core.address import ClusterAddress
+from flink_notebook.core.errors import PortTaken
 from flink_notebook.core.ports import LOOPBACK, free_port
 
 #: Options that fix a cluster's ports; with none set, a port taken before Flink bound it
@@ -376,7 +377,7 @@ class LocalCluster:
                 return self.address
             except UsageError as exc:
                 self.stop(remove_logs=False)
-                if pinned or "BindException" not in str(exc) or attempt + 1 == _START_ATTEMPTS:
+                if pinned or not isinstance(exc, PortTaken) or attempt + 1 == _START_ATTEMPTS:
                     raise
                 self.processes, self.lease, self._children = [], None, []
             except BaseException:
@@ -549,7 +550,8 @@ class LocalCluster:
 
     def _start_failure(self, what: str, role: str) -> UsageError:
         logs = [self.log_dir / f"{role}.out", *sorted(self.log_dir.glob("*.log"))]
-        return UsageError(
-            f"Flink cluster {self.name} did not start ({what}): {failure_reason(logs)} "
-            f"(logs: {self.log_dir})"
-        )
+        reason = failure_reason(logs)
+        # Read from Java's log here, once: the start's retry decides by the error's type.
+        kind = PortTaken if "BindException" in reason else UsageError
+        return kind(f"Flink cluster {self.name} did not start ({what}): {reason} "
+                    f"(logs: {self.log_dir})")

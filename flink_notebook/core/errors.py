@@ -20,6 +20,20 @@ class Unreachable(UsageError):
     address or certificate, it may answer again (a cut link, a JobManager restarting)."""
 
 
+class RestRefused(UsageError):
+    """Flink's REST API answered a request with an error ``status`` (409: the job is in a
+    state that does not allow it, e.g. it has ended)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class PortTaken(UsageError):
+    """A Flink process could not listen on its port: another process took it meanwhile
+    (a start may try again on other free ports)."""
+
+
 # "org.apache.flink.table.api.ValidationException: message", at the start of a
 # line, possibly after "Caused by: " or py4j's ": ". Suppressed exceptions are
 # indented and are not part of the cause chain.

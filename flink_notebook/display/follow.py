@@ -18,7 +18,7 @@ from flink_notebook.display.renderers import renderer_for
 
 if TYPE_CHECKING:
     from flink_notebook.core.config import Configuration
-    from flink_notebook.display.view import JobView
+    from flink_notebook.display.view import JobView, Look
     from flink_notebook.jobs.client import JobClient
 
 _FIRST_PAUSE = 0.05  # a small query's answer is often there within the first tenth of a second
@@ -28,12 +28,14 @@ _SETTLE_SECONDS = 60.0  # after a cancel, how long to wait for the final state
 _ROWS_WAIT = 0.25
 
 
-def follow(job: JobClient, configuration: Configuration, timeout: float | None = None) -> JobView:
+def follow(job: JobClient, configuration: Configuration, timeout: float | None = None,
+           look: Look | None = None) -> JobView:
     """Show the job live until it ends; return its final view. ``timeout`` cancels the job
     that many seconds after it started running (its start-up does not count, but a job that
-    never gets to run is cancelled after ``notebook.startup-timeout`` on top)."""
+    never gets to run is cancelled after ``notebook.startup-timeout`` on top). ``look``: how
+    the view draws the rows besides the table."""
     refresh = float(configuration.get("notebook.refresh-interval"))
-    poller = poller_for(job, configuration)
+    poller = poller_for(job, configuration, look)
     view = poller.view
     renderer = renderer_for(poller, configuration)
     renderer.show()

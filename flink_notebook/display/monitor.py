@@ -29,7 +29,7 @@ from flink_notebook.display.renderers import renderer_for
 
 if TYPE_CHECKING:
     from flink_notebook.core.config import Configuration
-    from flink_notebook.display.view import JobView
+    from flink_notebook.display.view import JobView, Look
     from flink_notebook.jobs.client import JobClient
 
 log = logging.getLogger(__name__)
@@ -192,11 +192,11 @@ class ClusterMonitor:
                 view.note = before
 
 
-def show(job: JobClient, configuration: Configuration) -> JobView:
+def show(job: JobClient, configuration: Configuration, look: Look | None = None) -> JobView:
     """Display a detached job's view; it keeps updating after the cell returns, from the
-    cluster's monitor."""
+    cluster's monitor. ``look``: how the view draws the rows besides the table."""
     refresh = float(configuration.get("notebook.refresh-interval"))
-    poller = poller_for(job, configuration)
+    poller = poller_for(job, configuration, look)
     poller.poll()
     renderer = renderer_for(poller, configuration)
     renderer.show()

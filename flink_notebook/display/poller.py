@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING
 
 from IPython.core.error import UsageError
 
-from flink_notebook.clusters.registry import state_dir
 from flink_notebook.core.errors import Unreachable, summarize_trace
+from flink_notebook.core.state import state_dir
 from flink_notebook.core.states import TERMINAL
 from flink_notebook.display.vertex_metrics import VertexFigures, VertexMetrics
-from flink_notebook.display.view import JobView, Operator
+from flink_notebook.display.view import JobView, Look, Operator
 from flink_notebook.engine.results import ResultMode
 
 if TYPE_CHECKING:
@@ -47,12 +47,12 @@ class JobPoller:
     """Keeps one :class:`JobView` of a job up to date."""
 
     def __init__(self, job: JobClient | JobView, every: float = 1.0,
-                 cancel_savepoints: str | None = None) -> None:
+                 cancel_savepoints: str | None = None, look: Look | None = None) -> None:
         """``every``: how often, at most, the vertices' own metrics are read (seconds).
         ``cancel_savepoints``: a cancel stops the job with a savepoint there instead
-        (``notebook.cancel-with-savepoint``), and cancels it if the savepoint fails."""
-        self.view = job if isinstance(job, JobView) else JobView(
-            job, look=getattr(job, "look", None))
+        (``notebook.cancel-with-savepoint``), and cancels it if the savepoint fails.
+        ``look``: how the view draws the rows besides the table (a chart, a card)."""
+        self.view = job if isinstance(job, JobView) else JobView(job, look=look)
         self.cancel_savepoints = cancel_savepoints
         self._metrics = VertexMetrics(self.view.job, every)
         self._last: dict[str, tuple[float, int, int]] = {}  # vertex: (time, in, out)
@@ -265,11 +265,13 @@ class JobPoller:
         return f"waiting for {needed} task slot(s); the cluster has {free} free of {total}"
 
 
-def poller_for(job: JobClient, configuration: Configuration) -> JobPoller:
-    """A poller with the configuration's refresh interval and cancel behaviour."""
+def poller_for(job: JobClient, configuration: Configuration, look: Look | None = None
+               ) -> JobPoller:
+    """A poller with the configuration's refresh interval and cancel behaviour; its view
+    draws ``look``."""
     cancel_savepoints = None
     if configuration.get("notebook.cancel-with-savepoint"):
         cancel_savepoints = configuration.get("state.savepoints.dir") or (
             state_dir() / "savepoints").as_uri()
     refresh = float(configuration.get("notebook.refresh-interval"))
-    return JobPoller(job, max(refresh, DETAILS_EVERY), cancel_savepoints)
+    return JobPoller(job, max(refresh, DETAILS_EVERY), cancel_savepoints, look)

@@ -1,11 +1,12 @@
-"""The kernel's one Flink session: Java, the py4j gateway, one catalog, the job list.
+"""The kernel's one Flink engine: Java, the py4j gateway, one catalog, the embedded cluster.
 
 Every cell of a kernel shares one ``StreamExecutionEnvironment`` and one
-``StreamTableEnvironment`` (so one catalog), whatever the target. The
-environment is created with ``execution.target=remote``; before each
-submission the session points its live configuration at the chosen cluster's
-REST address (see :meth:`FlinkSession.routed`), which is how every executor
-submits through the same environment.
+``StreamTableEnvironment`` (so one catalog), whatever the target. Where a submission goes
+is named per submission (:meth:`FlinkSession.routed`): the executor names the cluster, and
+the submission gets a copy of the configuration as it is then (``jvm/SnapshotExecutors.java``),
+so nothing is left pointing at the last cluster. What the notebook keeps between cells
+(job handles, executors, the open statement set, leased clusters) is not here but in
+:class:`flink_notebook.cells.notebook.Notebook`.
 """
 
 from __future__ import annotations
@@ -25,9 +26,7 @@ from flink_notebook.core.config import Configuration, memory_mb
 
 if TYPE_CHECKING:
     from flink_notebook.clusters.embedded import EmbeddedCluster
-    from flink_notebook.clusters.standalone import LocalCluster
     from flink_notebook.core.address import ClusterAddress
-    from flink_notebook.jobs.client import JobClient
 
 log = logging.getLogger(__name__)
 
@@ -83,32 +82,25 @@ _NETTY_REFLECTION = ("org.apache.flink.api.python.shaded.io.netty.tryReflectionS
 
 
 class FlinkSession:
-    """Java, gateway, environments and the embedded cluster, started once per process."""
+    """Java, gateway, environments and the embedded cluster, started once per process:
+    the engine. It routes submissions and checks options against what is fixed once Java
+    runs; it keeps no notebook state."""
 
     _current: FlinkSession | None = None
     _current_lock = threading.Lock()
 
     def __init__(self, configuration: Configuration | None = None) -> None:
         self.configuration = configuration or Configuration.load()
-        self.jobs: list[JobClient] = []
-        self.dropped_jobs = 0  # ended handles dropped under notebook.keep-jobs
         self.jvm_headers: dict[str, str] = {}  # the REST headers Flink's client was given
         self._java_started = False  # jvm_headers are fixed from then on
         self.jvm_memory: str | None = None  # notebook.jvm-memory when Java started
-        self.clusters: list[LocalCluster] = []  # started by %flink_cluster, leased to us
         self._lock = threading.RLock()
         self._env_ready = threading.Event()
         self._env_error: BaseException | None = None
         self._env_thread: threading.Thread | None = None
         self._embedded: EmbeddedCluster | None = None
         self._applied: set[str] = set()
-        #: Executors made for this session by target (flink_notebook.executors keeps them);
-        #: each is closed with the session.
-        self.executors: dict[str, Any] = {}
         self.runtime_mode = "streaming"
-        #: The SQL client's statement set while it spans cells: its INSERTs, or None.
-        self.statement_set: list[Any] | None = None
-        self.init_sql_run: set[str] = set()  # notebook.init-sql files run in this session
         self.gateway: Any = None
         self.routing: Any = None  # engine.environments.Routing, once Java runs
         self.env: Any = None
@@ -289,18 +281,8 @@ class FlinkSession:
         return cluster
 
     def close(self) -> None:
-        """Stop the embedded cluster and the clusters executors and %flink_cluster started.
-        Idempotent."""
+        """Stop the embedded cluster. Idempotent."""
         with self._lock:
-            clusters, self.clusters = self.clusters, []
-            for cluster in clusters:
-                cluster.stop()
-            executors, self.executors = list(self.executors.values()), {}
-            for executor in executors:
-                try:
-                    executor.close()
-                except Exception:  # at exit: stop what can be stopped
-                    log.warning("closing %r failed", executor, exc_info=True)
             if self._embedded is not None:
                 self._embedded.stop()
                 self._embedded = None
@@ -416,7 +398,7 @@ class FlinkSession:
         if "execution.checkpointing.interval" in options:
             # Checkpoints a cell's --resume checkpoint can start from: on disk, and kept when
             # the job is cancelled (Flink's default deletes them), unless the user chose.
-            from flink_notebook.clusters.registry import state_dir
+            from flink_notebook.core.state import state_dir
 
             if "state.checkpoints.dir" not in options:  # the old name of the same option
                 options.setdefault("execution.checkpointing.dir",
@@ -437,21 +419,3 @@ class FlinkSession:
     @staticmethod
     def parallelism(configuration: Configuration) -> int:
         return int(configuration.get("parallelism.default") or DEFAULT_PARALLELISM)
-
-    def register(self, job: JobClient) -> JobClient:
-        """Keep ``job``'s handle for ``%flink_jobs`` and ``SHOW JOBS``: the newest
-        ``notebook.keep-jobs`` of them, running ones always (older ended ones are dropped,
-        so that a long session does not hold every result it ever had)."""
-        self.jobs.append(job)
-        keep = int(self.configuration.get("notebook.keep-jobs") or 100)
-        excess = len(self.jobs) - keep
-        if excess > 0:
-            kept = []
-            for old in self.jobs:
-                if excess > 0 and old.has_ended:
-                    excess -= 1
-                    self.dropped_jobs += 1
-                else:
-                    kept.append(old)
-            self.jobs[:] = kept
-        return job

@@ -21,10 +21,12 @@ class LocalExecutor(Executor):
 
     def execute(self, pipeline: Pipeline, configuration: Configuration) -> JobClient:
         from flink_notebook.core.java import flink_log_dir
-        from flink_notebook.engine.session import FlinkSession
         from flink_notebook.jobs.rest import RestClient
 
-        session = FlinkSession.current()
+        session = pipeline.engine
+        if session is None:
+            raise UsageError("The local target runs pipelines built on the kernel's Flink "
+                             "session (a notebook cell's); this one names no session.")
         session.ensure_started()
         cluster = session.embedded_cluster()
         configured = int(configuration.get("notebook.slots"))

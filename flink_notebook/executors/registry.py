@@ -30,7 +30,6 @@ from flink_notebook.executors.base import Executor, ExecutorFactory
 
 if TYPE_CHECKING:
     from flink_notebook.core.config import Configuration
-    from flink_notebook.engine.session import FlinkSession
 
 GROUP = "flink_notebook.executors"
 log = logging.getLogger(__name__)
@@ -198,12 +197,12 @@ def get_executor(configuration: Configuration) -> Executor:
     return _checked(getattr(factory, "name", ""), factory.get_executor(configuration))
 
 
-def executor_for(session: FlinkSession, configuration: Configuration) -> Executor:
-    """The session's executor for the configuration's target: made once per target and
-    kept in the session, which closes it (and the clusters it started) when it closes."""
+def executor_for(executors: dict[str, Executor], configuration: Configuration) -> Executor:
+    """The executor for the configuration's target from ``executors`` (by target), made and
+    kept there the first time; whoever keeps them closes them (a notebook, when it ends)."""
     factory = resolve(configuration)
     name = getattr(factory, "name", "") or type(factory).__qualname__
     with _lock:
-        if name not in session.executors:
-            session.executors[name] = _checked(name, factory.get_executor(configuration))
-        return session.executors[name]
+        if name not in executors:
+            executors[name] = _checked(name, factory.get_executor(configuration))
+        return executors[name]

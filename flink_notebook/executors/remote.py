@@ -56,7 +56,8 @@ class RemoteExecutor(Executor):
         from flink_notebook.jobs.rest import reached
 
         address = remote_address(configuration)
-        FlinkSession.current().check_submission_headers(configuration)
+        if pipeline.engine is not None:
+            pipeline.engine.check_submission_headers(configuration)
         # before Java starts: an unreachable cluster fails at once
         rest, overview = reached(address.url, configuration)
         _check_flink_trusts(address, configuration)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def attach(session: FlinkSession, job_id: str, rest_url: str | None) -> JobClient:
     """A handle for a job already on a cluster: the given REST URL, else the remote
-    target's cluster, else the embedded one."""
+    target's cluster, else the session's embedded one."""
     job_id = job_id.strip().lower()
     if not is_job_id(job_id):
         raise UsageError(
@@ -38,4 +38,4 @@ def attach(session: FlinkSession, job_id: str, rest_url: str | None) -> JobClien
     details = rest.job(job_id)  # no such job: "No job ... on URL"
     job = JobClient(job_id, rest, name=details.get("name"))
     job.status()
-    return session.register(job)
+    return job

@@ -10,30 +10,22 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from IPython.core.error import UsageError
 
-from flink_notebook.core.errors import Unreachable, summarize_trace
+from flink_notebook.core.errors import RestRefused, Unreachable, summarize_trace
 from flink_notebook.core.states import TERMINAL
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from flink_notebook.display.view import Look
     from flink_notebook.engine.results import QueryResult
     from flink_notebook.jobs.output import TaskManagerOutput
     from flink_notebook.jobs.rest import RestClient
 _CANCEL_WAIT_SECONDS = 60.0
 
-#: Draws ``job.chart(...)``: set by the display layer (flink_notebook.display.charts.show)
-#: when the extension loads, so a handle offers charts without this layer knowing displays.
-_chart_shower: Callable[..., None] | None = None
-
-
-def set_chart_shower(shower: Callable[..., None]) -> None:
-    global _chart_shower
-    _chart_shower = shower
-
 
 class JobClient:
-    """A Flink job: its state, result, cancel and savepoints."""
+    """A Flink job: its state, result, cancel and savepoints (FLIP-74). What a notebook
+    adds to a job (how its views draw it, its cell's resume memory, its charts) is attached
+    by observers: :meth:`on_terminal`, :meth:`on_savepoint`, :meth:`on_chart`."""
 
     def __init__(
         self,
@@ -48,18 +40,16 @@ class JobClient:
         self.name = name
         self.query_result = result
         self.cluster = cluster
-        #: The notebook cell that started the job (for --resume), when one did.
-        self.cell_key: str | None = None
         self._submitted = time.time()
         self._last_state = "CREATED"
         self._last_details: dict = {}
         self._ended = threading.Event()
         self._callbacks: list[Callable[[JobClient], None]] = []
+        self._savepoint_callbacks: list[Callable[[JobClient, str], None]] = []
+        self._chart_shower: Callable[..., None] | None = None
         self._lock = threading.Lock()
         self.failure_trace: str | None = None
         self.printed: TaskManagerOutput | None = None  # its TaskManagers' stdout (remote)
-        #: How its views draw its rows besides the table (--chart, --mode single).
-        self.look: Look | None = None
         self.failure_task: str | None = None  # the task the latest failure happened in
         self.failure_where: str | None = None  # its TaskManager's address
         self._winding_down = False
@@ -147,6 +137,15 @@ class JobClient:
         self._callbacks.append(callback)
         if self._ended.is_set():
             callback(self)
+
+    def on_savepoint(self, callback: Callable[[JobClient, str], None]) -> None:
+        """Run ``callback(job, location)`` for each savepoint taken through this handle."""
+        self._savepoint_callbacks.append(callback)
+
+    def on_chart(self, shower: Callable[..., None]) -> None:
+        """Let ``shower(job, kind, x, y, color)`` draw this handle's :meth:`chart` calls
+        (the notebook that made the handle gives it one)."""
+        self._chart_shower = shower
 
     def wait(self, timeout: float | None = None) -> str:
         """Block until the job ends; return its final state."""
@@ -263,10 +262,10 @@ class JobClient:
         the current table of an updating query, the newest rows of a stream)."""
         if self.query_result is None:
             raise UsageError(f"Job {self._label()} is not a query; it has no rows to chart.")
-        if _chart_shower is None:
+        if self._chart_shower is None:
             raise UsageError("Charts are drawn by the flink_notebook extension: "
-                             "%load_ext flink_notebook first.")
-        _chart_shower(self, kind, x, y, color)
+                             "%load_ext flink_notebook, then %flink_attach the job.")
+        self._chart_shower(self, kind, x, y, color)
 
     def _check_rows(self) -> None:
         error = self.query_result.error()
@@ -320,8 +319,8 @@ class JobClient:
         except UsageError as exc:
             # It ended between the look and the cancel (Flink: 409, "already reached another
             # terminal state"); its details may show that end a moment after the refusal.
-            state = self.wait(timeout=_CANCEL_WAIT_SECONDS) if "(409)" in str(exc) \
-                else self.status()
+            ended = isinstance(exc, RestRefused) and exc.status == 409
+            state = self.wait(timeout=_CANCEL_WAIT_SECONDS) if ended else self.status()
             if state in TERMINAL:
                 raise UsageError(f"Job {self._label()} already {state}; nothing to cancel.") \
                     from None
@@ -343,11 +342,8 @@ class JobClient:
         return location
 
     def _remembered(self, location: str) -> str:
-        """A savepoint of a cell's job is where that cell's ``--resume`` starts from."""
-        if self.cell_key is not None:
-            from flink_notebook.jobs.resume import remember_savepoint
-
-            remember_savepoint(self.cell_key, location, self.job_id)
+        for callback in self._savepoint_callbacks:
+            callback(self, location)
         return location
 
     # -- display -------------------------------------------------------------

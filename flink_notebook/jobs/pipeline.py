@@ -14,6 +14,7 @@ from flink_notebook.core.address import ClusterAddress
 
 if TYPE_CHECKING:
     from flink_notebook.engine.results import QueryResult
+    from flink_notebook.engine.session import FlinkSession
 
 __all__ = ["ClusterAddress", "Pipeline", "Submission"]
 
@@ -28,9 +29,12 @@ class Submission:
 
 @dataclass
 class Pipeline:
-    """One job to run. ``kind`` is ``query``, ``insert``, ``statement-set`` or ``datastream``."""
+    """One job to run. ``kind`` is ``query``, ``insert``, ``statement-set`` or ``datastream``.
+    ``engine`` is the session whose environments it was built on (and that submits it):
+    an executor that needs the kernel's Java or embedded cluster finds them there."""
 
     name: str
     kind: str
     parallelism: int | None
     submit: Callable[[ClusterAddress], Submission]
+    engine: FlinkSession | None = None

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from IPython.core.error import UsageError
 
-from flink_notebook.core.errors import Unreachable, summarize_trace
+from flink_notebook.core.errors import RestRefused, Unreachable, summarize_trace
 from flink_notebook.core.rest_options import rest_headers, rest_verify
 
 if TYPE_CHECKING:
@@ -176,8 +176,9 @@ class RestClient:
                 errors = [response.text]
             lines = str(errors[0]).strip().splitlines() if errors else []
             first = lines[0] if lines else response.reason_phrase
-            raise UsageError(
-                f"Flink REST {method} {self.url}{path} failed ({response.status_code}): {first}"
+            raise RestRefused(
+                f"Flink REST {method} {self.url}{path} failed ({response.status_code}): {first}",
+                response.status_code,
             )
         return response
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
-from flink_notebook.clusters.registry import state_dir
+from flink_notebook.core.state import state_dir
 
 if TYPE_CHECKING:
     from flink_notebook.core.config import Configuration

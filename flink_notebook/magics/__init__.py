@@ -18,11 +18,9 @@ def register(shell: Any) -> None:
     if magics.prewarm:
         FlinkSession.current().prewarm()
     from flink_notebook.authoring.matcher import SqlCompleter
-    from flink_notebook.display.charts.show import offer_job_charts
     from flink_notebook.magics.clusters import ClusterMagics
 
     _quiet_second_load(shell)
-    offer_job_charts()  # job.chart(...) on any query handle
     shell.register_magics(magics)
     shell.register_magics(ClusterMagics(shell=shell))
     SqlCompleter(FlinkSession.current()).register(shell)  # completion in SQL

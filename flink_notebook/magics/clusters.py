@@ -10,7 +10,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 
-from flink_notebook.engine.session import FlinkSession
+from flink_notebook.cells.notebook import Notebook
 from flink_notebook.magics.options import parse_options
 
 
@@ -40,19 +40,19 @@ class ClusterMagics(Magics):
         ``start`` leases the cluster to this kernel (it stops with the kernel) and points
         the ``remote`` target at it: ``--target remote`` on a cell, or ``--use``.
         """
-        from flink_notebook.clusters import notebook as notebook_clusters
+        from flink_notebook.cells import clusters as notebook_clusters
 
         args = parse_options(self.flink_cluster, line)
-        session = FlinkSession.current()
+        notebook = Notebook.current()
         if args.action == "start":
             cluster = notebook_clusters.start_cluster(
-                session, args.slots, args.taskmanagers, args.start_name, args.use, args.bind
+                notebook, args.slots, args.taskmanagers, args.start_name, args.use, args.bind
             )
             _say_started(cluster, args.use)
         elif args.action == "status":
-            return notebook_clusters.cluster_table(session)
+            return notebook_clusters.cluster_table(notebook)
         else:
-            for line in notebook_clusters.stop_clusters(session, args.name, args.all):
+            for line in notebook_clusters.stop_clusters(notebook, args.name, args.all):
                 print(line)
         return None
 
@@ -71,9 +71,9 @@ class ClusterMagics(Magics):
         args = parse_options(self.flink_attach, line)
         if args.out and not args.out.isidentifier():
             raise UsageError(f"-o needs a Python variable name, got {args.out!r}.")
-        session = FlinkSession.current()
-        job = attach(session, args.job_id, args.rest)
-        show(job, session.configuration)
+        notebook = Notebook.current()
+        job = notebook.register(attach(notebook.session, args.job_id, args.rest))
+        show(job, notebook.configuration)
         if args.out:
             self.shell.user_ns[args.out] = job
         return None  # the view is on display already

@@ -13,8 +13,8 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 from traitlets import Bool, Float, Int, observe
 
+from flink_notebook.cells.notebook import Notebook
 from flink_notebook.cells.request import CellRequest
-from flink_notebook.engine.session import FlinkSession
 from flink_notebook.magics.options import cell_arguments, cell_request, parse_options, split_line
 
 
@@ -39,7 +39,7 @@ class FlinkMagics(Magics):
     @observe("max_rows", "refresh_interval", "verbose_errors")
     def _to_configuration(self, change: dict[str, Any]) -> None:
         key = "notebook." + change["name"].replace("_", "-")
-        FlinkSession.current().configuration.set(key, change["new"])
+        Notebook.current().configuration.set(key, change["new"])
 
     @cell_arguments
     @argument("-f", "--file", metavar="FILE",
@@ -53,13 +53,13 @@ class FlinkMagics(Magics):
 
         args = parse_options(self.flink_sql, line)
         request = cell_request(args)
-        session = FlinkSession.current()
-        run_init_sql(session)
+        notebook = Notebook.current()
+        run_init_sql(notebook)
         result = None
         if args.file:
-            result = run_sql_file(session, args.file, request)
+            result = run_sql_file(notebook, args.file, request)
         if not args.file or cell.strip():
-            result = run_sql_cell(session, cell, request, self.shell.user_ns)
+            result = run_sql_cell(notebook, cell, request, self.shell.user_ns)
         return self._bind(request, result)
 
     @cell_arguments
@@ -72,9 +72,9 @@ class FlinkMagics(Magics):
 
         args = parse_options(self.flink_sql_file, line)
         request = cell_request(args)
-        session = FlinkSession.current()
-        run_init_sql(session)
-        return self._bind(request, run_sql_file(session, args.file, request))
+        notebook = Notebook.current()
+        run_init_sql(notebook)
+        return self._bind(request, run_sql_file(notebook, args.file, request))
 
     @cell_arguments
     @cell_magic
@@ -85,8 +85,8 @@ class FlinkMagics(Magics):
         from flink_notebook.cells.scripts import run_init_sql
 
         request = cell_request(parse_options(self.flink, line))
-        run_init_sql(FlinkSession.current())
-        return self._bind(request, run_python_cell(FlinkSession.current(), cell, request,
+        run_init_sql(Notebook.current())
+        return self._bind(request, run_python_cell(Notebook.current(), cell, request,
                                                    self.shell))
 
     @cell_arguments
@@ -101,7 +101,7 @@ class FlinkMagics(Magics):
 
         args = parse_options(self.flink_run, line)
         request = cell_request(args)
-        return self._bind(request, run_program(FlinkSession.current(), args.program,
+        return self._bind(request, run_program(Notebook.current(), args.program,
                                                list(args.args), request))
 
     @line_magic
@@ -111,13 +111,13 @@ class FlinkMagics(Magics):
         from flink_notebook.cells.statement_set import describe_open_set
         from flink_notebook.core.config import parse_assignments
 
-        session = FlinkSession.current()
-        configuration = session.configuration
+        notebook = Notebook.current()
+        configuration = notebook.configuration
         assignments = parse_assignments(split_line(line))
         for key, value in assignments.items():
             configuration.set(key, value)
-        if describe_open_set(session):
-            print(describe_open_set(session))
+        if describe_open_set(notebook):
+            print(describe_open_set(notebook))
         if not assignments and _widgets_here():
             from flink_notebook.display.config_widget import ConfigWidget
 
@@ -129,13 +129,13 @@ class FlinkMagics(Magics):
     @line_magic
     def flink_jobs(self, line: str) -> Any:
         """The jobs this session started, with their current state."""
-        session = FlinkSession.current()
-        jobs = session.jobs
-        if session.dropped_jobs:
+        notebook = Notebook.current()
+        jobs = notebook.jobs
+        if notebook.dropped_jobs:
             from flink_notebook.display.notes import note
 
-            note(f"{session.dropped_jobs} older ended job(s) are no longer listed "
-                 f"(notebook.keep-jobs={session.configuration.get('notebook.keep-jobs')}).")
+            note(f"{notebook.dropped_jobs} older ended job(s) are no longer listed "
+                 f"(notebook.keep-jobs={notebook.configuration.get('notebook.keep-jobs')}).")
         if _widgets_here():
             from flink_notebook.display.job_list import JobsWidget
 
@@ -160,13 +160,13 @@ class FlinkMagics(Magics):
 
         args = parse_options(self.flink_catalog, line)
         options = parse_assignments(args.define)
-        session = FlinkSession.current()
+        notebook = Notebook.current()
         renderer = options.pop("notebook.renderer", None) or \
-            session.configuration.get("notebook.renderer") or "auto"
+            notebook.configuration.get("notebook.renderer") or "auto"
         if options:
             raise UsageError(f"%flink_catalog takes -D notebook.renderer=... only, got "
                              f"{', '.join(options)}.")
-        show_catalog(session, " ".join(args.scope), renderer)
+        show_catalog(notebook.session, " ".join(args.scope), renderer)
 
     def _bind(self, request: CellRequest, value: Any) -> Any:
         if request.out:
@@ -181,5 +181,5 @@ class FlinkMagics(Magics):
 def _widgets_here() -> bool:
     from flink_notebook.display.renderers import renderer_name
 
-    setting = FlinkSession.current().configuration.get("notebook.renderer") or "auto"
+    setting = Notebook.current().configuration.get("notebook.renderer") or "auto"
     return renderer_name(setting) == "widget"

@@ -21,9 +21,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from flink_notebook.cells.notebook import Notebook
 from flink_notebook.core.config import Configuration
 from flink_notebook.engine.session import FlinkSession
-from flink_notebook.executors import executor_for, resolve
+from flink_notebook.executors import resolve
 from flink_notebook.sql.statements import split_statements
 
 _TABLES = """
@@ -46,7 +47,7 @@ class ExecutorConformanceTests:
 
     @pytest.fixture
     def session(self) -> FlinkSession:
-        session = FlinkSession.current()
+        session = Notebook.current().session
         session.ensure_started()
         for statement in split_statements(_TABLES):
             session.t_env.execute_sql(statement.text)
@@ -68,7 +69,7 @@ class ExecutorConformanceTests:
 
         [statement] = split_statements(sql)
         pipeline = sql_pipeline(session, statement, configuration)
-        return executor_for(session, configuration).execute(pipeline, configuration)
+        return Notebook.current().executor_for(configuration).execute(pipeline, configuration)
 
     def test_factory_is_discovered_and_unique(self, configuration: Configuration) -> None:
         assert resolve(configuration).name == self.target

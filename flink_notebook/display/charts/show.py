@@ -5,7 +5,7 @@ ended it draws the final rows once."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from IPython.display import display
 
@@ -15,24 +15,24 @@ from flink_notebook.display.charts.spec import ChartSpec
 from flink_notebook.display.renderers import Renderer, renderer_name
 from flink_notebook.display.renderers.snapshot import chart_html
 from flink_notebook.display.view import JobView, Look
+from flink_notebook.display.widget_view import widget_view
 
 if TYPE_CHECKING:
     from flink_notebook.core.config import Configuration
     from flink_notebook.jobs.client import JobClient
 
 
-def offer_job_charts() -> None:
-    """Make ``job.chart(...)`` draw through this module (the extension calls it at load)."""
-    from flink_notebook.jobs.client import set_chart_shower
+def chart_shower(configuration: Configuration, look: Look | None = None
+                 ) -> Callable[..., None]:
+    """What draws a handle's ``job.chart(kind, x, y, color)`` (``JobClient.on_chart``):
+    with ``configuration`` as it is when the chart is asked for, keeping ``look``'s chart
+    window and row limit."""
 
-    set_chart_shower(_from_handle)
+    def shower(job: JobClient, kind: str, x: str | None, y: str | None,
+               color: str | None) -> None:
+        show_chart(job, ChartSpec.of(kind, x, y, color), configuration, look)
 
-
-def _from_handle(job: JobClient, kind: str, x: str | None, y: str | None,
-                 color: str | None) -> None:
-    from flink_notebook.engine.session import FlinkSession
-
-    show_chart(job, ChartSpec.of(kind, x, y, color), FlinkSession.current().configuration)
+    return shower
 
 
 def look_for(configuration: Configuration, chart: ChartSpec | None = None,
@@ -43,7 +43,8 @@ def look_for(configuration: Configuration, chart: ChartSpec | None = None,
                 max_rows=int(configuration.get("notebook.max-rows")))
 
 
-def show_chart(job: JobClient, spec: ChartSpec, configuration: Configuration) -> None:
+def show_chart(job: JobClient, spec: ChartSpec, configuration: Configuration,
+               look: Look | None = None) -> None:
     from flink_notebook.display.monitor import ClusterMonitor
     from flink_notebook.display.poller import poller_for
 
@@ -51,7 +52,7 @@ def show_chart(job: JobClient, spec: ChartSpec, configuration: Configuration) ->
     result = job.query_result
     spec.check(result.columns, [t.root for t in result.types])
     poller = poller_for(job, configuration)
-    poller.view.look = replace(job.look or look_for(configuration), chart=spec, template=None)
+    poller.view.look = replace(look or look_for(configuration), chart=spec, template=None)
     poller.poll()
     renderer = ChartRenderer(poller.view, configuration.get("notebook.renderer") or "auto")
     renderer.show()
@@ -86,8 +87,7 @@ class ChartRenderer(Renderer):
             from flink_notebook.display.charts.widget import LiveChart
 
             self.live = LiveChart(self.drawing)
-            data["application/vnd.jupyter.widget-view+json"] = {
-                "model_id": self.live.widget.model_id, "version_major": 2, "version_minor": 0}
+            data.update(widget_view(self.live.widget))
         self._handle = display(data, raw=True, display_id=True)
 
     def update(self) -> None:
@@ -106,6 +106,5 @@ class ChartRenderer(Renderer):
             self.live.update(final=True)
         data = chart_bundle(self.drawing)  # the final state, kept in the saved notebook
         if self.live is not None:
-            data["application/vnd.jupyter.widget-view+json"] = {
-                "model_id": self.live.widget.model_id, "version_major": 2, "version_minor": 0}
+            data.update(widget_view(self.live.widget))
         self._handle.update(data, raw=True)

@@ -5,39 +5,17 @@ drawing (:func:`renderer_name`); ipywidgets is imported only by the widget rende
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
+
+from flink_notebook.display.renderers.base import Renderer
 
 if TYPE_CHECKING:
     from flink_notebook.core.config import Configuration
-    from flink_notebook.display.clicks import Clicks
     from flink_notebook.display.poller import JobPoller
-    from flink_notebook.display.view import JobView
+
+__all__ = ["RENDERERS", "Renderer", "make_renderer", "renderer_for", "renderer_name"]
 
 RENDERERS = ("auto", "widget", "html", "text", "zeppelin")
-
-
-class Renderer(ABC):
-    """Draws one JobView in one frontend."""
-
-    def __init__(self, view: JobView) -> None:
-        self.view = view
-
-    @abstractmethod
-    def show(self) -> None:
-        """Put the view on screen (once)."""
-
-    @abstractmethod
-    def update(self) -> None:
-        """Redraw after a poll, if the view changed."""
-
-    def take_clicks(self, clicks: Clicks) -> None:  # noqa: B027 - optional, most have no buttons
-        """While a cell follows the job: the view's buttons, if any, are clicked through
-        ``clicks`` (acted on by the following loop). Views without buttons ignore it."""
-
-    @abstractmethod
-    def close(self) -> None:
-        """The final drawing (the job ended, or nobody watches any more)."""
 
 
 def renderer_name(setting: str = "auto", shell: Any = None) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from IPython.display import display
 
-from flink_notebook.display.renderers import Renderer
+from flink_notebook.display.renderers.base import Renderer
 from flink_notebook.display.renderers.snapshot import bundle
 from flink_notebook.display.view import JobView
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from flink_notebook.display.renderers import Renderer
+from flink_notebook.display.renderers.base import Renderer
 from flink_notebook.display.renderers.snapshot import status_line, text_snapshot
 from flink_notebook.display.view import JobView
 

@@ -18,13 +18,14 @@ from IPython.display import display
 
 from flink_notebook.display.clicks import Clicks
 from flink_notebook.display.poller import JobPoller
-from flink_notebook.display.renderers import Renderer
+from flink_notebook.display.renderers.base import Renderer
 from flink_notebook.display.renderers.snapshot import (
     bundle,
     details_html,
     head_html,
     html_snapshot,
 )
+from flink_notebook.display.widget_view import widget_view
 
 
 class WidgetRenderer(Renderer):
@@ -83,10 +84,7 @@ class WidgetRenderer(Renderer):
             self.savepoint_button.disabled = False
 
     def show(self) -> None:
-        data = bundle(self.view)
-        data["application/vnd.jupyter.widget-view+json"] = {
-            "model_id": self.box.model_id, "version_major": 2, "version_minor": 0,
-        }
+        data = {**bundle(self.view), **widget_view(self.box)}
         self._handle = display(data, raw=True, display_id=True)
         self._drawn = self.view.version
 
@@ -119,11 +117,7 @@ class WidgetRenderer(Renderer):
         if self.live is not None:
             self.live.update(final=True)  # with its SVG, for the saved widget state
         if self._handle is not None:  # the final state, for frontends without widgets
-            data = bundle(self.view)
-            data["application/vnd.jupyter.widget-view+json"] = {
-                "model_id": self.box.model_id, "version_major": 2, "version_minor": 0,
-            }
-            self._handle.update(data, raw=True)
+            self._handle.update({**bundle(self.view), **widget_view(self.box)}, raw=True)
 
 
 def _body(view, charted: bool = False) -> str:

@@ -16,7 +16,7 @@ import os
 import sys
 from typing import Any
 
-from flink_notebook.display.renderers import Renderer
+from flink_notebook.display.renderers.base import Renderer
 from flink_notebook.display.renderers.snapshot import html_snapshot
 from flink_notebook.display.values import shown
 from flink_notebook.display.view import JobView

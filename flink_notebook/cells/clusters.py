@@ -1,4 +1,4 @@
-"""Session clusters a notebook starts (``%flink_cluster``).
+"""Session clusters a notebook starts (``%flink_cluster``), kept in its notebook.
 
 A cluster started from a notebook is leased to the kernel: it stops with the
 kernel (even a killed one) or with ``%flink_cluster stop``. Starting one points
@@ -17,20 +17,20 @@ from flink_notebook.clusters.standalone import HOST, LocalCluster
 from flink_notebook.core.address import configured_remote
 
 if TYPE_CHECKING:
-    from flink_notebook.engine.session import FlinkSession
+    from flink_notebook.cells.notebook import Notebook
 
 
 def start_cluster(
-    session: FlinkSession, slots: int, taskmanagers: int, name: str | None, use: bool,
+    notebook: Notebook, slots: int, taskmanagers: int, name: str | None, use: bool,
     bind: str = HOST,
 ) -> LocalCluster:
     """Start a standalone cluster leased to this kernel (bound to ``bind``, loopback unless
     given); point ``remote`` at it."""
     cluster = LocalCluster(slots=slots, taskmanagers=taskmanagers, name=name, bind=bind)
-    timeout = float(session.configuration.get("notebook.startup-timeout") or 60)
+    timeout = float(notebook.configuration.get("notebook.startup-timeout") or 60)
     address = cluster.start(timeout=max(timeout, 90), owner_pid=os.getpid())
-    session.clusters.append(cluster)
-    configuration = session.configuration
+    notebook.clusters.append(cluster)
+    configuration = notebook.configuration
     configuration.set("rest.address", address.host)
     configuration.set("rest.port", address.port)
     if use:
@@ -38,31 +38,31 @@ def start_cluster(
     return cluster
 
 
-def stop_clusters(session: FlinkSession, name: str | None, every: bool) -> list[str]:
+def stop_clusters(notebook: Notebook, name: str | None, every: bool) -> list[str]:
     """Stop the named cluster, all known ones, or the last one this notebook started.
     Returns one line per cluster stopped, saying what became of the remote target."""
     if every:
         targets = {c.name: c for c in LocalCluster.known()}
-        targets.update({c.name: c for c in session.clusters})
+        targets.update({c.name: c for c in notebook.clusters})
         chosen = list(targets.values())
     elif name:
-        mine = [c for c in session.clusters if c.name == name]
+        mine = [c for c in notebook.clusters if c.name == name]
         chosen = mine or [LocalCluster.load(name)]
     else:
-        running = [c for c in session.clusters if c.status() != "stopped"]
+        running = [c for c in notebook.clusters if c.status() != "stopped"]
         if not running:
             raise UsageError(
                 "This notebook has no running cluster; `%flink_cluster status` lists the "
                 "others, `%flink_cluster stop NAME` stops one."
             )
         chosen = [running[-1]]
-    configuration = session.configuration
+    configuration = notebook.configuration
     said = []
     for cluster in chosen:
         url = cluster.rest_url
         cluster.stop()
         line = f"Stopped {cluster.name}."
-        if url and url == _remote_url(session):
+        if url and url == _remote_url(notebook):
             # The remote target pointed at it: unset it; a --use target goes back to local.
             configuration.set("rest.address", None)
             configuration.set("rest.port", None)
@@ -72,13 +72,13 @@ def stop_clusters(session: FlinkSession, name: str | None, every: bool) -> list[
                 line += ", and the notebook's target is local again"
             line += "."
         said.append(line)
-    session.clusters = [c for c in session.clusters if c not in chosen]
+    notebook.clusters = [c for c in notebook.clusters if c not in chosen]
     return said
 
 
-def cluster_table(session: FlinkSession) -> pd.DataFrame:
+def cluster_table(notebook: Notebook) -> pd.DataFrame:
     """Known clusters: this notebook's and those started with `flink-notebook cluster`."""
-    mine = {c.name for c in session.clusters}
+    mine = {c.name for c in notebook.clusters}
     rows = []
     for cluster in LocalCluster.known():
         rows.append({
@@ -88,13 +88,13 @@ def cluster_table(session: FlinkSession) -> pd.DataFrame:
             "taskmanagers": cluster.taskmanagers,
             "slots": cluster.slots,
             "started_by": "this notebook" if cluster.name in mine else "elsewhere",
-            "remote_target": "yes" if cluster.rest_url == _remote_url(session) else "",
+            "remote_target": "yes" if cluster.rest_url == _remote_url(notebook) else "",
         })
     columns = ["name", "state", "rest_url", "taskmanagers", "slots", "started_by",
                "remote_target"]
     return pd.DataFrame(rows, columns=columns)
 
 
-def _remote_url(session: FlinkSession) -> str | None:
-    address = configured_remote(session.configuration)
+def _remote_url(notebook: Notebook) -> str | None:
+    address = configured_remote(notebook.configuration)
     return address.url if address else None
