@@ -45,7 +45,7 @@ def stop_clusters(session: FlinkSession, name: str | None, every: bool) -> list[
         targets = {c.name: c for c in LocalCluster.known()}
         targets.update({c.name: c for c in session.clusters})
         chosen = list(targets.values())
-    elif name:
+    elif name is not None:
         mine = [c for c in session.clusters if c.name == name]
         chosen = mine or [LocalCluster.load(name)]
     else:
