@@ -77,11 +77,11 @@ def test_a_missing_folder_is_a_usage_error(tmp_path):
 class LabCommand:
     """``flink-notebook lab`` on the notebooks, as a user starts it; its first line read."""
 
-    def __init__(self, tmp_path: Path) -> None:
-        # Its kernels start no Flink (they load the extension without warming it up).
+    def __init__(self, tmp_path: Path, prewarm: bool = False) -> None:
+        # Unless asked, its kernels start no Flink (they load the extension, not warm it up).
         profile = tmp_path / "ipython" / "profile_default"
         profile.mkdir(parents=True)
-        (profile / "ipython_kernel_config.py").write_text("c.FlinkMagics.prewarm = False\n")
+        (profile / "ipython_kernel_config.py").write_text(f"c.FlinkMagics.prewarm = {prewarm}\n")
         self.log = tmp_path / "lab.log"
         with self.log.open("w") as errors:
             self.command = subprocess.Popen(
@@ -207,6 +207,23 @@ def test_sigterm_and_sighup_stop_the_server_and_its_kernels(tmp_path, stop_signa
         lab_command.command.send_signal(stop_signal)
 
         until(lambda: not _alive(processes), "the server and its kernel ended", 60)
+        assert lab_command.command.wait(timeout=60) == 0
+    finally:
+        lab_command.end()
+
+
+@pytest.mark.cluster
+def test_sigterm_stops_a_kernels_flink_too(tmp_path):
+    lab_command = LabCommand(tmp_path, prewarm=True)
+    try:
+        lab_command.start_kernel()
+        until(lambda: any(Path(_cmdline(p)[0]).name == "java" for p in lab_command.tree()
+                          if _cmdline(p)), "the kernel's JVM")
+        processes = lab_command.tree()
+
+        lab_command.command.send_signal(signal.SIGTERM)
+
+        until(lambda: not _alive(processes), "the server, its kernel and its JVM ended", 60)
         assert lab_command.command.wait(timeout=60) == 0
     finally:
         lab_command.end()
