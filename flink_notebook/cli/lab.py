@@ -12,6 +12,7 @@ kernels as Ctrl-C does.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
@@ -147,7 +148,8 @@ class LabServer:
             # ignored its shutdown) would keep its JVM and slots for good.
             _, alive = psutil.wait_procs(tree, timeout=_KERNELS_GRACE)
             for process in alive:
-                process.kill()
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    process.kill()
             psutil.wait_procs(alive, timeout=_KERNELS_GRACE)
         self._jupyter_dir.cleanup()
 
@@ -157,6 +159,7 @@ def run(args: argparse.Namespace) -> int:
     SIGHUP), then stop it with its kernels."""
     # The server runs in its own session: only this command can stop it, so every stop
     # signal takes Ctrl-C's way out.
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, *_STOP_SIGNALS)}
     for stop_signal in _STOP_SIGNALS:
         signal.signal(stop_signal, signal.default_int_handler)
     server = LabServer(args.directory, args.port, open_browser=not args.no_browser)
@@ -170,9 +173,11 @@ def run(args: argparse.Namespace) -> int:
         pass
     finally:
         # A second signal must not cut the stop short: it is bounded on its own.
-        for stop_signal in (signal.SIGINT, *_STOP_SIGNALS):
+        for stop_signal in handlers:
             signal.signal(stop_signal, signal.SIG_IGN)
         server.stop()
+        for stop_signal, handler in handlers.items():
+            signal.signal(stop_signal, handler)
     return 0
 
 
