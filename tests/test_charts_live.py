@@ -10,6 +10,7 @@ from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 from waiting import until
 
+from flink_notebook.cells.notebook import Notebook
 from flink_notebook.display.poller import JobPoller
 
 pytestmark = pytest.mark.cluster
@@ -58,7 +59,7 @@ def test_the_live_chart_of_an_updating_query_redraws_its_table_within_the_messag
                          "SELECT k, COUNT(*) AS cnt FROM chart_ticks GROUP BY k")
     job = shell.user_ns["j"]
     try:
-        poller = JobPoller(job)
+        poller = JobPoller(job, look=Notebook.current().look_of(job))  # the cell's chart
         renderer = WidgetRenderer(poller)
         live = renderer.live
         assert live is not None and renderer.box.children[1] is live.widget

@@ -7,7 +7,10 @@ import sys
 
 import httpx
 import pytest
+from IPython.core.error import UsageError
+from state_markers import NAME_RULE, NOT_NAMES, given, left_alone, planted_state
 
+from flink_notebook.cli import main
 from flink_notebook.clusters.registry import clusters_dir
 from flink_notebook.clusters.standalone import LocalCluster
 
@@ -76,3 +79,28 @@ def test_stop_without_a_name_stops_the_only_cluster_and_lists_several(cleanup):
     assert not [proc for proc in only.processes if proc.alive()]
     nothing = flink_notebook("cluster", "stop")
     assert nothing.returncode == 2 and "No cluster is running" in nothing.stderr
+
+
+@pytest.mark.parametrize("name", NOT_NAMES)
+@pytest.mark.parametrize("action", [
+    ["start"], ["join", "--jobmanager", "127.0.0.1:9", "--bind", "127.0.0.1"], ["stop"]])
+def test_a_cluster_name_that_is_a_path_is_refused_and_nothing_touched(
+        tmp_path, monkeypatch, capsys, action, name):
+    planted = planted_state(tmp_path, monkeypatch)
+    name = given(name, tmp_path)
+
+    assert main(["cluster", *action, "--name", name]) == 2
+
+    said = capsys.readouterr().err
+    assert said.startswith(f"flink-notebook: Cluster name {name!r}: {NAME_RULE}"), said
+    assert len(said.splitlines()) == 1
+    assert left_alone(planted)
+
+
+def test_a_cluster_is_found_by_its_name_in_its_own_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLINK_NOTEBOOK_STATE_DIR", str(tmp_path))
+    cluster = LocalCluster(name="team-a.v2_1")
+    assert cluster.directory == clusters_dir() / "team-a.v2_1"
+    assert cluster.registry_file == clusters_dir() / "team-a.v2_1.json"
+    with pytest.raises(UsageError, match=r"Cluster name '\.\.': use 1-64 letters"):
+        LocalCluster.load("..")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shlex
 import socket
 
 import psutil
 import pytest
 from IPython.core.error import UsageError
+from state_markers import NAME_RULE, NOT_NAMES, given, left_alone, planted_state
 from waiting import until
 
 from flink_notebook.cells.notebook import Notebook
@@ -149,3 +151,17 @@ def test_taskmanagers_status_of_cli_clusters_and_stop_all(shell, capsys):
     assert "Stopped from-cli." in said and "Stopped nb-two." in said
     assert not [p for p in processes if p.alive()]
     assert not LocalCluster.known()
+
+
+@pytest.mark.parametrize("name", NOT_NAMES)
+@pytest.mark.parametrize("line", ["start --name {}", "stop {}"])
+def test_a_cluster_name_that_is_a_path_is_refused_and_nothing_touched(
+        shell, tmp_path, monkeypatch, line, name):
+    planted = planted_state(tmp_path, monkeypatch)
+    name = given(name, tmp_path)
+
+    with pytest.raises(UsageError) as refused:
+        shell.run_line_magic("flink_cluster", line.format(shlex.quote(name)))
+
+    assert str(refused.value).startswith(f"Cluster name {name!r}: {NAME_RULE}")
+    assert left_alone(planted)

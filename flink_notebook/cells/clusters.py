@@ -45,7 +45,7 @@ def stop_clusters(notebook: Notebook, name: str | None, every: bool) -> list[str
         targets = {c.name: c for c in LocalCluster.known()}
         targets.update({c.name: c for c in notebook.clusters})
         chosen = list(targets.values())
-    elif name:
+    elif name is not None:
         mine = [c for c in notebook.clusters if c.name == name]
         chosen = mine or [LocalCluster.load(name)]
     else:

@@ -114,7 +114,7 @@ def show_status(args: argparse.Namespace) -> int:
 def stop_clusters(args: argparse.Namespace) -> int:
     if args.all:
         clusters = LocalCluster.known()
-    elif args.name:
+    elif args.name is not None:
         clusters = [LocalCluster.load(args.name)]
     else:
         clusters = _the_only_cluster()

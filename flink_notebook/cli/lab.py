@@ -3,14 +3,20 @@
 The server gets its own Python kernel spec (found first through ``JUPYTER_PATH``) whose
 kernels start with ``--ext=flink_notebook``: a new notebook has ``%%flink_sql`` at once
 and Flink warms up while the first cell is typed. The user's IPython profile is left alone.
+
+The login token travels in a configuration file only the user can read, never on the
+command line (``ps`` shows that to every user). SIGTERM and SIGHUP stop the server and its
+kernels as Ctrl-C does.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
@@ -18,11 +24,18 @@ import time
 from importlib.util import find_spec
 from pathlib import Path
 
+import psutil
 from IPython.core.error import UsageError
 
 from flink_notebook.core.ports import LOOPBACK, free_port
 
 INSTALL_HINT = "JupyterLab is not installed: pip install 'flink-notebook[lab]'"
+#: What stops ``flink-notebook lab`` as Ctrl-C does: ``kill``, a service manager, a closed
+#: terminal.
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP")
+                      if hasattr(signal, name))
+#: How long the server's kernels (and their JVMs) get to end after the server stopped.
+_KERNELS_GRACE = 10.0
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -35,6 +48,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     lab.add_argument("--port", type=int, help="port to listen on (default: a free one)")
     lab.add_argument("--no-browser", action="store_true", help="do not open a browser")
     lab.set_defaults(func=run)
+
+
+def write_token_config(folder: Path, token: str) -> Path:
+    """Write a Jupyter configuration file readable only by this user that sets the login
+    token; ``--config`` loads it after the user's own configuration, so it wins as a
+    command-line option would."""
+    path = folder / "token.json"
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as config:
+        json.dump({"IdentityProvider": {"token": token}}, config)
+    return path
 
 
 def write_kernel_spec(jupyter_dir: Path) -> Path:
@@ -67,6 +91,7 @@ class LabServer:
         self._token = secrets.token_hex(24)
         self._jupyter_dir = tempfile.TemporaryDirectory(prefix="flink-notebook-lab-")
         write_kernel_spec(Path(self._jupyter_dir.name))
+        token_config = write_token_config(Path(self._jupyter_dir.name), self._token)
         env = dict(os.environ)
         env["JUPYTER_PATH"] = os.pathsep.join(
             p for p in (self._jupyter_dir.name, os.environ.get("JUPYTER_PATH")) if p
@@ -74,7 +99,7 @@ class LabServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "jupyterlab", f"--ip={LOOPBACK}", f"--port={self.port}",
              "--ServerApp.port_retries=0", f"--ServerApp.root_dir={self.directory.resolve()}",
-             f"--IdentityProvider.token={self._token}",
+             f"--config={token_config}",
              "--ServerApp.open_browser=" + str(open_browser)]
             # Jupyter refuses root; containers (Docker, CI) often run as root.
             + (["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
@@ -106,29 +131,53 @@ class LabServer:
         raise UsageError(f"JupyterLab did not answer on port {self.port} within {timeout:.0f} s.")
 
     def stop(self) -> None:
-        """Stop the server (its kernels with it) and remove the generated kernel spec."""
+        """Stop the server, its kernels and every process they started (their JVMs), and
+        remove the generated kernel spec."""
         if self.process.poll() is None:
+            try:
+                tree = psutil.Process(self.process.pid).children(recursive=True)
+            except psutil.NoSuchProcess:
+                tree = []
             self.process.terminate()  # Jupyter shuts its kernels down on SIGTERM
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+            # A kernel that did not end with the server (a killed server, a kernel that
+            # ignored its shutdown) would keep its JVM and slots for good.
+            _, alive = psutil.wait_procs(tree, timeout=_KERNELS_GRACE)
+            for process in alive:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    process.kill()
+            psutil.wait_procs(alive, timeout=_KERNELS_GRACE)
         self._jupyter_dir.cleanup()
 
 
 def run(args: argparse.Namespace) -> int:
-    """Start JupyterLab, print its URL, and serve until interrupted (Ctrl-C)."""
+    """Start JupyterLab, print its URL, and serve until interrupted (Ctrl-C, SIGTERM or
+    SIGHUP), then stop it with its kernels."""
+    # The server runs in its own session: only this command can stop it, so every stop
+    # signal takes Ctrl-C's way out.
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, *_STOP_SIGNALS)}
+    for stop_signal in _STOP_SIGNALS:
+        signal.signal(stop_signal, signal.default_int_handler)
     server = LabServer(args.directory, args.port, open_browser=not args.no_browser)
     try:
         server.wait_ready()
         print(f"JupyterLab on {server.directory}: {server.url}", flush=True)
-        print("New notebooks have flink-notebook loaded. Ctrl-C stops the server.", flush=True)
+        print("New notebooks have flink-notebook loaded. Ctrl-C (or SIGTERM, SIGHUP) stops "
+              "the server and its kernels.", flush=True)
         server.process.wait()
     except KeyboardInterrupt:
         pass
     finally:
+        # A second signal must not cut the stop short: it is bounded on its own.
+        for stop_signal in handlers:
+            signal.signal(stop_signal, signal.SIG_IGN)
         server.stop()
+        for stop_signal, handler in handlers.items():
+            signal.signal(stop_signal, handler)
     return 0
 
 

@@ -33,7 +33,7 @@ import psutil
 import yaml
 from IPython.core.error import UsageError
 
-from flink_notebook.clusters.registry import clusters_dir
+from flink_notebook.clusters.registry import check_name, cluster_folder, clusters_dir, record_file
 from flink_notebook.core.address import ClusterAddress
 from flink_notebook.core.errors import PortTaken
 from flink_notebook.core.ports import LOOPBACK, free_port
@@ -225,7 +225,8 @@ class LocalCluster:
                              "here only with --bind: TaskManagers on other hosts join it).")
         self.slots = slots
         self.taskmanagers = taskmanagers
-        self.name = name or f"cluster-{secrets.token_hex(3)}"
+        # A given name is checked before anything is touched: it becomes a folder's name.
+        self.name = f"cluster-{secrets.token_hex(3)}" if name is None else check_name(name)
         self.options = dict(options or {})
         self.bind = bind
         self.jobmanager = jobmanager
@@ -238,7 +239,7 @@ class LocalCluster:
     # -- where things are -------------------------------------------------
     @property
     def directory(self) -> Path:
-        return clusters_dir() / self.name
+        return cluster_folder(self.name)
 
     @property
     def log_dir(self) -> Path:
@@ -258,7 +259,7 @@ class LocalCluster:
 
     @property
     def registry_file(self) -> Path:
-        return clusters_dir() / f"{self.name}.json"
+        return record_file(self.name)
 
     @property
     def rest_url(self) -> str | None:
@@ -300,7 +301,7 @@ class LocalCluster:
     @classmethod
     def load(cls, name: str) -> LocalCluster:
         """The registered cluster called ``name``; UsageError if there is none."""
-        path = clusters_dir() / f"{name}.json"
+        path = record_file(name)
         if not path.is_file():
             known = ", ".join(c.name for c in cls.known()) or "none"
             raise UsageError(f"No cluster named {name!r} (known: {known}).")
@@ -313,12 +314,13 @@ class LocalCluster:
         for path in sorted(clusters_dir().glob("*.json")):
             try:
                 found.append(cls.from_record(json.loads(path.read_text())))
-            except (OSError, ValueError, KeyError, TypeError):
-                continue  # half-written by a concurrent start; not ours to judge
+            except (OSError, ValueError, KeyError, TypeError, UsageError):
+                continue  # half-written by a concurrent start, or no name of ours
         return found
 
     def _write_record(self) -> None:
-        tmp = self.registry_file.with_suffix(".tmp")
+        # A dot first: no cluster's name starts with one, so this is no cluster's file.
+        tmp = clusters_dir() / f".{self.name}.tmp"
         tmp.write_text(json.dumps(self.to_record(), indent=2))
         tmp.replace(self.registry_file)
 
