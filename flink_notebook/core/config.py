@@ -343,6 +343,11 @@ class Configuration:
         """Call ``callback(key)`` after every change (the configuration widget stays in sync)."""
         self._observers.append(callback)
 
+    def unobserve(self, callback: Callable[[str], None]) -> None:
+        """Stop calling ``callback`` (a replaced form lets go of the configuration)."""
+        if callback in self._observers:
+            self._observers.remove(callback)
+
     def _changed(self, key: str) -> None:
         for callback in list(self._observers):
             callback(key)
