@@ -36,6 +36,7 @@ from IPython.core.error import UsageError
 from flink_notebook.clusters.registry import clusters_dir
 from flink_notebook.core.address import ClusterAddress
 from flink_notebook.core.ports import LOOPBACK, free_port
+from flink_notebook.core.shared_files import write_whole
 
 #: Options that fix a cluster's ports; with none set, a port taken before Flink bound it
 #: makes the start try again on new ports, this many times in all.
@@ -317,9 +318,7 @@ class LocalCluster:
         return found
 
     def _write_record(self) -> None:
-        tmp = self.registry_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.to_record(), indent=2))
-        tmp.replace(self.registry_file)
+        write_whole(self.registry_file, json.dumps(self.to_record(), indent=2))
 
     # -- life cycle -------------------------------------------------------
     def status(self) -> str:
