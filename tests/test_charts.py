@@ -211,3 +211,28 @@ def test_a_column_name_with_fields_punctuation_draws_its_points(name, kind):
     assert len(labels) == 1 and html.escape(f"{name}: 1", quote=False) in labels[0]
     assert "c: 3" in labels[0]
     assert re.search(r"titled '([^']*)'", drawn).group(1) == html.escape(name, quote=False)
+
+
+def test_a_chart_that_cannot_be_drawn_cancels_the_followed_job_with_one_line(monkeypatch):
+    from flink_notebook.core.config import Configuration
+    from flink_notebook.display import follow as following
+    from flink_notebook.display.charts import vega
+
+    view = _view(frame(3), Look(chart=ChartSpec("line", "w", "cnt"), max_rows=1000))
+    view.job.name, view.job.job_id, view.job.web_url, view.job.duration = "j", "1", "u", 1.0
+    view.job.query_result.types = [SimpleNamespace(root=r, precision=None) for r in TYPES]
+    view.job.printed = None
+    cancelled = []
+    poller = SimpleNamespace(view=view, poll=lambda: view,
+                             cancel=lambda: cancelled.append(True) or view)
+    monkeypatch.setattr(following, "poller_for", lambda job, configuration: poller)
+
+    def broken(*args):
+        raise ValueError("altair could not read it\nand a long trace")
+
+    monkeypatch.setattr(vega, "vega_lite", broken)
+    with pytest.raises(UsageError) as raised:
+        following.follow(view.job, Configuration({"notebook": {"notebook.renderer": "html"}}))
+    assert str(raised.value) == ("--chart: the chart could not be drawn (altair could not "
+                                 "read it). The job was cancelled.")
+    assert cancelled == [True]  # not left running, holding a slot
