@@ -14,6 +14,7 @@ from IPython.core.error import UsageError
 from flink_notebook.display.charts.data import chart_frame, records
 
 if TYPE_CHECKING:
+    from flink_notebook.display.charts.spec import ChartSpec
     from flink_notebook.display.view import JobView
 
 _DRAWINGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -28,6 +29,15 @@ def drawing_for(view: JobView) -> ChartDrawing | None:
     if drawing is None:
         drawing = _DRAWINGS[view] = ChartDrawing(view)
     return drawing
+
+
+def check_drawable(spec: ChartSpec, roots: dict[str, str]) -> None:
+    """A UsageError now if the chart of these columns cannot be made (before its job
+    starts), rather than while the job runs."""
+    from flink_notebook.display.charts.vega import spec_dict, vega_lite
+
+    with _charting():
+        spec_dict(vega_lite(spec, roots, []))
 
 
 class ChartDrawing:
