@@ -1,5 +1,5 @@
-"""SQL files read for ``-f``, ``%flink_sql_file`` and ``notebook.init-sql`` (pure: a file
-that cannot be read stops before any Flink)."""
+"""Files cells read: SQL files for ``-f``, ``%flink_sql_file`` and ``notebook.init-sql``,
+and ``%flink_run``'s program (pure: a file that cannot be read stops before any Flink)."""
 
 from __future__ import annotations
 
@@ -36,3 +36,19 @@ def test_a_non_utf8_init_sql_file_is_reported_and_the_session_goes_on(latin1, tm
     err = capsys.readouterr().err
     assert f"notebook.init-sql: {latin1} is not UTF-8 text: line 2" in err
     assert f"notebook.init-sql: No SQL file at '{missing}'" in err  # the next file is tried
+
+
+def test_a_program_that_is_not_utf8_is_a_syntax_error_naming_its_line(tmp_path):
+    """As ``python program.py`` says it (a coding cookie is honoured), not a
+    UnicodeDecodeError from reading the file."""
+    from flink_notebook.cells.python import _exec_program
+
+    program = tmp_path / "job.py"
+    program.write_bytes('x = 1\ns = "caf\u00e9"\n'.encode("latin-1"))
+    with pytest.raises(SyntaxError) as refused:
+        _exec_program(str(program), [])
+    assert (refused.value.filename, refused.value.lineno) == (str(program), 2)
+    assert "can't decode byte 0xe9" in refused.value.msg
+    program.write_bytes('# -*- coding: latin-1 -*-\nimport sys\nsys.exit("caf\u00e9")\n'
+                        .encode("latin-1"))
+    assert _exec_program(str(program), []) == "caf\u00e9"
