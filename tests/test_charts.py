@@ -4,6 +4,7 @@ in tests/test_charts_live.py)."""
 
 from __future__ import annotations
 
+import html
 from types import SimpleNamespace
 
 import pandas as pd
@@ -150,7 +151,7 @@ def test_the_live_widget_sends_the_chart_only_when_its_rows_changed():
     assert len(sent) == 1
     [output] = live.widget.outputs
     assert output["data"][MIMETYPE]["$schema"].endswith("/v5.json")  # what frontends render
-    assert output["data"][MIMETYPE]["datasets"]["rows"][-1]["cnt"] == 5.0
+    assert output["data"][MIMETYPE]["datasets"]["rows"][-1]["f1"] == 5.0  # f1: cnt, the y
     assert output["metadata"][MIMETYPE]["embed_options"]["renderer"] == "svg"
     assert "image/svg+xml" not in output["data"]  # made once, at the end
     assert live.update(final=True) and "<svg" in live.widget.outputs[0]["data"]["image/svg+xml"]
@@ -191,3 +192,47 @@ def test_a_value_the_templates_format_does_not_take_is_said_in_the_card_not_rais
     assert "does not take the format &#x27;.1f&#x27;" in details_html(view)
     view.look = Look(template="<b>{cnt}</b> of {user}")
     assert "<div class='flink-card'><b>2</b> of b</div>" in details_html(view)
+
+
+@pytest.mark.parametrize("name", ["a.b", "a:b", "a[0]", "a\\b", "a:b:quantitative"])
+@pytest.mark.parametrize("kind", ["scatter", "bar"])
+def test_a_column_name_with_fields_punctuation_draws_its_points(name, kind):
+    """Vega-Lite reads ``a.b`` as a nested field and altair's shorthand ``a:b`` as a type:
+    the names are escaped, so the points are drawn from the columns as named."""
+    import re
+
+    roots = {name: "INTEGER", "c": "BIGINT"}
+    spec = ChartSpec(kind, name, "c")
+    rows = records(chart_frame(spec, pd.DataFrame({name: [1, 2], "c": [3, 4]}), roots))
+    drawn = svg(vega_lite(spec, roots, rows))
+    marks = re.findall(r'aria-roledescription="(?:point|bar)"', drawn)
+    assert len(marks) == 2
+    labels = re.findall(r'aria-label="([^"]*: 1; [^"]*)"', drawn)  # what a tooltip reads
+    assert len(labels) == 1 and html.escape(f"{name}: 1", quote=False) in labels[0]
+    assert "c: 3" in labels[0]
+    assert re.search(r"titled '([^']*)'", drawn).group(1) == html.escape(name, quote=False)
+
+
+def test_a_chart_that_cannot_be_drawn_cancels_the_followed_job_with_one_line(monkeypatch):
+    from flink_notebook.core.config import Configuration
+    from flink_notebook.display import follow as following
+    from flink_notebook.display.charts import vega
+
+    view = _view(frame(3), Look(chart=ChartSpec("line", "w", "cnt"), max_rows=1000))
+    view.job.name, view.job.job_id, view.job.web_url, view.job.duration = "j", "1", "u", 1.0
+    view.job.query_result.types = [SimpleNamespace(root=r, precision=None) for r in TYPES]
+    view.job.printed = None
+    cancelled = []
+    poller = SimpleNamespace(view=view, poll=lambda: view,
+                             cancel=lambda: cancelled.append(True) or view)
+    monkeypatch.setattr(following, "poller_for", lambda job, configuration: poller)
+
+    def broken(*args):
+        raise ValueError("altair could not read it\nand a long trace")
+
+    monkeypatch.setattr(vega, "vega_lite", broken)
+    with pytest.raises(UsageError) as raised:
+        following.follow(view.job, Configuration({"notebook": {"notebook.renderer": "html"}}))
+    assert str(raised.value) == ("--chart: the chart could not be drawn (altair could not "
+                                 "read it). The job was cancelled.")
+    assert cancelled == [True]  # not left running, holding a slot

@@ -151,3 +151,36 @@ def test_a_flink_cell_charts_the_table_it_ends_with_and_says_when_there_is_none(
                              'GROUP BY k")')
     shell.run_cell_magic("flink", "--chart bar x=k y=cnt", "x = 1")
     assert "this cell ended with none; job.chart(...)" in capsys.readouterr().err
+
+
+def _fails(*args):
+    raise ValueError("the charting library said no\nwith a long trace")
+
+
+def test_a_chart_that_cannot_be_made_fails_before_its_job_starts(shell, ticks, monkeypatch):
+    from flink_notebook.display.charts import vega
+
+    monkeypatch.setattr(vega, "vega_lite", _fails)
+    before = jobs_now()
+    with pytest.raises(UsageError, match=r"^--chart: the chart could not be drawn \(the "
+                                         r"charting library said no\)\.$"):
+        shell.run_cell_magic("flink_sql", "--chart bar x=k y=cnt",
+                             "SELECT k, COUNT(*) AS cnt FROM chart_ticks GROUP BY k")
+    assert added_since(before) == []
+
+
+def test_a_chart_failing_while_its_job_runs_cancels_the_job(shell, ticks, monkeypatch):
+    from flink_notebook.display.charts import vega
+
+    monkeypatch.setattr(vega, "svg", _fails)  # drawn while the job runs, not checked before
+    before = jobs_now()
+    with pytest.raises(UsageError, match=r"could not be drawn \(the charting library said "
+                                         r"no\)\. The job was cancelled\.$"):
+        shell.run_cell_magic("flink_sql", "--chart bar x=k y=cnt -D notebook.renderer=html",
+                             "SELECT k, COUNT(*) AS cnt FROM chart_ticks GROUP BY k")
+    [job] = added_since(before)
+    try:
+        assert until(lambda: job.is_terminal and job.status(), "the job ending") == "CANCELED"
+    finally:
+        if not job.is_terminal:
+            job.cancel()

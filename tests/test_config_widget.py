@@ -87,3 +87,17 @@ def test_jobs_widget_cancels_a_running_job(shell):
     widget.buttons[0].click()
     assert job.status() == "CANCELED"
     assert widget.buttons[0].disabled and "CANCELED" in widget.labels[0].value
+
+
+def test_a_new_form_replaces_the_last_one_without_piling_up_widgets():
+    from ipywidgets.widgets.widget import _instances
+
+    configuration = Configuration()
+    ConfigWidget(configuration)
+    one_form = len(_instances)
+    for _ in range(100):
+        latest = ConfigWidget(configuration)
+    assert len(_instances) <= one_form  # only the newest form's widgets are alive
+    assert len(configuration._observers) == 1
+    configuration.set("parallelism.default", "4")  # and the newest form still follows
+    assert latest.parallelism.value == "4"

@@ -55,3 +55,15 @@ def test_flink_config_reads_quoted_values(shell):
         assert configuration.get("pipeline.name") == "a b"
     finally:
         configuration.unset("pipeline.name")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0", "soon"])
+def test_a_timeout_is_a_positive_number_of_seconds(value):
+    with pytest.raises(UsageError, match=f"--timeout: expects a positive number of seconds, "
+                                         f"got '{value}'") as refused:
+        request(f"--timeout {value}")
+    assert "\n" not in str(refused.value)
+
+
+def test_a_valid_timeout_reaches_the_request():
+    assert request("--timeout 2.5").timeout == 2.5

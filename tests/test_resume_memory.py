@@ -29,3 +29,28 @@ def test_nothing_to_resume_from_says_what_is_missing():
         resume.resume_path("nb#never", "savepoint", None)
     with pytest.raises(UsageError, match="this cell has run no job yet"):
         resume.resume_path("nb#never", "checkpoint", None)
+
+
+_WRITER = """
+import os, sys, time
+from flink_notebook.jobs import resume
+go = sys.argv[2]
+while not os.path.exists(go):  # both writers start together
+    time.sleep(0.001)
+for n in range(150):
+    resume.remember_job(f"nb#{sys.argv[1]}{n}", "j", "http://127.0.0.1:1")
+"""
+
+
+def test_two_kernels_writing_at_once_lose_no_cell(tmp_path):
+    import subprocess
+    import sys
+
+    go = tmp_path / "go"
+    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, name, str(go)])
+               for name in ("a", "b")]
+    go.touch()
+    assert [writer.wait(timeout=120) for writer in writers] == [0, 0]
+    remembered = [key for name in "ab" for n in range(150)
+                  if resume.recalled(key := f"nb#{name}{n}")]
+    assert len(remembered) == 300

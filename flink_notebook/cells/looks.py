@@ -38,7 +38,10 @@ def check_look(request: CellRequest, table: Any, what: str = "query") -> None:
     roots = [str(t.getLogicalType().getTypeRoot().toString())
              for t in schema.getColumnDataTypes()]
     if request.chart is not None:
+        from flink_notebook.display.charts.drawing import check_drawable
+
         request.chart.check(columns, roots)
+        check_drawable(request.chart, dict(zip(columns, roots)))
     if request.template:
         check_template(request.template, columns)
 

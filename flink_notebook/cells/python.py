@@ -267,7 +267,9 @@ def _exec_program(path: str, args: list[str]) -> Any:
     if not program.is_file():
         raise UsageError(f"No PyFlink program at {path} (a .py file to run, relative to "
                          f"{Path.cwd()}).")
-    code = compile(program.read_text(), str(program), "exec")  # tracebacks name its lines
+    # Bytes: Python decodes them as for `python program.py` (UTF-8 or its coding cookie),
+    # a bad byte a SyntaxError naming the line. Tracebacks name its lines.
+    code = compile(program.read_bytes(), str(program), "exec")
     namespace = {"__name__": "__main__", "__file__": str(program), "__builtins__": builtins}
     saved_argv, saved_path = sys.argv, list(sys.path)
     sys.argv = [str(program), *args]

@@ -20,10 +20,20 @@ if TYPE_CHECKING:
 
 
 def read_sql_file(path: str) -> str:
+    """The file's text; a UsageError naming the file when it is missing or not UTF-8 (and
+    where: line and column)."""
     file = Path(path).expanduser()
     if not file.is_file():
         raise UsageError(f"No SQL file at {path!r} (relative paths start in {Path.cwd()}).")
-    return file.read_text(encoding="utf-8")
+    data = file.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1  # in bytes
+        raise UsageError(
+            f"{path} is not UTF-8 text: line {line}, column {column} holds byte "
+            f"0x{data[exc.start]:02x}. Save it as UTF-8.") from None
 
 
 def run_sql_file(notebook: Notebook, path: str, request: CellRequest) -> Any:

@@ -14,7 +14,7 @@ import argparse
 from IPython.core.error import UsageError
 
 from flink_notebook.clusters.standalone import HOST, LocalCluster
-from flink_notebook.core.config import parse_assignments
+from flink_notebook.core.config import parse_assignments, seconds
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -57,7 +57,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--name", help="name to find it by later (default: generated)")
-    parser.add_argument("--timeout", type=float, default=90,
+    parser.add_argument("--timeout", type=seconds, default=90,
                         help="seconds to wait for start-up")
     parser.add_argument("-D", dest="define", action="append", default=[], metavar="KEY=VALUE",
                         help="a Flink option for its config.yaml (repeatable), such as "

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 
 from flink_notebook.clusters.standalone import ClusterProcess, LocalCluster, probe
+from flink_notebook.core.shared_files import write_whole
 from flink_notebook.core.states import TERMINAL
 
 POLL_SECONDS = 1.0
@@ -47,7 +48,7 @@ def record_outcome(cluster: LocalCluster, ended: dict[str, str]) -> None:
             except (httpx.HTTPError, ValueError):
                 failure = None
         outcome[jid] = {"state": state, "failure": failure}
-    cluster.outcome_file.write_text(json.dumps(outcome))
+    write_whole(cluster.outcome_file, json.dumps(outcome))  # read while it is written
 
 
 def watch(cluster: LocalCluster, owner: ClusterProcess | None, until_job_ends: bool) -> str:

@@ -37,6 +37,7 @@ from flink_notebook.clusters.registry import check_name, cluster_folder, cluster
 from flink_notebook.core.address import ClusterAddress
 from flink_notebook.core.errors import PortTaken
 from flink_notebook.core.ports import LOOPBACK, free_port
+from flink_notebook.core.shared_files import write_whole
 
 #: Options that fix a cluster's ports; with none set, a port taken before Flink bound it
 #: makes the start try again on new ports, this many times in all.
@@ -319,10 +320,7 @@ class LocalCluster:
         return found
 
     def _write_record(self) -> None:
-        # A dot first: no cluster's name starts with one, so this is no cluster's file.
-        tmp = clusters_dir() / f".{self.name}.tmp"
-        tmp.write_text(json.dumps(self.to_record(), indent=2))
-        tmp.replace(self.registry_file)
+        write_whole(self.registry_file, json.dumps(self.to_record(), indent=2))
 
     # -- life cycle -------------------------------------------------------
     def status(self) -> str:

@@ -8,6 +8,7 @@ under ``notebook.*`` and are checked, with a suggestion for typos.
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import html
 import math
@@ -104,6 +105,19 @@ def memory_mb(text: Any) -> int | None:
     if not match:
         return None
     return int(match.group(1)) * _MEMORY_UNITS[match.group(2).lower()] // 2**20
+
+
+def seconds(text: str) -> float:
+    """A ``--timeout``'s value: a positive, finite number of seconds. Otherwise argparse's
+    type error says so (``nan`` would never fire, ``-1`` would cancel the job at once)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(
+            f"expects a positive number of seconds, got {text!r}.")
+    return value
 
 
 def _to_int(value: Any) -> int:
@@ -342,6 +356,11 @@ class Configuration:
     def observe(self, callback: Callable[[str], None]) -> None:
         """Call ``callback(key)`` after every change (the configuration widget stays in sync)."""
         self._observers.append(callback)
+
+    def unobserve(self, callback: Callable[[str], None]) -> None:
+        """Stop calling ``callback`` (a replaced form lets go of the configuration)."""
+        if callback in self._observers:
+            self._observers.remove(callback)
 
     def _changed(self, key: str) -> None:
         for callback in list(self._observers):

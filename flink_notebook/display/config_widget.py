@@ -9,6 +9,7 @@ secret-looking keys are shown masked and kept unless retyped.
 from __future__ import annotations
 
 import html
+import weakref
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -19,6 +20,10 @@ from flink_notebook.core.secrets import MASK, is_secret
 _FORM_KEYS = ("execution.target", "execution.attached", "parallelism.default",
               "execution.runtime-mode", "rest.address", "rest.port")
 _NEEDS_ADDRESS = ("remote",)
+
+# The form last shown for each configuration: a new one closes it, so a hundred
+# ``%flink_config`` displays leave one form's widgets and one observer alive, not a hundred.
+_SHOWN: weakref.WeakKeyDictionary[Configuration, ConfigWidget] = weakref.WeakKeyDictionary()
 
 
 class ConfigWidget:
@@ -69,7 +74,20 @@ class ConfigWidget:
         for field in (self.target, self.attached, self.parallelism, self.runtime_mode,
                       self.rest_address, self.rest_port, self.extra):
             field.observe(self._push, names="value")
-        configuration.observe(lambda key: self._pull())
+        configuration.observe(self._follow)
+        previous = _SHOWN.get(configuration)
+        if previous is not None:
+            previous.close()
+        _SHOWN[configuration] = self
+
+    def close(self) -> None:
+        """Stop following the configuration and close every widget of the form (its
+        display in an earlier cell goes blank)."""
+        self.configuration.unobserve(self._follow)
+        _close_tree(self.box)
+
+    def _follow(self, key: str) -> None:
+        self._pull()
 
     # configuration -> form
     def _pull(self) -> None:
@@ -154,3 +172,19 @@ class ConfigWidget:
                 error = str(exc)
         self.message.value = (f"<span class='flink-config-error' style='color:#cf222e'>"
                               f"{html.escape(error)}</span>")
+
+
+def _close_tree(widget: Any) -> None:
+    """Close ``widget`` and every widget it holds (children, layout, style): ipywidgets
+    keeps each one alive until it is closed."""
+    import ipywidgets as widgets
+
+    held = []
+    for name in widget.keys:
+        value = getattr(widget, name, None)
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            if isinstance(item, widgets.Widget):
+                held.append(item)
+    widget.close()
+    for item in held:
+        _close_tree(item)

@@ -4,13 +4,16 @@ detached loop is :mod:`flink_notebook.display.monitor`).
 The view is polled quickly at first, then once per ``notebook.refresh-interval``, and the
 renderer redraws at most once per interval and only when something changed. Ctrl-C (the
 notebook's interrupt), ``--timeout`` or the view's Cancel button (clicked while the cell
-runs, where the kernel has subshells) cancels the job.
+runs, where the kernel has subshells) cancels the job; so does a view that cannot be drawn.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from IPython.core.error import UsageError
 
 from flink_notebook.display.clicks import Clicks
 from flink_notebook.display.poller import poller_for
@@ -18,6 +21,7 @@ from flink_notebook.display.renderers import renderer_for
 
 if TYPE_CHECKING:
     from flink_notebook.core.config import Configuration
+    from flink_notebook.display.poller import JobPoller
     from flink_notebook.display.view import JobView, Look
     from flink_notebook.jobs.client import JobClient
 
@@ -38,7 +42,7 @@ def follow(job: JobClient, configuration: Configuration, timeout: float | None =
     poller = poller_for(job, configuration, look)
     view = poller.view
     renderer = renderer_for(poller, configuration)
-    renderer.show()
+    _draw(renderer.show, poller)
     clicks = Clicks()
     renderer.take_clicks(clicks)
     give_up = None if timeout is None else (
@@ -55,7 +59,7 @@ def follow(job: JobClient, configuration: Configuration, timeout: float | None =
                 poller.cancel()
                 break
             if time.monotonic() - drawn >= refresh:  # at most one update per refresh tick
-                renderer.update()
+                _draw(renderer.update, poller)
                 drawn = time.monotonic()
             # Short at first (a small query's answer comes quickly); a click wakes it.
             for action in clicks.wait(_wait_for_rows(view, pause)):
@@ -74,6 +78,19 @@ def follow(job: JobClient, configuration: Configuration, timeout: float | None =
         if text:  # what its print sinks wrote there, as on the embedded cluster
             print(text, end="" if text.endswith("\n") else "\n")
     return view
+
+
+def _draw(draw: Callable[[], None], poller: JobPoller) -> None:
+    """``draw`` the view. If that fails (its chart, say), the job is cancelled first: the
+    cell stops following it, and it must not keep running there, holding slots."""
+    try:
+        draw()
+    except UsageError as exc:
+        poller.cancel()
+        raise UsageError(f"{exc} The job was cancelled.") from None
+    except Exception:
+        poller.cancel()
+        raise
 
 
 def _wait_for_rows(view: JobView, pause: float) -> float:

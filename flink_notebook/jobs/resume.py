@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
+from flink_notebook.core.shared_files import locked, write_whole
 from flink_notebook.core.state import state_dir
 
 if TYPE_CHECKING:
     from flink_notebook.core.config import Configuration
 
-_lock = threading.Lock()
 _KEPT = 1000  # cells remembered (a notebook has tens; terminal cells are keyed by text)
 
 
@@ -40,18 +38,14 @@ def _read() -> dict[str, dict[str, Any]]:
 
 
 def _update(key: str, **values: Any) -> None:
-    with _lock:
+    # Read under the lock (other kernels' threads and this one's wait): no cell is lost.
+    with locked(_file()):
         memory = _read()
         memory[key] = {**memory.get(key, {}), **values, "updated": time.time()}
         if len(memory) > _KEPT:  # the cells used longest ago go first
             for old in sorted(memory, key=lambda k: memory[k].get("updated", 0))[:-_KEPT]:
                 del memory[old]
-        path = _file()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False,
-                                         suffix=".tmp") as out:
-            json.dump(memory, out, indent=1)
-        os.replace(out.name, path)  # a reader never sees half a file
+        write_whole(_file(), json.dumps(memory, indent=1))
 
 
 def remember_job(key: str, job_id: str, rest_url: str) -> None:

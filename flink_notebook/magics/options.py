@@ -9,6 +9,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from flink_notebook.cells.request import CellRequest
+from flink_notebook.core.config import seconds
 from flink_notebook.display.charts.spec import ChartSpec
 from flink_notebook.engine.result_mode import ResultMode
 
@@ -35,7 +36,7 @@ _CELL_ARGUMENTS = [
     argument("--chart", nargs="+", metavar="KIND [x=COL y=COL color=COL]",
              help="a live chart of the query's rows: line, bar, area, scatter or heatmap, "
                   "e.g. --chart line x=window_end y=cnt color=user (needs the charts extra)"),
-    argument("--timeout", type=float, metavar="SECONDS",
+    argument("--timeout", type=seconds, metavar="SECONDS",
              help="cancel an attached job still running after SECONDS"),
     argument("--verbose", action="store_true", help="show the full Java trace on errors"),
     argument("--from-savepoint", metavar="PATH",

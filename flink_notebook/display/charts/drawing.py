@@ -4,13 +4,17 @@ again only when the rows changed), a note when rows were left out, and a line of
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from IPython.core.error import UsageError
 
 from flink_notebook.display.charts.data import chart_frame, records
 
 if TYPE_CHECKING:
+    from flink_notebook.display.charts.spec import ChartSpec
     from flink_notebook.display.view import JobView
 
 _DRAWINGS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -25,6 +29,15 @@ def drawing_for(view: JobView) -> ChartDrawing | None:
     if drawing is None:
         drawing = _DRAWINGS[view] = ChartDrawing(view)
     return drawing
+
+
+def check_drawable(spec: ChartSpec, roots: dict[str, str]) -> None:
+    """A UsageError now if the chart of these columns cannot be made (before its job
+    starts), rather than while the job runs."""
+    from flink_notebook.display.charts.vega import spec_dict, vega_lite
+
+    with _charting():
+        spec_dict(vega_lite(spec, roots, []))
 
 
 class ChartDrawing:
@@ -63,13 +76,16 @@ class ChartDrawing:
     def chart(self, rows: list[dict[str, Any]] | None = None) -> Any:
         from flink_notebook.display.charts.vega import vega_lite
 
-        return vega_lite(self.spec, self.roots, self.rows() if rows is None else rows)
+        with _charting():
+            return vega_lite(self.spec, self.roots, self.rows() if rows is None else rows)
 
     def spec_dict(self, rows: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """The Vega-Lite specification with the rows (version 5, as frontends render it)."""
         from flink_notebook.display.charts.vega import spec_dict
 
-        return spec_dict(self.chart(rows))
+        chart = self.chart(rows)
+        with _charting():
+            return spec_dict(chart)
 
     def svg(self) -> str:
         """The chart as SVG (cached while its rows stay the same)."""
@@ -77,7 +93,9 @@ class ChartDrawing:
 
         rows = self.rows()
         if self._svg is None or self._svg[0] != rows:
-            self._svg = (rows, svg(self.chart(rows)))
+            chart = self.chart(rows)
+            with _charting():
+                self._svg = (rows, svg(chart))
         return self._svg[1]
 
     def note(self) -> str | None:
@@ -97,3 +115,14 @@ class ChartDrawing:
             value = part[self.spec.value]
             text += f", {self.spec.value} {value.min():g} to {value.max():g}"
         return text
+
+
+@contextmanager
+def _charting() -> Iterator[None]:
+    """altair's or vl-convert's failure as one line (a UsageError), not their traceback."""
+    try:
+        yield
+    except Exception as exc:
+        said = str(exc).strip().splitlines()
+        raise UsageError(f"--chart: the chart could not be drawn "
+                         f"({said[0] if said else type(exc).__name__}).") from None
