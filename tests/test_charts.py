@@ -225,14 +225,15 @@ def test_a_chart_that_cannot_be_drawn_cancels_the_followed_job_with_one_line(mon
     cancelled = []
     poller = SimpleNamespace(view=view, poll=lambda: view,
                              cancel=lambda: cancelled.append(True) or view)
-    monkeypatch.setattr(following, "poller_for", lambda job, configuration: poller)
+    monkeypatch.setattr(following, "poller_for", lambda job, configuration, look: poller)
 
     def broken(*args):
         raise ValueError("altair could not read it\nand a long trace")
 
     monkeypatch.setattr(vega, "vega_lite", broken)
     with pytest.raises(UsageError) as raised:
-        following.follow(view.job, Configuration({"notebook": {"notebook.renderer": "html"}}))
+        following.follow(view.job, Configuration({"notebook": {"notebook.renderer": "html"}}),
+                         look=view.look)
     assert str(raised.value) == ("--chart: the chart could not be drawn (altair could not "
                                  "read it). The job was cancelled.")
     assert cancelled == [True]  # not left running, holding a slot
