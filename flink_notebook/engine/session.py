@@ -229,12 +229,14 @@ class FlinkSession:
 
     def _launch_gateway(self, get_gateway: Callable[[], Any]) -> Any:
         """PyFlink's gateway, its JVM launched with our options; with the class archive if
-        there is one, and again without it if the JVM would not start with it."""
+        there is one, and again without it if the JVM would not start with it. Its stderr
+        is drained (engine/gateway_stderr.py)."""
         from flink_notebook.engine import class_archive
+        from flink_notebook.engine.gateway_stderr import draining_gateway_stderr
 
         archive = class_archive.jvm_options(bool(self.configuration.get("notebook.class-archive")))
         try:
-            with _gateway_jvm_args(self.jvm_memory, archive):
+            with draining_gateway_stderr(), _gateway_jvm_args(self.jvm_memory, archive):
                 return get_gateway()
         except Exception:
             if not archive:
@@ -242,7 +244,7 @@ class FlinkSession:
             damaged = class_archive.discard(archive)
             log.warning("Java did not start with the class archive %s; removed it, starting "
                         "without (flink-notebook class-archive writes a new one)", damaged)
-            with _gateway_jvm_args(self.jvm_memory, []):
+            with draining_gateway_stderr(), _gateway_jvm_args(self.jvm_memory, []):
                 return get_gateway()
 
     def wait_started(self) -> None:
