@@ -3,7 +3,8 @@ pipe and reads it only if the JVM dies before it answers; once the pipe's 64 KiB
 every Java thread that writes to ``System.err`` blocks for good (a job's ``print`` sink to
 stderr, a library's warnings), and with it the job, its cancel and the kernel's exit.
 Here a daemon thread copies it to the kernel's own stderr, where the JVM's stdout goes
-too, as it comes; PyFlink's start-up error still gets its last lines."""
+too (ipykernel shows both in the running cell, as Flink's local mode prints them), as it
+comes; PyFlink's start-up error still gets its last lines."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from typing import IO, Any
 #: What PyFlink's start-up error quotes of a JVM that died before it answered.
 TAIL_BYTES = 64 * 1024
 _CHUNK = 64 * 1024
+#: What Java 17 says of the ``--add-opens`` PyFlink's launcher always passes: nothing a
+#: user can act on, and ipykernel would show it in a cell.
+_LAUNCHER_WARNING = b"WARNING: Unknown module: jdk.proxy2 specified to --add-opens\n"
 
 
 class DrainedStderr:
@@ -35,7 +39,7 @@ class DrainedStderr:
             while chunk := self._pipe.read1(_CHUNK):
                 self._tail = (self._tail + chunk)[-TAIL_BYTES:]
                 if passing_on:
-                    passing_on = _write_all(self._to, chunk)
+                    passing_on = _write_all(self._to, chunk.replace(_LAUNCHER_WARNING, b""))
 
     def read(self, timeout: float = 5.0) -> bytes:
         """The last bytes the JVM wrote, once it has closed its stderr (or ``timeout``
