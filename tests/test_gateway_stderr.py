@@ -59,12 +59,28 @@ def test_the_drain_reads_on_while_nobody_reads_its_copy_and_keeps_the_tail(tmp_p
     os.close(out)
     assert copy.read_bytes() == data.removeprefix(warning)  # Java's noise at PyFlink's launch
 
+def test_a_session_drains_every_gateway_pyflink_launches_from_then_on():
+    from pyflink import java_gateway
+
+    from flink_notebook.engine.session import FlinkSession
+
+    FlinkSession()
+    FlinkSession()  # wrapped once, not twice
+    launch = java_gateway.launch_gateway_server_process
+    assert launch.drains_stderr
+    assert launch.__closure__[0].cell_contents is pyflink_gateway_server_launch()
+
+
+def pyflink_gateway_server_launch():
+    from pyflink import pyflink_gateway_server
+
+    return pyflink_gateway_server.launch_gateway_server_process
+
+
 def test_pyflink_launches_its_gateway_through_the_function_we_wrap():
     """engine/gateway_stderr.py wraps PyFlink's launcher by its name in java_gateway; a
     release that launches otherwise would leave the pipe undrained again."""
     from pyflink import java_gateway, pyflink_gateway_server
 
     assert "launch_gateway_server_process" in java_gateway.launch_gateway.__code__.co_names
-    assert java_gateway.launch_gateway_server_process is \
-        pyflink_gateway_server.launch_gateway_server_process
     assert "stderr=PIPE" in inspect.getsource(pyflink_gateway_server.launch_gateway_server_process)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import IO, Any
 
 #: What PyFlink's start-up error quotes of a JVM that died before it answered.
@@ -60,14 +58,16 @@ def _write_all(fd: int, data: bytes) -> bool:
     return True
 
 
-@contextmanager
-def draining_gateway_stderr() -> Iterator[None]:
-    """While PyFlink launches its gateway JVM within the block, the JVM's stderr is drained
-    (see :class:`DrainedStderr`). PyFlink keeps the process to itself, so its launcher is
-    wrapped for the block."""
+def drain_gateway_stderr() -> None:
+    """From now on, every gateway JVM PyFlink launches in this process (the session's, or
+    one a cell's own PyFlink code starts first) has its stderr drained (see
+    :class:`DrainedStderr`). PyFlink keeps the process to itself, so its launcher is
+    wrapped, once."""
     from pyflink import java_gateway
 
     launch = java_gateway.launch_gateway_server_process
+    if getattr(launch, "drains_stderr", False):
+        return
 
     def launch_drained(env: dict[str, str], args: list[str]) -> Any:
         process = launch(env, args)
@@ -75,8 +75,5 @@ def draining_gateway_stderr() -> Iterator[None]:
             process.stderr = DrainedStderr(process.stderr)
         return process
 
+    launch_drained.drains_stderr = True  # type: ignore[attr-defined]
     java_gateway.launch_gateway_server_process = launch_drained
-    try:
-        yield
-    finally:
-        java_gateway.launch_gateway_server_process = launch

@@ -113,6 +113,11 @@ class FlinkSession:
         self.routing: Any = None  # engine.environments.Routing, once Java runs
         self.env: Any = None
         self.t_env: Any = None
+        # PyFlink never reads its JVM's stderr: whoever launches the JVM from now on (this
+        # session, or a cell's own PyFlink code first), a job printing there must not block.
+        from flink_notebook.engine.gateway_stderr import drain_gateway_stderr
+
+        drain_gateway_stderr()
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -229,14 +234,12 @@ class FlinkSession:
 
     def _launch_gateway(self, get_gateway: Callable[[], Any]) -> Any:
         """PyFlink's gateway, its JVM launched with our options; with the class archive if
-        there is one, and again without it if the JVM would not start with it. Its stderr
-        is drained (engine/gateway_stderr.py)."""
+        there is one, and again without it if the JVM would not start with it."""
         from flink_notebook.engine import class_archive
-        from flink_notebook.engine.gateway_stderr import draining_gateway_stderr
 
         archive = class_archive.jvm_options(bool(self.configuration.get("notebook.class-archive")))
         try:
-            with draining_gateway_stderr(), _gateway_jvm_args(self.jvm_memory, archive):
+            with _gateway_jvm_args(self.jvm_memory, archive):
                 return get_gateway()
         except Exception:
             if not archive:
@@ -244,7 +247,7 @@ class FlinkSession:
             damaged = class_archive.discard(archive)
             log.warning("Java did not start with the class archive %s; removed it, starting "
                         "without (flink-notebook class-archive writes a new one)", damaged)
-            with draining_gateway_stderr(), _gateway_jvm_args(self.jvm_memory, []):
+            with _gateway_jvm_args(self.jvm_memory, []):
                 return get_gateway()
 
     def wait_started(self) -> None:
