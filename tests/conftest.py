@@ -36,6 +36,18 @@ SUITE_HEADER = ("X-Suite-Token", "suite-secret-4d2f")
 os.environ["FLINK_REST_CLIENT_HEADERS"] = f"{SUITE_HEADER[0]}:{SUITE_HEADER[1]}"
 
 
+def _drain_every_gateway() -> None:
+    """Tests that make a TableEnvironment of their own may start this process's JVM before
+    any FlinkSession exists: its stderr is drained as a kernel's is, whichever test (in
+    whichever order) comes first."""
+    from flink_notebook.engine.gateway_stderr import drain_gateway_stderr
+
+    drain_gateway_stderr()
+
+
+_drain_every_gateway()
+
+
 @pytest.fixture(scope="session")
 def shell():
     """An in-process IPython shell with ``%load_ext flink_notebook`` done. Flink is not

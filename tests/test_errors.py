@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from flink_notebook.core.errors import java_error_summary
+from flink_notebook.core.errors import CODE_TOO_LARGE, MAX_TRACE, java_error_summary
 from flink_notebook.sql.errors import format_sql_error
 from flink_notebook.sql.statements import Statement, StatementKind, split_statements
 
@@ -209,6 +209,70 @@ def test_python_error_in_sql_has_no_position():
     assert message.startswith("SQL error in the statement at line 1: boom\n   1 | SELECT 1")
 
 
+# --- bounded sizes ---------------------------------------------------------------------
+
+HALF = "x" * 5_000_000
+
+
+def parse_error(message: str) -> JavaText:
+    """A parse error as Flink 2.3 words it."""
+    return JavaText(
+        "An error occurred while calling o8.executeSql.\n"
+        f": org.apache.flink.table.api.SqlParserException: SQL parse failed. {message}\n"
+        'Was expecting one of:\n    "LATERAL" ...\n    <IDENTIFIER> ...\n    \n' + FRAMES
+        + f"Caused by: org.apache.calcite.sql.parser.SqlParseException: {message}\n" + FRAMES)
+
+
+def test_a_10_mb_line_is_quoted_around_the_caret_in_a_few_kb():
+    cell = f"SELECT '{HALF}' FROM WHERE '{HALF}'"
+    column = cell.index("WHERE") + 1
+    [statement] = split_statements(cell)
+    error = parse_error(f"Incorrect syntax near the keyword 'WHERE' at line 1, column {column}.")
+    message = format_sql_error(error, statement, cell)
+    assert len(message) < 2_000
+    lines = message.splitlines()
+    assert lines[0] == f"SQL error at line 1, column {column}: Incorrect syntax near the " \
+        "keyword 'WHERE'"
+    quoted, caret = lines[1], lines[2]
+    assert quoted.startswith("   1 | …xxx") and quoted.endswith("xxx…")
+    assert quoted[caret.index("^"):].startswith("WHERE 'xxx")
+
+
+def test_a_huge_token_in_the_message_is_cut_and_says_how_much():
+    cell = f"SELECT 1 + '{HALF}' x"
+    [statement] = split_statements(cell)
+    error = parse_error(f"Encountered \"'{HALF}' x\" at line 1, column 12.")
+    message = format_sql_error(error, statement, cell)
+    assert len(message) < 2_000
+    assert message.splitlines()[0].endswith(" more characters)")
+    assert message.splitlines()[2] == "     |            ^"
+
+
+def test_a_verbose_trace_is_capped_and_says_how_much_was_cut():
+    statement = Statement("SELECT nope", 1, 1, StatementKind.QUERY)
+    error = parse_error(f"Incorrect syntax near '{HALF}' at line 1, column 8.")
+    message = format_sql_error(error, statement, "SELECT nope", verbose=True)
+    assert len(message) <= MAX_TRACE + 2_000
+    assert "\tat org.apache.flink.table.planner" in message
+    assert re.search(r"… \(4,99\d,\d{3} more characters\)", message)
+    long_trace = JavaText(UNKNOWN_COLUMN.replace("\t... 30 more\n", FRAMES * 2_000))
+    assert java_error_summary(long_trace)[1].endswith(" more characters of the trace cut)")
+
+
+CODE_SPLITTER_FAILED = (  # a 1 MB VALUES list, Flink 2.3 (frames and generated code cut)
+    "An error occurred while calling o8.executeSql.\n"
+    ": java.lang.RuntimeException: JavaCodeSplitter failed. This is a bug. Please file an "
+    "issue.\n" + FRAMES
+    + "Caused by: java.lang.OutOfMemoryError: Java heap space\n" + FRAMES
+)
+
+
+def test_a_statement_too_large_for_the_code_generator_says_so_in_a_line():
+    summary = summary_of(CODE_SPLITTER_FAILED)
+    assert summary == CODE_TOO_LARGE
+    assert "bug" not in summary and "\n" not in summary
+
+
 # --- real Flink ------------------------------------------------------------------------
 
 
@@ -369,3 +433,21 @@ def test_an_answer_over_the_rest_limit_names_the_option_and_no_header_is_shown()
     assert "HTTP/1.1" not in summary and "content-type" not in summary
     assert "s3cr3t-cookie" not in summary and "s3cr3t-cookie" not in trace
     assert "set-cookie: ********" in trace and "DefaultHttpResponse" in trace
+
+
+@pytest.mark.cluster
+def test_real_10_mb_statement_with_a_syntax_error_gives_a_short_error_with_a_caret(shell):
+    from IPython.core.error import UsageError
+
+    cell = f"SELECT '{HALF}' AS a FROM WHERE '{HALF}'"
+    with pytest.raises(UsageError) as caught:
+        shell.run_cell_magic("flink_sql", "", cell)
+    message = str(caught.value)
+    assert len(message) < 4_000
+    assert message.startswith(f"SQL error at line 1, column {cell.index('WHERE') + 1}: ")
+    lines = message.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("   1 | "))
+    quoted, caret = lines[at], lines[at + 1]
+    assert quoted[caret.index("^"):].startswith("WHERE 'xxx"), message
+    shell.run_cell_magic("flink_sql", "-o after", "SELECT 1 AS x")  # the kernel goes on
+    assert shell.user_ns["after"]["x"].tolist() == [1]

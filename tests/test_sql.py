@@ -173,6 +173,15 @@ def test_first_line():
     assert split_statements("\n  SELECT a,\n b FROM t")[0].first_line == "SELECT a,"
 
 
+def test_an_error_quoting_a_10_mb_line_quotes_the_start_of_it():
+    [statement] = split_statements("SET 'k' = '" + "x" * 10_000_000)  # no closing quote
+    with pytest.raises(UsageError) as caught:
+        parse_set(statement)
+    assert len(str(caught.value)) < 1_000
+    assert "SET 'k' = 'xxx" in str(caught.value)
+    assert "(9,999,7" in str(caught.value)  # how much more the line holds
+
+
 # --- kinds -----------------------------------------------------------------------------
 
 

@@ -82,7 +82,7 @@ def java_error_summary(exc: BaseException) -> tuple[str, str]:
     Java class names, "Caused by" chains, or option values that may be
     secret. For a Python exception: its message and its Python traceback.
     """
-    summary, trace, _ = _summarize(exc)
+    summary, trace, _ = position_in_statement(exc)
     return summary, trace
 
 
@@ -257,8 +257,46 @@ def summarize_trace(trace: str) -> str:
 
 
 def position_in_statement(exc: BaseException) -> tuple[str, str, tuple[int, int] | None]:
-    """(summary, trace, (line, column) Flink reported in the statement, or None)."""
-    return _summarize(exc)
+    """(summary, trace, (line, column) Flink reported in the statement, or None), each
+    cut to a readable size (Flink's messages quote a statement of megabytes whole)."""
+    summary, trace, position = _summarize(exc)
+    if _CODE_TOO_LARGE.search(trace):
+        summary = CODE_TOO_LARGE
+    lines = [shorten(line, MAX_MESSAGE_LINE) for line in summary.split("\n")]
+    if len(lines) > MAX_MESSAGE_LINES:
+        lines[MAX_MESSAGE_LINES:] = [f"… ({len(lines) - MAX_MESSAGE_LINES:,} more lines)"]
+    return "\n".join(lines), _cut_trace(trace), position
+
+
+#: A short message is cut after so many lines of so many characters; a trace's lines
+#: after :data:`MAX_TRACE_LINE` characters, and the whole trace after :data:`MAX_TRACE`.
+MAX_MESSAGE_LINES = 12
+MAX_MESSAGE_LINE = 300
+MAX_TRACE_LINE = 2_000
+MAX_TRACE = 100_000
+
+
+def shorten(line: str, limit: int) -> str:
+    """``line``, or its first ``limit`` characters and how many more there were."""
+    if len(line) <= limit:
+        return line
+    return f"{line[:limit]}… ({len(line) - limit:,} more characters)"
+
+
+def _cut_trace(trace: str) -> str:
+    trace = "\n".join(shorten(line, MAX_TRACE_LINE) for line in trace.split("\n"))
+    if len(trace) <= MAX_TRACE:
+        return trace
+    return f"{trace[:MAX_TRACE]}\n… ({len(trace) - MAX_TRACE:,} more characters of the trace cut)"
+
+
+# What Flink's code generator says of a statement whose generated code is too large for it:
+# its splitter ran out of memory ("JavaCodeSplitter failed. This is a bug"), or Janino
+# refused a method over the JVM's 64 KB.
+_CODE_TOO_LARGE = re.compile(r"JavaCodeSplitter failed|grows beyond 64 KB")
+CODE_TOO_LARGE = ("The statement is too large for Flink's code generator (a long VALUES "
+                  "list, say): put its rows in a file or a table and read them from there "
+                  "(e.g. a 'filesystem' table with 'format'='csv').")
 
 
 class _TraceText(Exception):

@@ -105,6 +105,11 @@ class FlinkSession:
         self.routing: Any = None  # engine.environments.Routing, once Java runs
         self.env: Any = None
         self.t_env: Any = None
+        # PyFlink never reads its JVM's stderr: whoever launches the JVM from now on (this
+        # session, or a cell's own PyFlink code first), a job printing there must not block.
+        from flink_notebook.engine.gateway_stderr import drain_gateway_stderr
+
+        drain_gateway_stderr()
 
     # -- lifecycle ----------------------------------------------------------
 

@@ -37,14 +37,31 @@ def format_sql_error(
         line, column = statement.line, None
         head = f"SQL error in the statement at {where}line {line}: {summary}"
     quoted = lines[line - 1].rstrip() if 0 < line <= len(lines) else statement.first_line
+    quoted, before_caret = _window(quoted, column)
     gutter = f"{line:>4} | "
     parts = [head, gutter + quoted]
     if column is not None:
         # Tabs stay tabs so the caret lines up however wide the display draws them.
-        indent = "".join(char if char == "\t" else " " for char in quoted[: column - 1])
+        indent = "".join(char if char == "\t" else " " for char in before_caret)
         parts.append(" " * (len(gutter) - 2) + "| " + indent + "^")
     if verbose:
         parts += ["", trace]
     else:
         parts.append("(add --verbose to the magic line for the Java trace)")
     return "\n".join(parts)
+
+
+#: The most characters of a line quoted under an error; a longer line is quoted around
+#: the caret, with "…" where it was cut.
+QUOTED_WIDTH = 120
+
+
+def _window(quoted: str, column: int | None) -> tuple[str, str]:
+    """(what to quote of the line, what of it comes before the caret's column)."""
+    at = min(max((column or 1) - 1, 0), len(quoted))
+    if len(quoted) <= QUOTED_WIDTH:
+        return quoted, quoted[:at]
+    start = max(0, min(at - QUOTED_WIDTH // 2, len(quoted) - QUOTED_WIDTH))
+    end = start + QUOTED_WIDTH
+    head = "…" if start else ""
+    return head + quoted[start:end] + ("…" if end < len(quoted) else ""), head + quoted[start:at]

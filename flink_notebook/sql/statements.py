@@ -15,6 +15,8 @@ from enum import Enum
 
 from IPython.core.error import UsageError
 
+from flink_notebook.core.errors import MAX_MESSAGE_LINE, shorten
+
 
 class StatementKind(str, Enum):
     """What a statement does, which decides how the cell runs it."""
@@ -81,8 +83,9 @@ class Statement:
 
     @property
     def first_line(self) -> str:
-        """The statement's first line, as Flink gets it."""
-        return self.text.split("\n", 1)[0].rstrip()
+        """The statement's first line, as Flink gets it, cut to a length a message can
+        quote (a statement may be one line of megabytes)."""
+        return shorten(self.text.split("\n", 1)[0].rstrip(), MAX_MESSAGE_LINE)
 
     def cell_position(self, line: int, column: int) -> tuple[int, int]:
         """The cell's (line, column) of a position Flink reports in ``text``.
