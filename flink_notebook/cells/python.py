@@ -194,7 +194,7 @@ class PythonCell:
                        else _parallelism(j_env, owner))
         pipeline = Pipeline(name, kind, parallelism, to_cluster)
         job = executor_for(session, configuration).execute(pipeline, configuration)
-        self.jobs.append(adopt(session.register(job), self.request, configuration))
+        self.jobs.append(session.register(adopt(job, self.request, configuration)))
         self._kinds[job.job_id] = kind
         return job, native["value"]
 

@@ -23,6 +23,7 @@ class CellRequest:
     timeout: float | None = None
     resume: str | None = None  #: --resume: savepoint or checkpoint (None: notebook.resume)
     cell_key: str | None = None  #: the cell, for --resume (cells.resume.cell_key)
+    run: int = 0  #: this run of the cell (a re-run has another): its jobs' rows replace
     chart: ChartSpec | None = None  #: --chart: a live chart of each query's rows
     template: str | None = None  #: --mode single: a card ('' for the default template)
 

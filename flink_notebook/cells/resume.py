@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from flink_notebook.cells.request import CellRequest
     from flink_notebook.core.config import Configuration
     from flink_notebook.jobs.client import JobClient
+
+
+_runs = itertools.count(1)
 
 
 def cell_key(text: str) -> str:
@@ -42,7 +46,7 @@ def resuming(request: CellRequest, text: str, configuration: Configuration,
     when asked to. ``--resume`` with nothing to resume from is an error saying what is
     missing; ``notebook.resume`` then starts afresh. ``query``: the cell runs a SELECT."""
     key = cell_key(text)
-    request = dataclasses.replace(request, cell_key=key)
+    request = dataclasses.replace(request, cell_key=key, run=next(_runs))
     how = request.resume or configuration.get("notebook.resume") or "off"
     if how == "off" or "execution.savepoint.path" in request.options:
         return request
@@ -61,11 +65,12 @@ def resuming(request: CellRequest, text: str, configuration: Configuration,
 
 def adopt(job: JobClient, request: CellRequest, configuration: Configuration) -> JobClient:
     """Remember ``job`` as its cell's last; its savepoints and, at its end, its latest
-    checkpoint are where the cell's ``--resume`` starts from."""
+    checkpoint are where the cell's ``--resume`` starts from. Before the session keeps it:
+    the rows of the cell's earlier runs then go (FlinkSession.register)."""
     key = request.cell_key
     if key is None:
         return job
-    job.cell_key = key
+    job.cell_key, job.cell_run = key, request.run
     resume.remember_job(key, job.job_id, job.rest.url)
     if configuration.get("execution.checkpointing.interval"):
         def at_end(ended: Any) -> None:

@@ -199,8 +199,8 @@ def _run_job(
         check_look(request, None, statement.kind.name.replace("_", " ").lower())
     pipeline = sql_pipeline(session, statement, configuration, request.mode,
                             check=lambda table: check_look(request, table))
-    job = session.register(executor_for(session, configuration).execute(pipeline, configuration))
-    adopt(job, request, configuration)  # the cell's last job, for --resume
+    job = executor_for(session, configuration).execute(pipeline, configuration)
+    session.register(adopt(job, request, configuration))  # the cell's last job (--resume)
     dress(job, request, configuration)  # its chart or card
     if not configuration.get("execution.attached"):
         show(job, configuration)

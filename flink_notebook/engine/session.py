@@ -439,19 +439,64 @@ class FlinkSession:
         return int(configuration.get("parallelism.default") or DEFAULT_PARALLELISM)
 
     def register(self, job: JobClient) -> JobClient:
-        """Keep ``job``'s handle for ``%flink_jobs`` and ``SHOW JOBS``: the newest
-        ``notebook.keep-jobs`` of them, running ones always (older ended ones are dropped,
-        so that a long session does not hold every result it ever had)."""
-        self.jobs.append(job)
-        keep = int(self.configuration.get("notebook.keep-jobs") or 100)
-        excess = len(self.jobs) - keep
-        if excess > 0:
+        """Keep ``job``'s handle for ``%flink_jobs`` and ``SHOW JOBS``, within bounds, so that a
+        long session does not hold every result it ever had:
+
+        - the newest ``notebook.keep-jobs`` handles, running ones always: an older handle
+          whose job is over is dropped, with its rows and its connections to the cluster;
+        - the rows of an earlier job of ``job``'s cell (a re-run) go once that job is over;
+        - the rows of the kept jobs' results hold ``notebook.results-memory`` at most
+          together: beyond it the oldest go first.
+
+        A handle whose rows went refuses to give them, saying why (a DataFrame bound by
+        ``-o`` is the user's and stays)."""
+        configuration = self.configuration
+        keep = int(configuration.get("notebook.keep-jobs") or 100)
+        budget = (memory_mb(configuration.get("notebook.results-memory")) or 0) * 2**20
+        letting_go: list[tuple[Any, str]] = []
+        with self._lock:
+            self.jobs.append(job)
+            excess = len(self.jobs) - keep
             kept = []
             for old in self.jobs:
-                if excess > 0 and old.has_ended:
+                if excess > 0 and old is not job and old.is_over:
                     excess -= 1
                     self.dropped_jobs += 1
+                    letting_go.append((old, _LET_GO_KEEP_JOBS.format(job=_label(old),
+                                                                     keep=keep)))
                 else:
                     kept.append(old)
             self.jobs[:] = kept
+            held = 0
+            for old in reversed(kept[:-1]):  # newest first: the oldest rows go first
+                result = old.query_result
+                if result is None or result.dropped or not old.is_over:
+                    continue
+                if job.cell_key is not None and old.cell_key == job.cell_key \
+                        and old.cell_run != job.cell_run:
+                    letting_go.append((old, _LET_GO_RERUN.format(job=_label(old))))
+                elif held + result.nbytes > budget:
+                    letting_go.append((old, _LET_GO_MEMORY.format(
+                        job=_label(old), budget=configuration.get("notebook.results-memory"))))
+                else:
+                    held += result.nbytes
+        for old, why in letting_go:
+            old.let_go(why)
         return job
+
+
+def _label(job: JobClient) -> str:
+    return f"{job.name} ({job.job_id})" if job.name else job.job_id
+
+
+_LET_GO_KEEP_JOBS = (
+    "The rows of job {job} were let go: the session keeps the newest {keep} jobs "
+    "(notebook.keep-jobs). Run its query again; keep rows with -o NAME (attached) or "
+    "df = job.to_pandas() while they are there.")
+_LET_GO_RERUN = (
+    "The rows of job {job} were let go when its cell ran again. Run its query again; keep "
+    "rows with -o NAME (attached) or df = job.to_pandas() before re-running the cell.")
+_LET_GO_MEMORY = (
+    "The rows of job {job} were let go: the kept results may hold {budget} together "
+    "(notebook.results-memory) and newer ones took the room. Run its query again, or raise "
+    "notebook.results-memory.")
