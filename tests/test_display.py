@@ -288,6 +288,9 @@ class _NoVertexMetrics:
     def vertex_metric_ids(self, job_id, vertex_id):
         return []
 
+    def close(self):  # a view that ended closes its job's connections
+        pass
+
 
 class _ScriptedJob:
     """A job whose REST answers are scripted: pure view logic, no Flink."""

@@ -123,3 +123,52 @@ def test_rows_beyond_results_memory_go_oldest_first(shell, kept_rows):
             handles[0].to_pandas()
     finally:
         configuration.unset("notebook.results-memory")
+
+
+@pytest.fixture
+def rest_api(tmp_path):
+    """A stand-in for a cluster's REST API in another process (its sockets are not ours),
+    keeping connections open as Flink's does: ``/overview`` answers JSON."""
+    import subprocess
+    import sys
+
+    import httpx
+    from waiting import until
+
+    from flink_notebook.core.ports import free_port
+
+    (tmp_path / "overview").write_text('{"flink-version": "2.3.0"}')
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "--protocol", "HTTP/1.1",
+         "--directory", str(tmp_path), str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        try:
+            return httpx.get(f"{url}/overview", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        until(answers, "the stand-in REST API", seconds=30)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_a_closed_rest_client_frees_its_socket_and_opens_one_when_asked(rest_api):
+    from flink_notebook.jobs.rest import RestClient
+
+    process = psutil.Process()
+    before = process.num_fds()
+    rest = RestClient(rest_api)
+    assert rest.overview()["flink-version"] == "2.3.0"
+    assert process.num_fds() == before + 1  # the kept-alive connection
+    rest.close()
+    assert process.num_fds() == before
+    assert rest.overview()["flink-version"] == "2.3.0"  # asked again: a new connection
+    rest.close()
+    assert process.num_fds() == before

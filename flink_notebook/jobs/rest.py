@@ -162,8 +162,15 @@ class RestClient:
             return self._client
 
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        client = self._connection()
         try:
-            response = self._connection().request(method, path, **kwargs)
+            try:
+                response = client.request(method, path, **kwargs)
+            except (RuntimeError, httpx.TransportError):
+                if self._client is client:
+                    raise
+                # Closed by another thread meanwhile (a view that ended): ask again.
+                response = self._connection().request(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise self._transport_error(exc) from None
         if response.is_redirect and self.url.startswith("http:"):
