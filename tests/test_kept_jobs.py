@@ -125,6 +125,62 @@ def test_rows_beyond_results_memory_go_oldest_first(shell, kept_rows):
         configuration.unset("notebook.results-memory")
 
 
+class _Rows:
+    """What the session reads of a result: its size and whether its rows went."""
+
+    def __init__(self, nbytes: int) -> None:
+        self.nbytes, self.dropped = nbytes, None
+
+
+class _Handle:
+    """A job handle as the session sees it (pure logic, no cluster)."""
+
+    def __init__(self, job_id: str, cell: str | None = None, run: int = 0,
+                 nbytes: int = 0) -> None:
+        self.job_id, self.name, self.is_over = job_id, None, True
+        self.cell_key, self.cell_run = cell, run
+        self.query_result = _Rows(nbytes)
+
+    def let_go(self, why: str) -> None:
+        self.query_result.dropped = why
+
+
+@pytest.fixture
+def bare_session(monkeypatch):
+    session = FlinkSession.current()
+    monkeypatch.setattr(session, "jobs", [])
+    monkeypatch.setattr(session, "dropped_jobs", 0)
+    return session
+
+
+def test_a_rerun_lets_go_of_the_earlier_runs_rows_not_of_its_own(bare_session):
+    """A cell running two queries keeps both; its next run lets both go."""
+    first, second = _Handle("a", "cell", run=1), _Handle("b", "cell", run=1)
+    other = _Handle("c", "another cell", run=2)
+    for handle in (first, second, other):
+        bare_session.register(handle)
+    assert [h.query_result.dropped for h in (first, second, other)] == [None] * 3
+    bare_session.register(_Handle("d", "cell", run=3))
+    assert "when its cell ran again" in first.query_result.dropped
+    assert "when its cell ran again" in second.query_result.dropped
+    assert other.query_result.dropped is None
+    assert len(bare_session.jobs) == 4  # the handles stay listed; their rows went
+
+
+def test_results_memory_lets_the_oldest_rows_go_first(bare_session):
+    configuration = bare_session.configuration
+    configuration.set("notebook.results-memory", "3m")
+    try:
+        handles = [_Handle(str(i), nbytes=2**20) for i in range(5)]
+        for handle in handles:
+            bare_session.register(handle)
+        went = [h.job_id for h in handles if h.query_result.dropped]
+        assert went == ["0"]  # 1, 2 and 3 fit in 3m; the newest (4) always stays
+        assert "notebook.results-memory" in handles[0].query_result.dropped
+    finally:
+        configuration.unset("notebook.results-memory")
+
+
 @pytest.fixture
 def rest_api(tmp_path):
     """A stand-in for a cluster's REST API in another process (its sockets are not ours),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import itertools
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -26,9 +25,6 @@ if TYPE_CHECKING:
     from flink_notebook.cells.request import CellRequest
     from flink_notebook.core.config import Configuration
     from flink_notebook.jobs.client import JobClient
-
-
-_runs = itertools.count(1)
 
 
 def cell_key(text: str) -> str:
@@ -46,7 +42,7 @@ def resuming(request: CellRequest, text: str, configuration: Configuration,
     when asked to. ``--resume`` with nothing to resume from is an error saying what is
     missing; ``notebook.resume`` then starts afresh. ``query``: the cell runs a SELECT."""
     key = cell_key(text)
-    request = dataclasses.replace(request, cell_key=key, run=next(_runs))
+    request = dataclasses.replace(request, cell_key=key)
     how = request.resume or configuration.get("notebook.resume") or "off"
     if how == "off" or "execution.savepoint.path" in request.options:
         return request
