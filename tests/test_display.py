@@ -386,6 +386,7 @@ def test_the_monitor_keeps_polling_a_view_whose_job_ended_before_its_last_rows_w
 
     class Rows:  # a bounded result whose last rows arrive over three polls
         mode, closed, reads_left = ResultMode.ALL, False, 3
+        dropped = None  # the session kept its rows
 
         @property
         def done(self):
