@@ -288,6 +288,9 @@ class _NoVertexMetrics:
     def vertex_metric_ids(self, job_id, vertex_id):
         return []
 
+    def close(self):  # a view that ended closes its job's connections
+        pass
+
 
 class _ScriptedJob:
     """A job whose REST answers are scripted: pure view logic, no Flink."""
@@ -383,6 +386,7 @@ def test_the_monitor_keeps_polling_a_view_whose_job_ended_before_its_last_rows_w
 
     class Rows:  # a bounded result whose last rows arrive over three polls
         mode, closed, reads_left = ResultMode.ALL, False, 3
+        dropped = None  # the session kept its rows
 
         @property
         def done(self):
@@ -440,3 +444,22 @@ def test_the_stop_with_savepoint_button_stops_the_job_with_a_savepoint(shell, de
     assert renderer.savepoint_button.disabled and renderer.cancel_button.disabled
     assert "savepoint: file:" in renderer.body.value
 
+
+
+def test_a_view_whose_rows_the_session_let_go_ends_saying_why():
+    """A job's handle can be dropped (notebook.keep-jobs) between its end and its view's
+    last poll: the view ends with the reason, rather than failing every monitor tick."""
+
+    class Dropped:
+        mode = ResultMode.ALL
+        dropped = "The rows of job scripted were let go: ... (notebook.keep-jobs)."
+        released = closed = done = True
+
+        def to_pandas(self):
+            raise AssertionError("a dropped result is not read")
+
+    job = _ScriptedJob([("FINISHED", 0, 1)])
+    job.query_result = Dropped()
+    job.rows_complete = lambda: True
+    view = JobPoller(job).poll()
+    assert view.ended and view.rows is None and "notebook.keep-jobs" in view.note

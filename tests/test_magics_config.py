@@ -47,11 +47,16 @@ class _Handle:
     """What the notebook and %flink_jobs read of a job handle (pure logic, no cluster)."""
 
     def __init__(self, job_id: str, ended: bool = True) -> None:
-        self.job_id, self.name, self.has_ended = job_id, f"job {job_id}", ended
+        self.job_id, self.name, self.is_over = job_id, f"job {job_id}", ended
         self.duration, self.web_url = 1.0, f"http://127.0.0.1:1/#/job/{job_id}"
+        self.query_result = None
+        self.let_go_because: str | None = None
 
     def status(self) -> str:
-        return "FINISHED" if self.has_ended else "RUNNING"
+        return "FINISHED" if self.is_over else "RUNNING"
+
+    def let_go(self, why: str) -> None:
+        self.let_go_because = why
 
     def on_chart(self, shower) -> None:  # the notebook gives every handle its charts
         self.chart_shower = shower
@@ -64,9 +69,13 @@ def test_older_ended_jobs_are_dropped_under_keep_jobs_and_flink_jobs_says_so(
     monkeypatch.setattr(session, "dropped_jobs", 0)
     session.configuration.set("notebook.keep-jobs", 3)
     try:
-        for handle in [_Handle("r", ended=False)] + [_Handle(str(i)) for i in range(5)]:
+        handles = [_Handle("r", ended=False)] + [_Handle(str(i)) for i in range(5)]
+        for handle in handles:
             session.register(handle)
         assert [job.job_id for job in session.jobs] == ["r", "3", "4"]  # running ones stay
+        # The dropped ones let go of what they hold (rows, connections), saying why.
+        assert [h.job_id for h in handles if h.let_go_because] == ["0", "1", "2"]
+        assert "notebook.keep-jobs" in handles[1].let_go_because
         assert session.dropped_jobs == 3
         table = shell.run_line_magic("flink_jobs", "")
         assert list(table["job_id"]) == ["r", "3", "4"]

@@ -39,15 +39,23 @@ def run(notebook: Notebook, statement: Statement, configuration: Configuration) 
     kind = operation.getClass().getSimpleName()
     if kind == "ShowJobsOperation":
         clusters = _clusters(session, configuration)
-        frame = _frame([row for rest in clusters for row in rest.jobs_overview()]
-                       if clusters is not None else [_row(job) for job in _per_job(notebook)])
+        try:
+            frame = _frame([row for rest in clusters for row in rest.jobs_overview()]
+                           if clusters is not None else [_row(job) for job in _per_job(notebook)])
+        finally:  # their sockets now, not when the collector gets to them
+            for rest in clusters or []:
+                rest.close()
     else:
         job = _handle(notebook, configuration, str(operation.getJobId()))
-        if kind == "DescribeJobOperation":
-            frame = _frame([_details(job)])
-        else:
-            frame = _stop(job, configuration, bool(operation.isWithSavepoint()),
-                          bool(operation.isWithDrain()))
+        try:
+            if kind == "DescribeJobOperation":
+                frame = _frame([_details(job)])
+            else:
+                frame = _stop(job, configuration, bool(operation.isWithSavepoint()),
+                              bool(operation.isWithDrain()))
+        finally:
+            if job not in notebook.jobs:  # a handle made for this statement only
+                job.rest.close()
     display(frame)
     return frame
 
@@ -95,6 +103,7 @@ def _handle(notebook: Notebook, configuration: Configuration, job_id: str) -> Jo
     for rest in clusters or []:
         if any(job["jid"] == job_id for job in rest.jobs_overview()):
             return JobClient(job_id, rest)
+        rest.close()
     where = (f"the cluster at {clusters[0].url}" if clusters else
              f"the clusters of this session's {configuration.get('execution.target')} jobs")
     raise UsageError(f"No job {job_id} on {where}. SHOW JOBS lists the jobs there.")

@@ -15,6 +15,7 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
+from flink_notebook.core.config import memory_mb
 from flink_notebook.engine.session import FlinkSession
 from flink_notebook.executors.registry import executor_for
 
@@ -49,6 +50,10 @@ class Notebook:
         self.init_sql_run: set[str] = set()  # notebook.init-sql files run in this kernel
         self.clusters: list[LocalCluster] = []  # started by %flink_cluster, leased to us
         self._looks: weakref.WeakKeyDictionary[JobClient, Look] = weakref.WeakKeyDictionary()
+        #: The cell (resume key) and run of each handle a cell made: a re-run lets go of the
+        #: rows of the cell's earlier runs.
+        self._runs: weakref.WeakKeyDictionary[JobClient, tuple[str, int]] = \
+            weakref.WeakKeyDictionary()
         self._lock = threading.RLock()
 
     @classmethod
@@ -75,8 +80,19 @@ class Notebook:
                  configuration: Configuration | None = None, drawn: bool = True) -> JobClient:
         """Keep ``job``'s handle and dress it: with ``request``, the cell that started it,
         its cell's resume memory and (``drawn``) its look (``--chart``, ``--mode single``);
-        and what draws its ``chart()``. Older ended handles beyond ``notebook.keep-jobs``
-        are dropped, so that a long session does not hold every result it ever had."""
+        and what draws its ``chart()``.
+
+        The handles are kept within bounds, so that a long session does not hold every
+        result it ever had:
+
+        - the newest ``notebook.keep-jobs`` handles, running ones always: an older handle
+          whose job is over is dropped, with its rows and its connections to the cluster;
+        - the rows of an earlier run of ``job``'s cell go once that job is over;
+        - the rows of the kept jobs' results hold ``notebook.results-memory`` at most
+          together: beyond it the oldest go first.
+
+        A handle whose rows went refuses to give them, saying why (a DataFrame bound by
+        ``-o`` is the user's and stays)."""
         # Imported with the first job, not with the magics: they pull in pandas (B1).
         from flink_notebook.cells.looks import look_of_cell
         from flink_notebook.cells.resume import remember_in_cell
@@ -87,22 +103,47 @@ class Notebook:
             look = look_of_cell(job, request, configuration) if drawn else None
             if look is not None:
                 self._looks[job] = look
+            if request.cell_key is not None:
+                self._runs[job] = (request.cell_key, request.run)
             remember_in_cell(job, request, configuration)
         job.on_chart(chart_shower(self.configuration, self._looks.get(job)))
+        for old, why in self._keep(job):
+            old.let_go(why)
+        return job
+
+    def _keep(self, job: JobClient) -> list[tuple[JobClient, str]]:
+        """Add ``job`` to the kept handles; the handles and results to let go, and why."""
+        keep = int(self.configuration.get("notebook.keep-jobs") or 100)
+        budget = (memory_mb(self.configuration.get("notebook.results-memory")) or 0) * 2**20
+        cell, run = self._runs.get(job, (None, None))
+        letting_go: list[tuple[JobClient, str]] = []
         with self._lock:
             self.jobs.append(job)
-            keep = int(self.configuration.get("notebook.keep-jobs") or 100)
             excess = len(self.jobs) - keep
-            if excess > 0:
-                kept = []
-                for old in self.jobs:
-                    if excess > 0 and old.has_ended:
-                        excess -= 1
-                        self.dropped_jobs += 1
-                    else:
-                        kept.append(old)
-                self.jobs[:] = kept
-        return job
+            kept = []
+            for old in self.jobs:
+                if excess > 0 and old is not job and old.is_over:
+                    excess -= 1
+                    self.dropped_jobs += 1
+                    letting_go.append((old, _LET_GO_KEEP_JOBS.format(job=_label(old),
+                                                                     keep=keep)))
+                else:
+                    kept.append(old)
+            self.jobs[:] = kept
+            held = 0
+            for old in reversed(kept[:-1]):  # newest first: the oldest rows go first
+                result = old.query_result
+                if result is None or result.dropped or not old.is_over:
+                    continue
+                old_cell, old_run = self._runs.get(old, (None, None))
+                if cell is not None and old_cell == cell and old_run != run:
+                    letting_go.append((old, _LET_GO_RERUN.format(job=_label(old))))
+                elif held + result.nbytes > budget:
+                    letting_go.append((old, _LET_GO_MEMORY.format(
+                        job=_label(old), budget=self.configuration.get("notebook.results-memory"))))
+                else:
+                    held += result.nbytes
+        return letting_go
 
     def look_of(self, job: JobClient) -> Look | None:
         """How ``job``'s views draw its rows besides the table (None: the table only)."""
@@ -125,3 +166,20 @@ class Notebook:
             except Exception:  # at exit: stop what can be stopped
                 log.warning("closing %r failed", executor, exc_info=True)
         self.session.close()
+
+
+def _label(job: JobClient) -> str:
+    return f"{job.name} ({job.job_id})" if job.name else job.job_id
+
+
+_LET_GO_KEEP_JOBS = (
+    "The rows of job {job} were let go: the notebook keeps the newest {keep} jobs "
+    "(notebook.keep-jobs). Run its query again; keep rows with -o NAME (attached) or "
+    "df = job.to_pandas() while they are there.")
+_LET_GO_RERUN = (
+    "The rows of job {job} were let go when its cell ran again. Run its query again; keep "
+    "rows with -o NAME (attached) or df = job.to_pandas() before re-running the cell.")
+_LET_GO_MEMORY = (
+    "The rows of job {job} were let go: the kept results may hold {budget} together "
+    "(notebook.results-memory) and newer ones took the room. Run its query again, or raise "
+    "notebook.results-memory.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +11,8 @@ from flink_notebook.engine.result_mode import ResultMode
 if TYPE_CHECKING:
     from flink_notebook.core.config import Configuration
     from flink_notebook.display.charts.spec import ChartSpec
+
+_runs = itertools.count(1)
 
 
 @dataclass
@@ -22,6 +25,9 @@ class CellRequest:
     timeout: float | None = None
     resume: str | None = None  #: --resume: savepoint or checkpoint (None: notebook.resume)
     cell_key: str | None = None  #: the cell, for --resume (cells.resume.cell_key)
+    #: This run of the cell (each magic call its own, its ``-f`` file's statements too): a
+    #: re-run's jobs replace the rows of the cell's earlier runs (Notebook.register).
+    run: int = field(default_factory=lambda: next(_runs))
     chart: ChartSpec | None = None  #: --chart: a live chart of each query's rows
     template: str | None = None  #: --mode single: a card ('' for the default template)
 

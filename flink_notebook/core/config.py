@@ -176,6 +176,15 @@ _OPTIONS = [
                  "handles of the session's jobs kept for %flink_jobs and SHOW JOBS; older ended "
                  "ones are dropped (running ones always stay)", minimum=1),
     ConfigOption(
+        "notebook.results-memory",
+        str,
+        "256m",
+        "memory the rows of the kept jobs' results may hold together; beyond it the oldest "
+        "ended results' rows are let go (a re-run cell's earlier rows always are)",
+        check=lambda value: memory_mb(value) is not None,
+        check_expects="a memory size, such as 256m or 1g (0: keep only the newest result)",
+    ),
+    ConfigOption(
         "notebook.jvm-memory",
         str,
         "512m",

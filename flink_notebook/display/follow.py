@@ -77,6 +77,8 @@ def follow(job: JobClient, configuration: Configuration, timeout: float | None =
         text = job.printed.capture()
         if text:  # what its print sinks wrote there, as on the embedded cluster
             print(text, end="" if text.endswith("\n") else "\n")
+    if view.ended:  # its socket: a kept handle holds none (one asked again opens one)
+        job.rest.close()
     return view
 
 

@@ -151,6 +151,7 @@ class ClusterMonitor:
                     item.renderer.update()
             if view.ended:
                 ended.append(item)
+                view.job.rest.close()  # as follow() does: a kept handle holds no socket
         if ended:
             with self._lock:
                 self._watched = [w for w in self._watched if w not in ended]

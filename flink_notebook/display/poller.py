@@ -90,7 +90,7 @@ class JobPoller:
             self._details_at = now
             view.operators = self._operators(job._last_details)
         result = view.result
-        if result is not None:
+        if result is not None and result.dropped is None:
             if result.mode is ResultMode.ALL:
                 result.fetch_available()
             counters = result.counters()
@@ -158,7 +158,9 @@ class JobPoller:
         view.ended = True
         view.waiting = None
         result = view.result
-        if result is not None:  # what arrived, even if the job failed (it says so)
+        if result is not None and result.dropped:  # the session let them go meanwhile
+            view.rows, view.note = None, result.dropped
+        elif result is not None:  # what arrived, even if the job failed (it says so)
             if view.state == "FINISHED":
                 result.wait()  # its last rows may still be on their way
             view.rows = result.to_pandas()

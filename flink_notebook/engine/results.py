@@ -128,6 +128,10 @@ class QueryResult:
         self._fetched = 0
         self._final: pd.DataFrame | None = None
         self.closed = False  # reading stopped early: done, but not the whole answer
+        #: Why its rows were let go (the notebook keeps only so many), once they were:
+        #: asking for them then raises this, never answers short.
+        self.dropped: str | None = None
+        self._nbytes: int | None = None
 
     @property
     def _buffer(self) -> Any:
@@ -164,6 +168,7 @@ class QueryResult:
     def page(self, max_rows: int | None = None) -> pd.DataFrame:
         """The rows in view now: the last rows (append), the current table (update), or the
         last changes with an ``op`` column (changelog). At most ``max_rows`` rows."""
+        self.check_kept()
         limit = self.max_rows if max_rows is None else max_rows
         buffer = self._buffer
         if self.released:  # the final rows, as the buffer gave them
@@ -216,6 +221,7 @@ class QueryResult:
 
     def to_pandas(self) -> pd.DataFrame:
         """The result as a DataFrame: every row of a bounded (ALL) result, else what is in view."""
+        self.check_kept()
         if self._final is not None:
             return self._final
         if self.mode is ResultMode.ALL:
@@ -245,6 +251,30 @@ class QueryResult:
         self.closed = True
         self._buffer.close()
 
+    @property
+    def nbytes(self) -> int:
+        """The memory its final rows hold in Python (0 until every row is in)."""
+        if self._final is None:
+            return 0
+        if self._nbytes is None:  # strings counted too: they are most of a wide result
+            self._nbytes = int(self._final.memory_usage(index=True, deep=True).sum())
+        return self._nbytes
+
+    def drop(self, why: str) -> None:
+        """Let its rows go, in Python and in the JVM (reading stops if it had not);
+        asking for them afterwards raises ``why``."""
+        if not self.released:
+            self._buffer.close()
+            self._release()
+        self._final, self._batches, self._nbytes = None, [], None
+        self.dropped = why
+
+    def check_kept(self) -> None:
+        """Raise, saying why, if its rows were let go."""
+        if self.dropped is not None:
+            from IPython.core.error import UsageError
+
+            raise UsageError(self.dropped)
 
     def _frame(self, table: pa.Table | None, last_use: bool = False) -> pd.DataFrame:
         return to_pandas(table, self.columns, self.types, self.zone, last_use)

@@ -118,6 +118,21 @@ class JobClient:
         return self._ended.is_set()
 
     @property
+    def is_over(self) -> bool:
+        """Whether nothing more will come of the job (no REST request): it ended, or it is
+        a query whose every row has been read (Flink may still be winding it down)."""
+        result = self.query_result
+        return self._ended.is_set() or (result is not None and result.released)
+
+    def let_go(self, why: str) -> None:
+        """The session no longer keeps this handle (``notebook.keep-jobs``), or no longer
+        its rows: they go (asking for them raises ``why``), and so do its connections to
+        the cluster (asked again, it opens one)."""
+        if self.query_result is not None and self.query_result.dropped is None:
+            self.query_result.drop(why)
+        self.rest.close()
+
+    @property
     def is_terminal(self) -> bool:
         return self.status() in TERMINAL
 
@@ -207,6 +222,7 @@ class JobClient:
         """Wait for the end. A query gives its DataFrame, other jobs a summary dict;
         a failed job raises with its root cause."""
         if self.query_result is not None:
+            self.query_result.check_kept()
             self.query_result.wait(timeout=float("inf"))  # every row, or the job's end
             if self.rows_complete():
                 return self.to_pandas()
@@ -248,6 +264,7 @@ class JobClient:
         (a cancelled job gives the rows it had sent)."""
         if self.query_result is None:
             raise UsageError(f"Job {self._label()} is not a query; it has no rows.")
+        self.query_result.check_kept()
         if self._ended.is_set() and self._last_state == "FINISHED":
             # The job can finish while its last rows are still on their way to the client.
             self.query_result.wait()
@@ -376,7 +393,9 @@ class JobClient:
         ]
         if state == "FAILED" and self.failure():
             parts.append(f"<pre>{esc(self.failure())}</pre>")
-        if self.query_result is not None and state == "FINISHED":
+        if self.query_result is not None and self.query_result.dropped:
+            parts.append(f"<p>{esc(self.query_result.dropped)}</p>")
+        elif self.query_result is not None and state == "FINISHED":
             rows = self.query_result.to_pandas()
             parts.append(rows.to_html(escape=True, max_rows=50, index=False))
         parts.append("</div>")

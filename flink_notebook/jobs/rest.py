@@ -6,6 +6,7 @@ import functools
 import logging
 import os
 import ssl
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +41,11 @@ REACH_TIMEOUT = httpx.Timeout(2.5, connect=2.0)
 def reached(url: str, configuration: Configuration) -> tuple[RestClient, dict]:
     """A client for the cluster at ``url`` (the usual timeouts) and its ``/overview``, asked
     first within REACH_TIMEOUT: an unreachable cluster fails in seconds, naming it."""
-    overview = client_for(url, configuration, timeout=REACH_TIMEOUT).overview()
+    probe = client_for(url, configuration, timeout=REACH_TIMEOUT)
+    try:
+        overview = probe.overview()
+    finally:
+        probe.close()  # its socket, now rather than whenever the collector gets to it
     if not isinstance(overview, dict) or "flink-version" not in overview:
         raise UsageError(f"{url} answers, but not as Flink's REST API (GET /overview has no "
                          "flink-version). Check rest.address and rest.port.")
@@ -120,10 +125,11 @@ class RestClient:
     ) -> None:
         self.url = url.rstrip("/")
         self._verify = verify
-        self._client = httpx.Client(
-            base_url=self.url, headers=headers or {}, verify=_shared_verify(verify),
-            timeout=timeout,
-        )
+        self._headers = headers or {}
+        self._tls = _shared_verify(verify)  # a bad CA bundle is said at once
+        self._timeout = timeout
+        self._client: httpx.Client | None = None  # opened by the first request
+        self._client_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"RestClient({self.url!r})"
@@ -144,9 +150,27 @@ class RestClient:
         """A GET's body as it is (a file Flink serves, such as a TaskManager's .out)."""
         return self._send("GET", path).content
 
+    def _connection(self) -> httpx.Client:
+        """The httpx client (its pool holds a socket to the cluster), opened again after
+        :meth:`close`: a handle the session let go may still be asked something."""
+        with self._client_lock:
+            if self._client is None:
+                self._client = httpx.Client(
+                    base_url=self.url, headers=self._headers,
+                    verify=self._tls, timeout=self._timeout,
+                )
+            return self._client
+
     def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        client = self._connection()
         try:
-            response = self._client.request(method, path, **kwargs)
+            try:
+                response = client.request(method, path, **kwargs)
+            except (RuntimeError, httpx.TransportError):
+                if self._client is client:
+                    raise
+                # Closed by another thread meanwhile (a view that ended): ask again.
+                response = self._connection().request(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise self._transport_error(exc) from None
         if response.is_redirect and self.url.startswith("http:"):
@@ -275,4 +299,9 @@ class RestClient:
         return f"{self.url}/#/job/running/{job_id}/overview"
 
     def close(self) -> None:
-        self._client.close()
+        """Close its connections (each keeps a socket, a file descriptor, open until then);
+        a later request opens one again."""
+        with self._client_lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()

@@ -47,8 +47,14 @@ class WidgetRenderer(Renderer):
                                             button_style="danger")
         self.savepoint_button = widgets.Button(description="Stop with savepoint", icon="save",
                                                layout=widgets.Layout(width="auto"))
-        self.cancel_button.on_click(lambda _: self._clicked(lambda: self._act(poller.cancel)))
-        self.savepoint_button.on_click(lambda _: self._clicked(self._stop_with_savepoint))
+        # ipywidgets keeps every widget until it is closed, and a button its handlers: they
+        # go when the job ends, so that the widgets no longer hold the job (its rows).
+        self._handlers = [
+            (self.cancel_button, lambda _: self._clicked(lambda: self._act(poller.cancel))),
+            (self.savepoint_button, lambda _: self._clicked(self._stop_with_savepoint)),
+        ]
+        for button, handler in self._handlers:
+            button.on_click(handler)
         shown = [self.body] if self.live is None else [self.body, self.live.widget,
                                                        self.details]
         self.box = widgets.VBox([*shown, widgets.HBox([self.cancel_button,
@@ -111,6 +117,9 @@ class WidgetRenderer(Renderer):
             button.tooltip = why
         self.cancel_button.description = (self.view.state or "ended").capitalize()
         self.cancel_button.button_style = ""
+        for button, handler in self._handlers:
+            button.on_click(handler, remove=True)
+        self._handlers = []
 
     def close(self) -> None:
         self.update()
