@@ -18,6 +18,8 @@ from IPython.core.error import UsageError
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
+from flink_notebook.core.secrets import mask_text
+
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # A job view's text/plain (flink_notebook.display): "STATE · name · 1.8 s[ · more]", then its
 # web UI link, which holds the job id.
@@ -121,8 +123,9 @@ def _text(value: Any) -> str:
 
 
 def _first_line(text: Any) -> str:
+    """The first line, secrets masked (a cell's source, an error, an output)."""
     lines = _ANSI.sub("", _text(text)).strip().splitlines()
-    return lines[0] if lines else ""
+    return mask_text(lines[0]) if lines else ""
 
 
 def run_notebook(
