@@ -51,3 +51,14 @@ def test_an_offset_moves_with_the_masks_before_it():
     assert masked[at] == "x"
     masked, at = mask_at(line, line.index("longer"))  # inside the secret: at its mask
     assert masked[at:].startswith(f"'{MASK}") or masked[at:].startswith(MASK)
+
+
+def test_a_job_name_masks_its_start_only_and_a_value_cut_short_stays_masked():
+    from flink_notebook.sql.statements import job_name
+
+    assert job_name("INSERT INTO k /*+ OPTIONS('csv.password'='s3cr3t') */ SELECT a FROM t") \
+        == f"INSERT INTO k /*+ OPTIONS('csv.password'='{MASK}') */ S..."
+    assert job_name("CREATE TABLE t (a INT) WITH ('password'\n=\n's3cr3t')") == \
+        f"CREATE TABLE t (a INT) WITH ('password' = '{MASK}')"
+    long = "SET 'password' = '" + "s" * 5000 + "'"  # its value runs past what is masked
+    assert job_name(long) == f"SET 'password' = '{MASK}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 #: What a secret value is shown as, everywhere.
 MASK = "********"
@@ -49,13 +49,7 @@ def secret_spans(text: str) -> list[tuple[int, int]]:
     spans += [m.span("value") for m in _SET_VALUE.finditer(text)
               if is_secret(m.group("key").strip("'"))]
     spans += [m.span("value") for m in _USER_INFO.finditer(text)]
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
+    return _merged(spans)
 
 
 def secret_values(text: str) -> frozenset[str]:
@@ -87,40 +81,46 @@ def mask_at(text: str, offset: int, secrets: Iterable[str] = ()) -> tuple[str, i
     return masked, moved(offset)
 
 
-def _masked(text: str, secrets: Iterable[str]):
+def _masked(text: str, secrets: Iterable[str]) -> tuple[str, Callable[[int], int]]:
     spans = secret_spans(text)
-    for value in sorted(set(secrets), key=len, reverse=True):
+    for value in set(secrets):
         if len(value) >= _SHORTEST_SEARCHED:
-            spans += [(m.start(), m.end()) for m in re.finditer(re.escape(value), text)]
-    spans.sort()
-    pieces, shifts, last = [], [], 0  # shifts: (start, end, start in the masked text)
-    length = 0
-    for start, end in spans:
-        if start < last:
-            continue
+            spans += [match.span() for match in re.finditer(re.escape(value), text)]
+    pieces: list[str] = []
+    moves: list[tuple[int, int, int, int]] = []  # (start, end) of each, where and how long
+    last = 0                                     # its mask is in the masked text
+    for start, end in _merged(spans):
         value = text[start:end]
         quote = value[0] if value[:1] in "'\"`" else ""
-        closed = quote if len(value) > 1 and value.rstrip().endswith(quote) and quote else ""
+        closed = quote if quote and len(value) > 1 and value.rstrip().endswith(quote) else ""
         shown = quote + MASK + closed + "\n" * value.count("\n")
         pieces.append(text[last:start])
-        length += start - last
-        shifts.append((start, end, length, len(shown)))
+        moves.append((start, end, sum(map(len, pieces)), len(shown)))
         pieces.append(shown)
-        length += len(shown)
         last = end
     pieces.append(text[last:])
 
     def moved(offset: int) -> int:
-        delta = 0
-        for start, end, at, size in shifts:
+        shift = 0
+        for start, end, at, size in moves:
             if offset < start:
                 break
             if offset < end:
                 return at
-            delta += size - (end - start)
-        return offset + delta
+            shift = at + size - end
+        return offset + shift
 
     return "".join(pieces), moved
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 # Netty's print of an HTTP message (in a REST client's error): its first line, then the

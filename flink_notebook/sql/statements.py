@@ -121,7 +121,9 @@ class Statement:
 def job_name(text: str) -> str:
     """A job's default name from the SQL that submits it: on one line, at most 60
     characters, secrets masked."""
-    first = " ".join(mask_text(text).split())
+    # Only the start is shown: masked alone (a value cut short is masked as one left open),
+    # a long statement's name costs no more than a short one's.
+    first = " ".join(mask_text(" ".join(text[:4096].split())[:200]).split())
     return first if len(first) <= 60 else first[:57] + "..."
 
 
