@@ -95,6 +95,8 @@ CORPUS = (
     Case("SET while a statement set is open", (
         f"{SQL}\nBEGIN STATEMENT SET;", f"{SQL}\nSET 'password' = 'hunter2-17'",
         f"{SQL}\n{INSERT_HINT};", f"{SQL}\nEND;")),
+    Case("a job run with a secret option of the cell", (
+        f"{SQL} -D db.passwd=hunter2-24\nINSERT INTO k SELECT a FROM src",), JOBS),
     Case("rest.address with user info", (
         "%flink_config rest.address=http://alice:hunter2-18@localhost:8081",
         "%flink_config",
