@@ -7,7 +7,7 @@ each channel a value could leak through is read, and none may hold one:
 
 - what each cell output (every mime type, printed text, errors),
 - ``%flink_jobs``, ``SHOW JOBS``, ``%flink_config``,
-- the job names in the embedded cluster's REST API,
+- the job names and plans (operator descriptions) in the embedded cluster's REST API,
 - the kernel's Flink log (what it wrote while the corpus ran) and the logs of clusters in
   the state directory,
 - the notebook ``flink-notebook run`` saves (outputs, widget state, metadata) and the log
@@ -36,7 +36,8 @@ SETUP = """%%flink_sql
 CREATE TEMPORARY TABLE IF NOT EXISTS src (a INT)
   WITH ('connector' = 'datagen', 'number-of-rows' = '3');
 CREATE TEMPORARY TABLE IF NOT EXISTS k (a INT)
-  WITH ('connector' = 'filesystem', 'path' = '{folder}/k', 'format' = 'csv')"""
+  WITH ('connector' = 'filesystem', 'path' = '{folder}/k', 'format' = 'csv');
+CREATE TEMPORARY TABLE IF NOT EXISTS bh (a INT) WITH ('connector' = 'blackhole')"""
 INSERT_HINT = "INSERT INTO k /*+ OPTIONS('csv.password'='hunter2-3') */ SELECT a FROM src"
 
 
@@ -63,6 +64,9 @@ CORPUS = (
         "AS SELECT a FROM src",), JOBS),
     Case("INSERT with an OPTIONS hint", (f"{SQL}\n{INSERT_HINT}",),
          (*JOBS, "--target per-job --detached")),
+    Case("an OPTIONS hint on a source (in the job's plan)", (
+        f"{SQL}\nINSERT INTO bh SELECT a FROM k /*+ OPTIONS('csv.password'='hunter2-25') */",),
+         JOBS),
     Case("EXPLAIN of a hint", (
         f"{SQL}\nEXPLAIN SELECT * FROM k /*+ OPTIONS('csv.password'='hunter2-4') */",)),
     Case("SET, SET; and RESET", (f"{SQL}\nSET 'password' = 'hunter2-5';\nSET;\n"
@@ -183,6 +187,9 @@ def channels(shell, tmp_path_factory):
     found["%flink_config"] = configuration.describe() + configuration._repr_html_()
     overview = httpx.get(f"{session._embedded.address.url}/jobs/overview", timeout=10).json()
     found["REST /jobs/overview"] = "\n".join(job["name"] for job in overview["jobs"])
+    found["REST /jobs/<id> and its plan"] = "\n".join(  # the web UI's operator descriptions
+        httpx.get(f"{session._embedded.address.url}/jobs/{job['jid']}{what}", timeout=10).text
+        for job in overview["jobs"] for what in ("", "/plan"))
     for path in _log_sizes(log_dir):
         with path.open("rb") as log:
             log.seek(logged.get(path, 0))
@@ -203,7 +210,7 @@ def test_the_corpus_ran_and_its_jobs_are_named_masked(channels):
 
 
 @pytest.mark.parametrize("channel", ["cell", "%flink_jobs", "SHOW JOBS", "%flink_config",
-                                     "REST /jobs/overview", "log"])
+                                     "REST /jobs/overview", "REST /jobs/<id>", "log"])
 def test_no_channel_holds_a_secret(channels, channel):
     read = {where: text for where, text in channels.items() if where.startswith(channel)}
     assert read, f"no {channel} was read"

@@ -12,7 +12,8 @@ MASK = "********"
 _FLINK_SENSITIVE = ("password", "secret", "fs.azure.account.key", "apikey", "api-key",
                     "auth-params", "service-key", "token", "basic-auth", "jaas.config",
                     "http-headers")
-_SECRET_WORDS = _FLINK_SENSITIVE + (
+#: What a key holding a secret holds (any case).
+SECRET_WORDS = _FLINK_SENSITIVE + (
     "passwd", "jaas", "credential", "api_key", "account-key", "account.key", "private-key",
     "private.key", "authorization", "headers",
 )
@@ -144,7 +145,7 @@ def mask_http_headers(text: str) -> str:
 
 def is_secret(key: str) -> bool:
     """True for keys whose values are never printed or rendered (passwords, tokens...)."""
-    return any(word in key.lower() for word in _SECRET_WORDS)
+    return any(word in key.lower() for word in SECRET_WORDS)
 
 
 def mask_rows(rows: Iterable[tuple], secrets: Iterable[str] = ()) -> list[tuple]:
