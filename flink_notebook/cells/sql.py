@@ -261,5 +261,3 @@ def sql_pipeline(
 
     kind = JOB_STATEMENTS[statement.kind]
     return Pipeline(name, kind, session.parallelism(configuration), submit)
-
-

@@ -87,7 +87,7 @@ class ConfigWidget:
             self.rest_port.value = str(c.get("rest.port") or "")
             self.extra.value = "\n".join(
                 f"{key}={_shown(c, key)}"
-                for key, value, layer in c.items()
+                for key, _, layer in c.items()
                 if layer == "notebook" and key not in _FORM_KEYS
             )
             self._describe(None)
