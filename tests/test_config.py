@@ -507,11 +507,11 @@ def test_parse_assignments_checks_notebook_keys():
 
 
 def test_secret_options_are_masked_in_statement_output_with_the_spacing_kept():
-    from flink_notebook.core.secrets import MASK, mask_options, mask_rows
+    from flink_notebook.core.secrets import MASK, mask_rows, mask_text
 
     ddl = ("CREATE TABLE `t` (\n) WITH (\n  'connector' = 'jdbc',\n"
            "  'password' = 'my_pass',\n  'properties.sasl.jaas.config' = 'x ''y'' z'\n)\n")
-    assert mask_options(ddl) == ddl.replace("'my_pass'", f"'{MASK}'").replace(
+    assert mask_text(ddl) == ddl.replace("'my_pass'", f"'{MASK}'").replace(
         "'x ''y'' z'", f"'{MASK}'")
     rows = mask_rows([(ddl,), ("option:password", "hunter2"), ("option:url", "jdbc:x"),
                       ("password", None), ("name", "password")])

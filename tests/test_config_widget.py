@@ -70,6 +70,17 @@ def test_secrets_are_masked_and_kept(form):
     assert configuration.get("pipeline.name") == "x"
 
 
+def test_an_address_password_is_masked_in_the_form_and_kept(form):
+    configuration, widget = form
+    configuration.set("rest.address", "http://alice:s3cr3t-pw@flink.example")
+    assert widget.rest_address.value == f"http://alice:{MASK}@flink.example"
+    assert "s3cr3t-pw" not in configuration._repr_html_() + widget.table.value
+    widget.target.value = "remote"  # the form is applied: the address stays as it was
+    assert configuration.get("rest.address") == "http://alice:s3cr3t-pw@flink.example"
+    widget.rest_address.value = "http://bob:other@flink.example"
+    assert configuration.get("rest.address") == "http://bob:other@flink.example"
+
+
 @pytest.mark.cluster
 def test_jobs_widget_cancels_a_running_job(shell):
     from flink_notebook.display.job_list import JobsWidget

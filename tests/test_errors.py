@@ -451,3 +451,22 @@ def test_real_10_mb_statement_with_a_syntax_error_gives_a_short_error_with_a_car
     assert quoted[caret.index("^"):].startswith("WHERE 'xxx"), message
     shell.run_cell_magic("flink_sql", "-o after", "SELECT 1 AS x")  # the kernel goes on
     assert shell.user_ns["after"]["x"].tolist() == [1]
+
+
+def test_the_quoted_line_and_the_message_are_masked_and_the_caret_still_points():
+    """A secret Calcite quotes (an unquoted value) and the line under the caret: masked, and
+    the caret under the same token of the masked line."""
+    cell = "CREATE TABLE t (a INT)\nWITH ('password' = hunter2x15, 'b' = x)"
+    statement = split_statements(cell)[0]
+    error = JavaText(
+        "An error occurred while calling o8.executeSql.\n"
+        ": org.apache.flink.table.api.SqlParserException: SQL parse failed. Encountered "
+        '"hunter2x15" at line 2, column 20.\nWas expecting one of:\n    <QUOTED_STRING> ...\n'
+        + FRAMES)
+    for verbose in (False, True):
+        message = format_sql_error(error, statement, cell, verbose)
+        assert "hunter2x15" not in message
+        lines = message.splitlines()
+        assert lines[0] == 'SQL error at line 2, column 20: Syntax error at "********"'
+        assert lines[2] == "   2 | WITH ('password' = ********, 'b' = x)"
+        assert lines[3].index("^") == lines[2].index("********")

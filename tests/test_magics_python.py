@@ -135,6 +135,24 @@ def test_python_errors_are_python_tracebacks(shell, flink):
     assert len(shell.user_ns["ok"]) == 10
 
 
+def test_java_errors_are_short_like_a_sql_cells_and_the_trace_is_asked_for(flink):
+    """The cause and the code's line, masked; no Java frames unless --verbose."""
+    code = ("x = 1\n"
+            "t_env.execute_sql(\"CREATE TABLE j (a INT) WITH ('token'='tok-8191',)\")\n")
+    with pytest.raises(UsageError) as short:
+        flink(code)
+    with pytest.raises(UsageError) as verbose:
+        flink(code, "--verbose")
+    lines = str(short.value).splitlines()
+    assert lines[0] == 'Java error at line 2 of the cell: Syntax error at ")"'
+    assert lines[2] == "   2 | t_env.execute_sql(\"CREATE TABLE j (a INT) WITH " \
+                       "('token'='********',)\")"
+    assert lines[-1] == "(add --verbose to the magic line for the Java trace)"
+    assert len(lines) == 4 and "org.apache" not in str(short.value)
+    assert "\tat org.apache.flink" in str(verbose.value) and "in <module>" in str(verbose.value)
+    assert "tok-8191" not in str(short.value) + str(verbose.value)
+
+
 def test_patches_are_removed_after_the_cell(flink):
     from pyflink.table import TableEnvironment
 

@@ -20,7 +20,7 @@ from IPython.core.error import UsageError
 
 from flink_notebook.authoring.catalog import CatalogNames, Column, Database, TableInfo
 from flink_notebook.authoring.keywords import quote_identifier
-from flink_notebook.core.secrets import MASK, is_secret, mask_options
+from flink_notebook.core.secrets import MASK, is_secret, mask_text
 from flink_notebook.display.widget_view import widget_view
 
 if TYPE_CHECKING:
@@ -230,7 +230,7 @@ def _message(exc: BaseException) -> str:
 def _clean(text: str | None) -> str:
     """Free text from the catalog (an error, an expression, a comment): secret options in it
     masked."""
-    return mask_options(text or "")
+    return mask_text(text or "")
 
 
 def _options(info: TableInfo) -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from IPython.display import display
 
 from flink_notebook.cells.analyze import run_analyze
+from flink_notebook.cells.code_errors import format_code_error, java_errors
 from flink_notebook.cells.looks import check_look, wants_look
 from flink_notebook.cells.resume import resuming
 from flink_notebook.cells.routing import job_id_of, routed_calls
@@ -50,6 +51,10 @@ class PythonCell:
         self._originals: dict[tuple[str, str], Callable] = {}
         #: owner id -> (owner, its Java environment or None): a few py4j calls, asked once
         self._environments: dict[int, tuple[Any, Any]] = {}
+        #: secret values in the SQL the code ran (built at run time, f-strings and all)
+        self.secrets: set[str] = set()
+        #: (file name it was compiled as, text, what it is to a user) of the code run
+        self._source: tuple[str, str, str] | None = None
 
     @property
     def attached(self) -> bool:
@@ -92,7 +97,9 @@ class PythonCell:
         self._resume(code)
         shell.user_ns["env"] = session.env
         shell.user_ns["t_env"] = session.t_env
-        return self._run(lambda: _exec_cell(code, shell), show_value=True)
+        filename = shell.compile.cache(code)
+        self._source = (filename, code, "the cell")
+        return self._run(lambda: _exec_cell(code, filename, shell), show_value=True)
 
     def _resume(self, text: str) -> None:
         """Know the cell (for --resume) and start from where its last job stopped if asked."""
@@ -106,6 +113,9 @@ class PythonCell:
 
         self.session.ensure_started()
         self._resume(f"program {Path(path).expanduser().resolve()}")
+        program = Path(path).expanduser()
+        if program.is_file():
+            self._source = (str(program), program.read_text(), path)
         exit_code: dict[str, Any] = {}
         value = self._run(lambda: exit_code.update(code=_exec_program(path, args)),
                           show_value=False)
@@ -124,8 +134,10 @@ class PythonCell:
             self._originals = originals
             try:
                 value = execute()
-            except BaseException:
+            except BaseException as exc:
                 self._cancel_attached()
+                if isinstance(exc, java_errors()):
+                    self._raise_short(exc)
                 raise
             if _is_table(value):
                 return self._show_table(value)
@@ -147,6 +159,15 @@ class PythonCell:
         if value is not None and show_value:
             display(value)
         return value
+
+    def _raise_short(self, exc: BaseException) -> None:
+        """A Java error as a SQL cell's is shown: its cause and the code's line, masked."""
+        from IPython.core.error import UsageError
+
+        filename, code, place = self._source or ("", "", "the cell")
+        verbose = bool(self.configuration.get("notebook.verbose-errors"))
+        raise UsageError(format_code_error(exc, filename, code, place, verbose,
+                                           self.secrets)) from None
 
     def _cancel_attached(self) -> None:
         """The code raised: attached jobs it started go with it (detached ones are kept, as
@@ -219,10 +240,9 @@ class PythonCell:
         return job.to_pandas()
 
 
-def _exec_cell(code: str, shell: Any) -> Any:
-    """Run the cell like IPython does (tracebacks point at the cell's lines) and return
-    the value of its last expression."""
-    filename = shell.compile.cache(code)
+def _exec_cell(code: str, filename: str, shell: Any) -> Any:
+    """Run the cell like IPython does (tracebacks point at the cell's lines, ``filename``
+    its name in the shell's cache) and return the value of its last expression."""
     tree = ast.parse(code, filename=filename)
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr):

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from flink_notebook.engine import query_plan
 from flink_notebook.sql.operations import parsed
-from flink_notebook.sql.statements import StatementKind, split_statements
+from flink_notebook.sql.statements import StatementKind, job_name, split_statements
 
 if TYPE_CHECKING:
     from flink_notebook.engine.results import ResultMode
@@ -90,11 +90,13 @@ def _execute_sql(cell: RoutedCell, route: Route, original: Callable) -> Callable
 
     def execute_sql(t_env: Any, stmt: str) -> Any:
         statements = split_statements(stmt)
+        for statement in statements:  # to mask in the code's errors
+            cell.secrets |= statement.secrets
         kind = (JOB_STATEMENTS.get(parsed(t_env, statements[0]).kind)
                 if len(statements) == 1 else None)
         if kind is None:
             return original(t_env, stmt)
-        name = _job_name(cell, None, " ".join(stmt.split())[:60], t_env)
+        name = _job_name(cell, None, job_name(stmt), t_env)
         _, native = cell.submit(name, kind, lambda: original(t_env, stmt), owner=t_env)
         return native
 

@@ -20,7 +20,7 @@ from flink_notebook.cells.analyze import run_analyze
 from flink_notebook.cells.looks import check_look
 from flink_notebook.cells.resume import resuming
 from flink_notebook.cells.routing import JOB_STATEMENTS, job_id_of
-from flink_notebook.core.secrets import MASK, is_secret, mask_rows
+from flink_notebook.core.secrets import MASK, is_secret, mask_rows, mask_text
 from flink_notebook.display.follow import follow
 from flink_notebook.display.monitor import show
 from flink_notebook.display.notes import Notes, note
@@ -127,7 +127,7 @@ def _run_statement(
     removed = parse_remove_jar(statement)
     if removed is not None:  # the SQL client's, which a TableEnvironment does not have
         remove_jar(session.t_env, removed)
-        notes.add(confirmation(statement.text))
+        notes.add(confirmation(statement.masked))
         return pd.DataFrame({"result": ["OK"]})
     return _run_at_once(session, statement, notes)
 
@@ -141,7 +141,9 @@ def _set(session: FlinkSession, statement: Statement, notes: Notes) -> pd.DataFr
                              if value != ""], columns=["key", "value"])
     key, value = assignment
     session.configuration.set(key, value)
-    shown = MASK if is_secret(key) else session.configuration.get(key)
+    shown = session.configuration.get(key)
+    if is_secret(key) or isinstance(shown, str):  # a URL's password too
+        shown = MASK if is_secret(key) else mask_text(shown)
     notes.add(f"set '{key}' = '{shown}'")
     return pd.DataFrame({"key": [key], "value": [shown]})
 
@@ -162,7 +164,7 @@ def _shown(session: FlinkSession, key: str) -> str:
     value = session.configuration.get(key)
     if value is None or value == "":
         return "unset"
-    return f"'{MASK}'" if is_secret(key) else f"'{value}'"
+    return f"'{MASK}'" if is_secret(key) else f"'{mask_text(str(value))}'"
 
 
 def _run_at_once(session: FlinkSession, statement: Statement, notes: Notes
@@ -175,10 +177,11 @@ def _run_at_once(session: FlinkSession, statement: Statement, notes: Notes
     else:
         result = session.t_env.execute_sql(statement.text)
     columns = list(result.get_resolved_schema().get_column_names())
-    rows = mask_rows(tuple(row) for row in result.collect())  # SHOW CREATE TABLE has options
+    # SHOW CREATE TABLE has options, EXPLAIN those of hints
+    rows = mask_rows((tuple(row) for row in result.collect()), statement.secrets)
     frame = pd.DataFrame(rows, columns=columns)
     if columns == ["result"] and rows == [("OK",)]:
-        notes.add(confirmation(statement.text))
+        notes.add(confirmation(statement.masked))
         return frame
     notes.flush()
     if frame.shape == (1, 1) and "\n" in str(frame.iloc[0, 0]):  # EXPLAIN, SHOW CREATE ...
@@ -220,7 +223,7 @@ def sql_pipeline(
     Table too (a chart's columns)."""
     t_env = session.t_env
     max_rows = int(configuration.get("notebook.max-rows"))
-    name = configuration.get("pipeline.name") or _default_name(statement)
+    name = configuration.get("pipeline.name") or statement.job_name
     named = configuration.with_cell({"pipeline.name": name})
     if statement.kind is StatementKind.QUERY:
         table = t_env.sql_query(statement.text)
@@ -258,9 +261,3 @@ def sql_pipeline(
 
     kind = JOB_STATEMENTS[statement.kind]
     return Pipeline(name, kind, session.parallelism(configuration), submit, session)
-
-
-def _default_name(statement: Statement) -> str:
-    first = " ".join(statement.text.split())
-    return first if len(first) <= 60 else first[:57] + "..."
-

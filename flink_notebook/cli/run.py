@@ -18,6 +18,7 @@ from IPython.core.error import UsageError
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
+from flink_notebook.core.secrets import mask_text
 from flink_notebook.display.widget_view import WIDGET_VIEW
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -123,8 +124,9 @@ def _text(value: Any) -> str:
 
 
 def _first_line(text: Any) -> str:
+    """The first line, secrets masked (a cell's source, an error, an output)."""
     lines = _ANSI.sub("", _text(text)).strip().splitlines()
-    return lines[0] if lines else ""
+    return mask_text(lines[0]) if lines else ""
 
 
 def run_notebook(

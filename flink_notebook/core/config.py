@@ -22,7 +22,7 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
-from flink_notebook.core.secrets import MASK, is_secret
+from flink_notebook.core.secrets import MASK, is_secret, mask_text
 
 LAYERS = ("default", "file", "env", "notebook", "cell")
 ALIASES = {"executor.target": "execution.target"}
@@ -461,4 +461,5 @@ class Configuration:
 def _shown(key: str, value: Any) -> str:
     if value is None or value == "":
         return ""
-    return MASK if is_secret(key) else _flink_string(value)
+    # A URL's password too (rest.address=http://user:password@host)
+    return MASK if is_secret(key) else mask_text(_flink_string(value))

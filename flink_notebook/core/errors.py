@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from IPython.core.error import UsageError
 
-from flink_notebook.core.secrets import HTTP_DUMP, mask_http_headers, mask_options
+from flink_notebook.core.secrets import HTTP_DUMP, mask_http_headers, mask_text
 
 
 class Unreachable(UsageError):
@@ -92,8 +92,8 @@ def _summarize(exc: BaseException) -> tuple[str, str, tuple[int, int] | None]:
     causes = _causes(text)
     if not causes:
         trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        return text.strip() or type(exc).__name__, trace, None
-    trace = mask_http_headers(mask_options(text))
+        return mask_text(text.strip()) or type(exc).__name__, mask_text(trace), None
+    trace = mask_http_headers(mask_text(text))
     position = next(
         (
             (int(found.group(1)), int(found.group(2)))
@@ -102,7 +102,7 @@ def _summarize(exc: BaseException) -> tuple[str, str, tuple[int, int] | None]:
         ),
         None,
     )
-    return _choose(causes, _python_error(text)), trace, position
+    return mask_text(_choose(causes, _python_error(text))), trace, position
 
 
 def _text(exc: BaseException) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from IPython.core.error import UsageError
 
 from flink_notebook.core.config import Configuration
-from flink_notebook.core.secrets import MASK, is_secret
+from flink_notebook.core.secrets import MASK, is_secret, mask_text
 
 _FORM_KEYS = ("execution.target", "execution.attached", "parallelism.default",
               "execution.runtime-mode", "rest.address", "rest.port")
@@ -101,11 +101,11 @@ class ConfigWidget:
             self.attached.value = bool(c.get("execution.attached"))
             self.parallelism.value = str(c.get("parallelism.default") or "")
             self.runtime_mode.value = c.get("execution.runtime-mode") or ""
-            self.rest_address.value = c.get("rest.address") or ""
+            self.rest_address.value = _shown(c, "rest.address")
             self.rest_port.value = str(c.get("rest.port") or "")
             self.extra.value = "\n".join(
-                f"{key}={MASK if is_secret(key) else value}"
-                for key, value, layer in c.items()
+                f"{key}={_shown(c, key)}"
+                for key, _, layer in c.items()
                 if layer == "notebook" and key not in _FORM_KEYS
             )
             self._describe(None)
@@ -135,6 +135,8 @@ class ConfigWidget:
                            ("execution.runtime-mode", self.runtime_mode.value),
                            ("rest.address", self.rest_address.value.strip()),
                            ("rest.port", self.rest_port.value.strip())):
+            if value and value == _shown(c, key):
+                continue  # as shown: a masked password in the address stays what it was
             if value:  # checked and converted by the option (a whole number, its range)
                 c.set(key, value)
             else:
@@ -151,8 +153,8 @@ class ConfigWidget:
         for key in current - set(wanted):
             c.unset(key)
         for key, value in wanted.items():
-            if is_secret(key) and value == MASK:
-                continue  # unchanged secret: keep what is stored
+            if value == _shown(c, key):
+                continue  # unchanged (a secret shown masked): keep what is stored
             c.set(key, value)
 
     def _describe(self, error: str | None) -> None:
@@ -165,13 +167,13 @@ class ConfigWidget:
                 factory = resolve(self.configuration)
                 mode = "attached" if self.configuration.get("execution.attached") else "detached"
                 text = (f"The next cell runs on <b>{html.escape(str(factory.name))}</b> "
-                        f"({html.escape(description(factory))}), {mode}.")
+                        f"({html.escape(mask_text(description(factory)))}), {mode}.")
                 self.message.value = f"<span class='flink-config-ok'>{text}</span>"
                 return
             except UsageError as exc:
                 error = str(exc)
         self.message.value = (f"<span class='flink-config-error' style='color:#cf222e'>"
-                              f"{html.escape(error)}</span>")
+                              f"{html.escape(mask_text(error))}</span>")
 
 
 def _close_tree(widget: Any) -> None:
@@ -188,3 +190,11 @@ def _close_tree(widget: Any) -> None:
     widget.close()
     for item in held:
         _close_tree(item)
+
+
+def _shown(configuration: Configuration, key: str) -> str:
+    """A value as the form shows it: a secret's masked, a URL's password too."""
+    value = configuration.get(key)
+    if value is None or value == "":
+        return ""
+    return MASK if is_secret(key) else mask_text(str(value))

@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from flink_notebook.core.secrets import SECRET_WORDS
 from flink_notebook.engine.java_classes import java_class, new_instance
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class Routing:
     def __init__(self, gateway: Any) -> None:
         self.gateway = gateway
         self.executors = new_instance(gateway, java_class(gateway, "SnapshotExecutors"))
+        self.executors.setSecretWords("\n".join(SECRET_WORDS))  # masked in job plans
         self._tools = new_instance(gateway, java_class(gateway, "ContextEnvironments"))
 
     def configuration(self, options: Mapping[str, str]) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flink_notebook.core.errors import position_in_statement
+from flink_notebook.core.secrets import mask_at, mask_text
 
 if TYPE_CHECKING:
     from flink_notebook.sql.statements import Statement
@@ -25,9 +26,11 @@ def format_sql_error(
 
     Without a position Flink reported, the statement's first line is quoted
     without a caret. ``verbose`` appends the full Java trace. ``source`` names the file
-    the statements came from (``SQL error at init.sql, line 3, ...``).
+    the statements came from (``SQL error at init.sql, line 3, ...``). Secret values are
+    masked throughout, the quoted line's too (its caret still under the spot).
     """
     summary, trace, position = position_in_statement(exc)
+    summary, trace = mask_text(summary, statement.secrets), mask_text(trace, statement.secrets)
     lines = cell.split("\n")
     where = f"{source}, " if source else ""
     if position:
@@ -36,7 +39,11 @@ def format_sql_error(
     else:
         line, column = statement.line, None
         head = f"SQL error in the statement at {where}line {line}: {summary}"
-    quoted = lines[line - 1].rstrip() if 0 < line <= len(lines) else statement.first_line
+    if 0 < line <= len(lines):
+        quoted, at = mask_at(lines[line - 1].rstrip(), (column or 1) - 1, statement.secrets)
+        column = None if column is None else at + 1
+    else:
+        quoted = statement.first_line
     quoted, before_caret = _window(quoted, column)
     gutter = f"{line:>4} | "
     parts = [head, gutter + quoted]

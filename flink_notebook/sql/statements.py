@@ -12,10 +12,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 
 from IPython.core.error import UsageError
 
 from flink_notebook.core.errors import MAX_MESSAGE_LINE, shorten
+from flink_notebook.core.secrets import mask_text, secret_values
 
 
 class StatementKind(str, Enum):
@@ -81,11 +83,28 @@ class Statement:
     #: (start, end) offsets of the statement in the cell.
     span: tuple[int, int] = field(default=(0, 0), compare=False, repr=False)
 
+    @cached_property
+    def masked(self) -> str:
+        """``text`` with its secret values masked (same lines), for anything shown."""
+        return mask_text(self.text)
+
+    @cached_property
+    def secrets(self) -> frozenset[str]:
+        """The secret values in ``text``, to scrub from messages that quote them."""
+        return secret_values(self.text)
+
     @property
     def first_line(self) -> str:
-        """The statement's first line, as Flink gets it, cut to a length a message can
-        quote (a statement may be one line of megabytes)."""
-        return shorten(self.text.split("\n", 1)[0].rstrip(), MAX_MESSAGE_LINE)
+        """The statement's first line, secrets masked, cut to a length a message can quote
+        (a statement may be one line of megabytes): masked first, so no cut splits a secret
+        from its key."""
+        return shorten(self.masked.split("\n", 1)[0].rstrip(), MAX_MESSAGE_LINE)
+
+    @property
+    def job_name(self) -> str:
+        """A job's default name: the statement on one line, at most 60 characters, secrets
+        masked (it reaches the cluster's web UI as ``pipeline.name``)."""
+        return job_name(self.text)
 
     def cell_position(self, line: int, column: int) -> tuple[int, int]:
         """The cell's (line, column) of a position Flink reports in ``text``.
@@ -100,6 +119,15 @@ class Statement:
         if self.shift and line == self.shift[0] and column >= self.shift[1]:
             return self.line + line - 1, column + self.shift[2]
         return self.line + line - 1, column + (self.column - 1 if line == 1 else 0)
+
+
+def job_name(text: str) -> str:
+    """A job's default name from the SQL that submits it: on one line, at most 60
+    characters, secrets masked."""
+    # Only the start is shown: masked alone (a value cut short is masked as one left open),
+    # a long statement's name costs no more than a short one's.
+    first = " ".join(mask_text(" ".join(text[:4096].split())[:200]).split())
+    return first if len(first) <= 60 else first[:57] + "..."
 
 
 def _characters(line: str, utf16_column: int) -> int:

@@ -13,6 +13,9 @@
 // clients from it again for every later request of a job (result fetching, status), so
 // each submission gets a copy, taken when it is submitted: routing the next job elsewhere
 // leaves earlier jobs be.
+//
+// Each job's operator descriptions (Flink's web UI and REST show them: an OPTIONS hint's
+// "options:{csv.password=...}") have the values of secret options masked on the way.
 package flink_notebook;
 
 import java.util.stream.Stream;
@@ -28,6 +31,7 @@ import org.apache.flink.core.execution.PipelineExecutorServiceLoader;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterJobClient;
 import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.streaming.api.graph.StreamNode;
 
 public class SnapshotExecutors implements PipelineExecutorServiceLoader {
     /** The execution.target of a submission to the embedded cluster in this JVM. */
@@ -42,10 +46,40 @@ public class SnapshotExecutors implements PipelineExecutorServiceLoader {
     private volatile Configuration route;
     private volatile Thread routedThread;
     private volatile MiniCluster embedded;
+    private volatile java.util.regex.Pattern secretOption;
 
     /** The MiniCluster that submissions routed to EMBEDDED go to (null: none runs). */
     public void setEmbedded(MiniCluster cluster) {
         embedded = cluster;
+    }
+
+    /** Keys holding one of {@code words} (one a line) are secret: their values are masked
+     *  in the operator descriptions of every job submitted through us. */
+    public void setSecretWords(String words) {
+        StringBuilder any = new StringBuilder();
+        String[] each = words.split("\n");
+        for (int i = 0; i < each.length; i++) {
+            any.append(i > 0 ? "|" : "").append(java.util.regex.Pattern.quote(each[i]));
+        }
+        secretOption = java.util.regex.Pattern.compile(
+            "(?i)([\\w.-]*(?:" + any + ")[\\w.-]*'?\\s*=\\s*)('(?:[^']|'')*'?|[^,}\\]\\s]+)");
+    }
+
+    Pipeline masked(Pipeline pipeline) {
+        java.util.regex.Pattern pattern = secretOption;
+        if (pattern == null || !(pipeline instanceof StreamGraph)) {
+            return pipeline;
+        }
+        java.util.Iterator nodes = ((StreamGraph) pipeline).getStreamNodes().iterator();
+        while (nodes.hasNext()) {
+            StreamNode node = (StreamNode) nodes.next();
+            String description = node.getOperatorDescription();
+            if (description != null) {
+                node.setOperatorDescription(
+                    pattern.matcher(description).replaceAll("$1********"));
+            }
+        }
+        return pipeline;
     }
 
     /** Submissions from this thread go where {@code overlay} says, until unroute(). */
@@ -116,7 +150,8 @@ public class SnapshotExecutors implements PipelineExecutorServiceLoader {
         public java.util.concurrent.CompletableFuture execute(
                 Pipeline pipeline, Configuration configuration, ClassLoader userCodeClassloader)
                 throws Exception {
-            return executor.execute(pipeline, owner.routed(configuration), userCodeClassloader);
+            return executor.execute(owner.masked(pipeline), owner.routed(configuration),
+                                    userCodeClassloader);
         }
     }
 
