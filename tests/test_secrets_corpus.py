@@ -185,10 +185,11 @@ def channels(shell, tmp_path_factory):
         str(value) for output in captured.outputs for value in output.data.values())
     configuration = shell.run_line_magic("flink_config", "")
     found["%flink_config"] = configuration.describe() + configuration._repr_html_()
-    overview = httpx.get(f"{session._embedded.address.url}/jobs/overview", timeout=10).json()
+    embedded = notebook.session.embedded_cluster().address.url
+    overview = httpx.get(f"{embedded}/jobs/overview", timeout=10).json()
     found["REST /jobs/overview"] = "\n".join(job["name"] for job in overview["jobs"])
     found["REST /jobs/<id> and its plan"] = "\n".join(  # the web UI's operator descriptions
-        httpx.get(f"{session._embedded.address.url}/jobs/{job['jid']}{what}", timeout=10).text
+        httpx.get(f"{embedded}/jobs/{job['jid']}{what}", timeout=10).text
         for job in overview["jobs"] for what in ("", "/plan"))
     for path in _log_sizes(log_dir):
         with path.open("rb") as log:
