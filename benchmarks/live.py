@@ -74,8 +74,8 @@ class _Views:
         self.last = None
         original = sql_cell.show
 
-        def recording(job, configuration):
-            self.last = original(job, configuration)
+        def recording(job, configuration, look=None):
+            self.last = original(job, configuration, look)
             return self.last
 
         sql_cell.show = recording
