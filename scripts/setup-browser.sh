@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install Debian's chromium for the browser test (tests/test_browser.py), unless it is there.
+# Install Debian's chromium for the browser test (tests/browser/test_jupyterlab.py), unless it is there.
 # Playwright drives this binary; its own browser download is not used.
 set -euo pipefail
 if [ -x /usr/bin/chromium ]; then

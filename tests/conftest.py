@@ -30,7 +30,7 @@ if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(
     os.environ["FLINK_NOTEBOOK_STATE_DIR"] = tempfile.mkdtemp(
         prefix=f"{os.environ['PYTEST_XDIST_WORKER']}-", dir=os.environ["FLINK_NOTEBOOK_STATE_DIR"])
 # Every REST call of the suite carries this header, Flink's own client's too (it reads the
-# variable when the JVM starts): tests/test_remote_proxy.py puts a proxy that demands it
+# variable when the JVM starts): tests/flink/test_remote_proxy.py puts a proxy that demands it
 # in front of a cluster.
 SUITE_HEADER = ("X-Suite-Token", "suite-secret-4d2f")
 os.environ["FLINK_REST_CLIENT_HEADERS"] = f"{SUITE_HEADER[0]}:{SUITE_HEADER[1]}"

@@ -1,7 +1,7 @@
 """The detached views' monitor while a cluster does not answer, on a scripted cluster: one
 request per tick, ticks ever further apart, views that say so and carry on once it answers
 again, and views that end after GIVE_UP. The real cuts (links of network-namespace hosts
-going down) are in tests/test_multi_host.py."""
+going down) are in tests/flink/test_multi_host.py."""
 
 from __future__ import annotations
 

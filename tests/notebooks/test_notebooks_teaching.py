@@ -17,7 +17,7 @@ from flink_notebook.cli.run import run_notebook
 
 pytestmark = pytest.mark.cluster
 
-NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
+NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
 
 
 def execute(name: str, tmp_path: Path) -> str:

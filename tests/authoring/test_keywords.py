@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flink_notebook.authoring.keywords import KEYWORDS, RESERVED
 
-DIALECT = Path(__file__).parent.parent / "labextension" / "src" / "dialect.ts"
+DIALECT = Path(__file__).parents[2] / "labextension" / "src" / "dialect.ts"
 #: What CodeMirror's SQL highlighting always knows as literals, whatever the dialect.
 LITERALS = {"true", "false", "null"}
 

@@ -32,7 +32,7 @@ import pytest
 pytestmark = pytest.mark.cluster
 
 LIMIT = 1536 * 2**20  # 1.5 GB
-NOTEBOOK = Path(__file__).parent.parent / "notebooks" / "02-streaming-sql.ipynb"
+NOTEBOOK = Path(__file__).parents[2] / "notebooks" / "02-streaming-sql.ipynb"
 _V1_ROOT = Path("/sys/fs/cgroup/memory")
 _V2_ROOT = Path("/sys/fs/cgroup")
 

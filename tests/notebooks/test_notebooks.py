@@ -10,7 +10,7 @@ import pytest
 
 from flink_notebook.cli.run import run_notebook
 
-NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
+NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
 
 
 def outputs_text(notebook) -> str:

@@ -1,4 +1,4 @@
-"""SQL-client-style scripts (tests/sql/*.q), run statement by statement through %%flink_sql
+"""SQL-client-style scripts (tests/sql/scripts/*.q), run statement by statement through %%flink_sql
 against the real embedded Flink, each output compared with what the script expects.
 
 A script is statements (ending with ``;`` at the end of a line; ``EXECUTE STATEMENT SET``
@@ -26,7 +26,7 @@ from flink_notebook.display.values import flink_string
 
 pytestmark = pytest.mark.cluster
 
-SCRIPTS = sorted((Path(__file__).parent / "sql").glob("*.q"))
+SCRIPTS = sorted((Path(__file__).parent / "scripts").glob("*.q"))
 MARKERS = ("!ok", "!contains", "!error")
 
 

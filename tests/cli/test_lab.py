@@ -24,7 +24,7 @@ from waiting import until
 
 from flink_notebook.cli import lab
 
-NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
+NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
 
 
 def test_kernel_spec_starts_this_python_with_the_extension(tmp_path):

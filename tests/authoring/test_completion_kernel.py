@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_kernel import kernel_client, run
+from tests.flink.test_kernel import kernel_client, run
 
 pytestmark = pytest.mark.cluster
 

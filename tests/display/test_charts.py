@@ -1,6 +1,6 @@
 """Charts and single-value cards: which columns they plot, the rows they keep, escaping,
 the static SVG and the live widget's messages. Pure logic: no Flink (the real streams are
-in tests/test_charts_live.py)."""
+in tests/display/test_charts_live.py)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The operator graph and the vertices' own figures: pure logic on scripted REST answers
-(the figures on real jobs are in tests/test_magics_sql.py)."""
+(the figures on real jobs are in tests/cells/test_sql_cells.py)."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ from flink_notebook.core.config import Configuration
 from flink_notebook.engine.session import FlinkSession
 from flink_notebook.jobs.client import JobClient
 from flink_notebook.jobs.rest import client_for
-from tests.test_remote_tls_errors import (
+from tests.flink.test_remote_tls_errors import (
     CertificateAuthority,
     application_data,
     assert_only_tls,

@@ -18,7 +18,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from traitlets.config import Config
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 BINDER = ROOT / "binder"
 LOCK = ROOT / "requirements" / "lock.txt"
 #: The Pythons flink-notebook supports (pyproject's requires-python), each resolved by the lock.

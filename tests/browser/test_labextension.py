@@ -21,7 +21,7 @@ import pytest
 from jupyter_lab import WAIT_MS, browser_page, isolated_lab, write_notebook
 from waiting import until
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 NAME = "flink-notebook-sql"
 INSTALLED = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / NAME
 BUILD_HINT = "run `bash scripts/build-labextension.sh` (scripts/setup-venv.sh does)"
