@@ -2,7 +2,8 @@
 where the cursor is: authoring/completion.py), and names written as Flink SQL reads them.
 
 :data:`KEYWORDS` is the one list of Flink SQL's words: the JupyterLab extension's
-highlighting (labextension/src/dialect.ts) is checked against it by tests/authoring/test_keywords.py."""
+highlighting (labextension/src/dialect.ts) is checked against it by
+tests/authoring/test_keywords.py."""
 
 from __future__ import annotations
 

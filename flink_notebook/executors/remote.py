@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from IPython.core.error import UsageError
 
 from flink_notebook.core.address import ClusterAddress, configured_remote
+from flink_notebook.core.flink_versions import check_cluster
 from flink_notebook.executors.base import Executor, ExecutorFactory, submit
 
 if TYPE_CHECKING:
@@ -60,16 +61,22 @@ class RemoteExecutor(Executor):
             pipeline.engine.check_submission_headers(configuration)
         # before Java starts: an unreachable cluster fails at once
         rest, overview = reached(address.url, configuration)
-        _check_flink_trusts(address, configuration)
-        needed = pipeline.parallelism or FlinkSession.parallelism(configuration)
-        free = overview.get("slots-available", 0)
-        # Flink would wait minutes for slots and then fail; say it now.
-        if needed > free:
-            raise UsageError(
-                f"The job needs {needed} slots but the cluster at {address.url} has {free} free "
-                f"(of {overview.get('slots-total', 0)}). Lower the parallelism (-p {max(free, 1)})"
-                " or free slots by cancelling jobs there."
-            )
+        try:
+            # A job built with another Flink would be refused there, or fail on its classes.
+            check_cluster(address.url, str(overview.get("flink-version", "")))
+            _check_flink_trusts(address, configuration)
+            needed = pipeline.parallelism or FlinkSession.parallelism(configuration)
+            free = overview.get("slots-available", 0)
+            # Flink would wait minutes for slots and then fail; say it now.
+            if needed > free:
+                raise UsageError(
+                    f"The job needs {needed} slots but the cluster at {address.url} has {free} "
+                    f"free (of {overview.get('slots-total', 0)}). Lower the parallelism "
+                    f"(-p {max(free, 1)}) or free slots by cancelling jobs there."
+                )
+        except BaseException:
+            rest.close()  # its socket now, not when the collector gets to it
+            raise
         return submit(pipeline, address, rest)
 
 

@@ -10,7 +10,12 @@ def register(shell: Any) -> None:
 
     Flink's start comes first: Java then starts on the other CPU while this thread
     imports what the display needs (pandas and pyarrow, about a second), which the magics
-    themselves do not import (B1 in benchmarks/RESULTS.md)."""
+    themselves do not import (B1 in benchmarks/RESULTS.md). A kernel whose apache-flink
+    this release does not support gets one line saying which it supports, and nothing is
+    registered."""
+    from flink_notebook.core.flink_versions import check_kernel
+
+    check_kernel()
     from flink_notebook.engine.session import FlinkSession
     from flink_notebook.magics.flink import FlinkMagics
 
