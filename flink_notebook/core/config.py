@@ -15,6 +15,7 @@ import math
 import os
 import re
 import shlex
+import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -282,6 +283,41 @@ def environ_with_options(options: str, environ: Mapping[str, str] = os.environ
     return {**environ, "FLINK_NOTEBOOK_OPTS": words}
 
 
+#: Flink's directory options: a value without a scheme made every later job fail at its
+#: JobMaster's start ("The scheme ... is null"), so they are kept as URIs.
+DIRECTORY_KEYS = ("state.savepoints.dir", "execution.checkpointing.savepoint-dir",
+                  "state.checkpoints.dir", "execution.checkpointing.dir")
+#: Where savepoints go (Flink 2 reads both names).
+SAVEPOINT_DIR_KEYS = ("state.savepoints.dir", "execution.checkpointing.savepoint-dir")
+
+
+def directory_uri(key: str, value: Any) -> str:
+    """``value`` as a URI Flink accepts for the directory option ``key``: a plain path
+    becomes a ``file://`` URI (a relative one is taken from the kernel's working
+    directory first); a URI stays. UsageError, saying what to write, for a value that
+    names no directory."""
+    text = str(value).strip()
+    example = f"e.g. {key}=/tmp/savepoints (or file:///tmp/savepoints, s3://bucket/dir)"
+    if not text:
+        raise UsageError(f"{key} needs a directory, {example}.")
+    scheme = urllib.parse.urlsplit(text).scheme
+    if len(scheme) <= 1:  # no scheme, or a Windows drive letter (C:\...)
+        return Path(text).expanduser().absolute().as_uri()
+    if scheme == "file":
+        parts = urllib.parse.urlsplit(text)
+        if parts.netloc not in ("", "localhost") or not parts.path.startswith("/"):
+            # file://tmp/x names the host "tmp"; file:tmp/x a relative path
+            raise UsageError(f"{key}={text} is not an absolute file URI: write "
+                             f"file:///{(parts.netloc + parts.path).lstrip('/')}, {example}.")
+    return text
+
+
+def savepoint_directory(configuration: Configuration) -> str | None:
+    """The directory savepoints go to when none is named, None when none is set."""
+    return next((configuration.get(key) for key in SAVEPOINT_DIR_KEYS
+                 if configuration.get(key)), None)
+
+
 def _flink_string(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
@@ -352,6 +388,8 @@ class Configuration:
             self.unset(key, layer)
             return
         option = OPTIONS.get(key)
+        if key in DIRECTORY_KEYS:
+            value = directory_uri(key, value)
         self._layers[layer][key] = option.parse(value) if option else _flink_string(value)
         self._changed(key)
 

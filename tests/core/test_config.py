@@ -518,3 +518,51 @@ def test_secret_options_are_masked_in_statement_output_with_the_spacing_kept():
     assert "my_pass" not in rows[0][0] and "'connector' = 'jdbc'" in rows[0][0]
     assert rows[1:] == [("option:password", MASK), ("option:url", "jdbc:x"),
                         ("password", None), ("name", "password")]
+
+
+# --- directory options (issue 32: a plain path made every later job fail) ----------------
+
+
+@pytest.mark.parametrize("key", ["state.savepoints.dir", "execution.checkpointing.dir",
+                                 "state.checkpoints.dir",
+                                 "execution.checkpointing.savepoint-dir"])
+def test_a_plain_directory_path_becomes_a_file_uri(key, tmp_path):
+    configuration = Configuration()
+    configuration.set(key, str(tmp_path / "sp"))
+    assert configuration.get(key) == (tmp_path / "sp").as_uri()
+    assert configuration.flink_options()[key].startswith("file:///")
+
+
+def test_a_relative_directory_is_taken_from_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    configuration = Configuration(layers={"env": {"state.savepoints.dir": "savepoints"}})
+    assert configuration.get("state.savepoints.dir") == (tmp_path / "savepoints").as_uri()
+
+
+@pytest.mark.parametrize("uri", ["file:///tmp/sp", "s3://bucket/sp", "hdfs://nn:8020/sp",
+                                 "file://localhost/tmp/sp"])
+def test_a_directory_uri_stays_as_written(uri):
+    configuration = Configuration(layers={"cell": {"state.savepoints.dir": uri}})
+    assert configuration.get("state.savepoints.dir") == uri
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    ("", "state.savepoints.dir needs a directory, e.g. state.savepoints.dir=/tmp/savepoints"),
+    ("file://tmp/sp", "is not an absolute file URI: write file:///tmp/sp"),
+    ("file:sp", "is not an absolute file URI"),
+])
+def test_a_value_naming_no_directory_is_refused_saying_what_to_write(value, says):
+    configuration = Configuration()
+    with pytest.raises(UsageError, match=says) as refused:
+        configuration.set("state.savepoints.dir", value)
+    assert "\n" not in str(refused.value)
+    assert configuration.get("state.savepoints.dir") is None
+
+
+def test_the_savepoint_directory_is_either_name():
+    from flink_notebook.core.config import savepoint_directory
+
+    configuration = Configuration()
+    assert savepoint_directory(configuration) is None
+    configuration.set("execution.checkpointing.savepoint-dir", "/sp")
+    assert savepoint_directory(configuration) == "file:///sp"
