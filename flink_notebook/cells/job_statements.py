@@ -14,6 +14,7 @@ import pandas as pd
 from IPython.core.error import UsageError
 from IPython.display import display
 
+from flink_notebook.core.config import savepoint_directory
 from flink_notebook.core.states import TERMINAL, is_job_id
 from flink_notebook.jobs.client import JobClient
 from flink_notebook.jobs.rest import client_for, reached
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from flink_notebook.engine.session import FlinkSession
 
 _COLUMNS = ["job id", "job name", "status", "start time"]  # as the SQL gateway names them
-_SAVEPOINT_DIR_KEYS = ("state.savepoints.dir", "execution.checkpointing.savepoint-dir")
 
 
 def is_job_statement(statement: Statement) -> bool:
@@ -83,8 +83,7 @@ def _stop(job: JobClient, configuration: Configuration, savepoint: bool, drain: 
                              "SAVEPOINT WITH DRAIN.")
         job.cancel()
         return pd.DataFrame({"result": ["OK"]})
-    directory = next((configuration.get(key) for key in _SAVEPOINT_DIR_KEYS
-                      if configuration.get(key)), None)
+    directory = savepoint_directory(configuration)
     if not directory:
         raise UsageError("STOP JOB ... WITH SAVEPOINT needs a savepoint directory: "
                          "SET 'state.savepoints.dir' = 'file:///path/to/savepoints';")

@@ -15,7 +15,7 @@ import threading
 import weakref
 from typing import TYPE_CHECKING, Any
 
-from flink_notebook.core.config import memory_mb
+from flink_notebook.core.config import SAVEPOINT_DIR_KEYS, memory_mb, savepoint_directory
 from flink_notebook.engine.session import FlinkSession
 from flink_notebook.executors.registry import executor_for
 
@@ -107,6 +107,10 @@ class Notebook:
                 self._runs[job] = (request.cell_key, request.run)
             remember_in_cell(job, request, configuration)
         job.on_chart(chart_shower(self.configuration, self._looks.get(job)))
+        # The cell's -D, else the notebook's option as it is now (set after the job started).
+        in_cell = any(configuration.source(key) == "cell" for key in SAVEPOINT_DIR_KEYS)
+        job.savepoints_from(lambda: savepoint_directory(
+            configuration if in_cell else self.configuration))
         for old, why in self._keep(job):
             old.let_go(why)
         return job

@@ -47,6 +47,7 @@ class JobClient:
         self._callbacks: list[Callable[[JobClient], None]] = []
         self._savepoint_callbacks: list[Callable[[JobClient, str], None]] = []
         self._chart_shower: Callable[..., None] | None = None
+        self._savepoint_dir: Callable[[], str | None] = lambda: None
         self._lock = threading.Lock()
         self.failure_trace: str | None = None
         self.printed: TaskManagerOutput | None = None  # its TaskManagers' stdout (remote)
@@ -156,6 +157,16 @@ class JobClient:
     def on_savepoint(self, callback: Callable[[JobClient, str], None]) -> None:
         """Run ``callback(job, location)`` for each savepoint taken through this handle."""
         self._savepoint_callbacks.append(callback)
+
+    def savepoints_from(self, directory: Callable[[], str | None]) -> None:
+        """Let ``directory()`` name where savepoints go when none is given (the notebook
+        gives its ``state.savepoints.dir``, asked at each savepoint: setting it later
+        helps a job that already runs)."""
+        self._savepoint_dir = directory
+
+    def savepoint_directory(self) -> str | None:
+        """Where a savepoint goes when none is named; None when no directory is set."""
+        return self._savepoint_dir()
 
     def on_chart(self, shower: Callable[..., None]) -> None:
         """Let ``shower(job, kind, x, y, color)`` draw this handle's :meth:`chart` calls
@@ -346,17 +357,28 @@ class JobClient:
             self.query_result.close()
         return self.wait(timeout=_CANCEL_WAIT_SECONDS)
 
-    def trigger_savepoint(self, directory: str) -> str:
-        """Take a savepoint and keep the job running; returns the savepoint path."""
+    def trigger_savepoint(self, directory: str | None = None) -> str:
+        """Take a savepoint and keep the job running; returns the savepoint path. Without
+        ``directory``, it goes to the notebook's ``state.savepoints.dir``."""
+        directory = self._directory(directory)
         trigger = self.rest.trigger_savepoint(self.job_id, directory)
         return self._remembered(self.rest.wait_savepoint(self.job_id, trigger))
 
-    def stop_with_savepoint(self, directory: str, drain: bool = False) -> str:
-        """Stop the job with a savepoint; returns the savepoint path."""
+    def stop_with_savepoint(self, directory: str | None = None, drain: bool = False) -> str:
+        """Stop the job with a savepoint; returns the savepoint path. Without
+        ``directory``, it goes to the notebook's ``state.savepoints.dir``."""
+        directory = self._directory(directory)
         trigger = self.rest.stop_with_savepoint(self.job_id, directory, drain)
         location = self._remembered(self.rest.wait_savepoint(self.job_id, trigger))
         self.wait(timeout=_CANCEL_WAIT_SECONDS)
         return location
+
+    def _directory(self, directory: str | None) -> str:
+        directory = directory or self.savepoint_directory()
+        if not directory:
+            raise UsageError("No savepoint directory: set state.savepoints.dir (%flink_config "
+                             "state.savepoints.dir=/path/to/savepoints) or name one.")
+        return directory
 
     def _remembered(self, location: str) -> str:
         for callback in self._savepoint_callbacks:

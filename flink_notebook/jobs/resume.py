@@ -90,7 +90,7 @@ def resume_path(key: str, how: str, configuration: Configuration, query: bool = 
         if "savepoint" not in known:
             raise UsageError(
                 "--resume: no savepoint was taken from this cell's job yet. Stop it with a "
-                "savepoint first (the view's Stop button, job.stop_with_savepoint(dir) or "
+                "savepoint first (the view's Stop button, job.stop_with_savepoint() or "
                 "STOP JOB '<id>' WITH SAVEPOINT), or use --resume checkpoint.")
         if query and known.get("savepoint_kernel") != os.getpid():
             raise UsageError(QUERY_ELSEWHERE)

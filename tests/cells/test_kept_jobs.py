@@ -152,6 +152,9 @@ class _Handle:
     def on_savepoint(self, callback) -> None:
         pass
 
+    def savepoints_from(self, directory) -> None:
+        pass
+
 
 def _from_cell(job_id: str, cell: str, run: int) -> tuple[_Handle, CellRequest]:
     """A handle, and the request of the cell run that made it."""

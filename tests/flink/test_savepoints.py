@@ -107,3 +107,24 @@ def test_counts_continue_on_a_session_cluster_stopped_through_an_attached_handle
     assert "Stopped savepoint-test. The remote target pointed at it: rest.address and " \
         "rest.port are unset, and the notebook's target is local again." \
         in capsys.readouterr().out
+
+
+def test_a_plain_savepoint_directory_works_and_later_jobs_still_run(shell, tmp_path):
+    """Issue 32: ``state.savepoints.dir`` set to a plain path (as the Stop button advised)
+    made every later job fail at its JobMaster's start ("The scheme ... is null"); a
+    handle's savepoint needed its directory even with the option set."""
+    shell.run_cell_magic("flink_sql", "", TICKS)
+    shell.run_line_magic("flink_config", f"state.savepoints.dir={tmp_path / 'plain'}")
+    try:
+        shell.run_cell_magic("flink_sql", "--detached -o counting", QUERY)
+        counting = shell.user_ns["counting"]
+        with cancelled_if_failing(counting):
+            until(lambda: counted_enough(counting), f"counts reaching {STOP_AT}")
+            savepoint = counting.stop_with_savepoint()  # to state.savepoints.dir
+        assert counting.wait(timeout=60) == "FINISHED"
+        saved = Path(savepoint.removeprefix("file:"))
+        assert saved.is_dir() and saved.parent == tmp_path / "plain"
+        shell.run_cell_magic("flink_sql", "-o later", "SELECT * FROM (VALUES (1), (2)) AS t(n)")
+        assert sorted(shell.user_ns["later"]["n"]) == [1, 2]  # it failed at JobMaster start
+    finally:
+        FlinkSession.current().configuration.unset("state.savepoints.dir")

@@ -61,6 +61,9 @@ class _Handle:
     def on_chart(self, shower) -> None:  # the notebook gives every handle its charts
         self.chart_shower = shower
 
+    def savepoints_from(self, directory) -> None:  # and where its savepoints go
+        pass
+
 
 def test_older_ended_jobs_are_dropped_under_keep_jobs_and_flink_jobs_says_so(
         shell, monkeypatch, capsys):
