@@ -139,12 +139,9 @@ class JobPoller:
             self.view.note = str(exc)
         return self.poll()
 
-    def stop_with_savepoint(self, directory: str | None) -> JobView:
-        """Stop the job with a savepoint in ``directory``; the view's note says where."""
-        if not directory:
-            self.view.note = "Set state.savepoints.dir to stop with a savepoint."
-            self.view.version += 1
-            return self.view
+    def stop_with_savepoint(self, directory: str | None = None) -> JobView:
+        """Stop the job with a savepoint in ``directory`` (else where its handle says); the
+        view's note says where, or why not."""
         try:
             self.view.note = f"savepoint: {self.job.stop_with_savepoint(directory)}"
         except UsageError as exc:

@@ -432,9 +432,9 @@ def test_the_stop_with_savepoint_button_stops_the_job_with_a_savepoint(shell, de
     # Savepoints need every task running.
     until(lambda: poller.poll().state == "RUNNING" and view.operators
           and all(op.status == "RUNNING" for op in view.operators), "the job running")
-    failing = WidgetRenderer(poller)  # no savepoint directory: it fails, saying so
+    failing = WidgetRenderer(poller)  # no savepoint directory: it says how to set one
     failing.savepoint_button.click()
-    assert view.note == "Set state.savepoints.dir to stop with a savepoint."
+    assert failing.hint.layout.display != "none" and job.status() == "RUNNING"
     assert not failing.cancel_button.disabled and not failing.savepoint_button.disabled
     renderer.savepoint_button.click()
     assert view.note.startswith("savepoint: file:"), view.note
@@ -444,6 +444,38 @@ def test_the_stop_with_savepoint_button_stops_the_job_with_a_savepoint(shell, de
     assert renderer.savepoint_button.disabled and renderer.cancel_button.disabled
     assert "savepoint: file:" in renderer.body.value
 
+
+
+def test_the_stop_buttons_hint_shows_only_while_it_applies():
+    """Clicked without a savepoint directory, the Stop button says how to set one (HTML);
+    the hint goes once a directory is set or the job ends (issue 32)."""
+    from flink_notebook.display.renderers.widget import WidgetRenderer
+
+    job = _ScriptedJob([("RUNNING", 0, 1), ("RUNNING", 0, 2), ("RUNNING", 0, 3),
+                        ("CANCELED", 0, 3)])
+    job.name, job.web_url = "scripted", "http://flink/#/job/scripted"
+    directory: dict[str, str | None] = {"now": None}
+    job.savepoint_directory = lambda: directory["now"]
+    poller = JobPoller(job)
+    poller.poll()
+    renderer = WidgetRenderer(poller)
+    assert renderer.hint.layout.display == "none"  # nothing to say before a click
+    renderer.savepoint_button.click()
+    assert renderer.hint.layout.display != "none"
+    assert "<code>state.savepoints.dir</code>" in renderer.hint.value
+    assert not renderer.savepoint_button.disabled and not renderer.cancel_button.disabled
+    assert not poller.view.note  # not a plain-text note that outlives the job
+    directory["now"] = "file:///sp"
+    poller.poll()
+    renderer.update()
+    assert renderer.hint.layout.display == "none"  # set: the next click will do
+    directory["now"] = None
+    renderer.savepoint_button.click()
+    assert renderer.hint.layout.display != "none"
+    poller.poll()
+    poller.poll()
+    renderer.update()
+    assert poller.view.ended and renderer.hint.layout.display == "none"
 
 
 def test_a_view_whose_rows_the_session_let_go_ends_saying_why():

@@ -42,15 +42,14 @@ def renderer_name(setting: str = "auto", shell: Any = None) -> str:
     return "html"
 
 
-def make_renderer(poller: JobPoller, setting: str = "auto",
-                  savepoint_dir: str | None = None) -> Renderer:
+def make_renderer(poller: JobPoller, setting: str = "auto") -> Renderer:
     """The renderer for this frontend, drawing ``poller``'s view (the widget's buttons act
     through the poller)."""
     name = renderer_name(setting)
     if name == "widget":
         from flink_notebook.display.renderers.widget import WidgetRenderer
 
-        return WidgetRenderer(poller, savepoint_dir)
+        return WidgetRenderer(poller)
     if name == "text":
         from flink_notebook.display.renderers.text import TextRenderer
 
@@ -65,6 +64,6 @@ def make_renderer(poller: JobPoller, setting: str = "auto",
 
 
 def renderer_for(poller: JobPoller, configuration: Configuration) -> Renderer:
-    """The renderer ``notebook.renderer`` asks for (savepoints to ``state.savepoints.dir``)."""
-    return make_renderer(poller, configuration.get("notebook.renderer") or "auto",
-                         configuration.get("state.savepoints.dir"))
+    """The renderer ``notebook.renderer`` asks for (savepoints go where the job's handle
+    says: ``state.savepoints.dir`` as it is when the Stop button is clicked)."""
+    return make_renderer(poller, configuration.get("notebook.renderer") or "auto")

@@ -30,7 +30,8 @@ from flink_notebook.display.widget_view import widget_view
 
 class WidgetRenderer(Renderer):
     """The view as one HTML widget, with Cancel and Stop-with-savepoint buttons that act
-    on the job through ``poller``."""
+    on the job through ``poller``. Savepoints go to ``savepoint_dir``, else where the job's
+    handle says when Stop is clicked (``state.savepoints.dir``)."""
 
     def __init__(self, poller: JobPoller, savepoint_dir: str | None = None) -> None:
         import ipywidgets as widgets
@@ -47,6 +48,9 @@ class WidgetRenderer(Renderer):
                                             button_style="danger")
         self.savepoint_button = widgets.Button(description="Stop with savepoint", icon="save",
                                                layout=widgets.Layout(width="auto"))
+        # Shown after a Stop click that found no directory, while that holds and the job runs.
+        self.hint = widgets.HTML(value=SAVEPOINT_HINT, layout=widgets.Layout(display="none"))
+        self._hinted = False
         # ipywidgets keeps every widget until it is closed, and a button its handlers: they
         # go when the job ends, so that the widgets no longer hold the job (its rows).
         self._handlers = [
@@ -58,7 +62,7 @@ class WidgetRenderer(Renderer):
         shown = [self.body] if self.live is None else [self.body, self.live.widget,
                                                        self.details]
         self.box = widgets.VBox([*shown, widgets.HBox([self.cancel_button,
-                                                       self.savepoint_button])])
+                                                       self.savepoint_button]), self.hint])
         self._handle: Any = None
         self._drawn = -1
         self._clicks: Clicks | None = None
@@ -83,8 +87,16 @@ class WidgetRenderer(Renderer):
         action()
         self.update()
 
+    def _directory(self) -> str | None:
+        return self.savepoint_dir or self.poller.job.savepoint_directory()
+
     def _stop_with_savepoint(self) -> None:
-        self._act(lambda: self.poller.stop_with_savepoint(self.savepoint_dir))
+        directory = self._directory()
+        self._hinted = directory is None
+        self._show_hint()
+        if directory is None:
+            return
+        self._act(lambda: self.poller.stop_with_savepoint(directory))
         if not self.view.ended and not (self.view.note or "").startswith("savepoint:"):
             self.cancel_button.disabled = False  # it failed (the note says why): Cancel works
             self.savepoint_button.disabled = False
@@ -94,7 +106,16 @@ class WidgetRenderer(Renderer):
         self._handle = display(data, raw=True, display_id=True)
         self._drawn = self.view.version
 
+    def _show_hint(self) -> None:
+        """The hint applies while the job runs and no savepoint directory is set."""
+        shown = self._hinted and not self.view.ended and self._directory() is None
+        wanted = "" if shown else "none"
+        if self.hint.layout.display != wanted:
+            self.hint.layout.display = wanted
+
     def update(self) -> None:
+        if self._hinted:
+            self._show_hint()
         if self.view.version == self._drawn:
             return
         self._drawn = self.view.version
@@ -127,6 +148,12 @@ class WidgetRenderer(Renderer):
             self.live.update(final=True)  # with its SVG, for the saved widget state
         if self._handle is not None:  # the final state, for frontends without widgets
             self._handle.update({**bundle(self.view), **widget_view(self.box)}, raw=True)
+
+
+#: What the Stop button says when it has nowhere to write the savepoint.
+SAVEPOINT_HINT = ("<div class='flink-note'>To stop with a savepoint, set "
+                  "<code>state.savepoints.dir</code>: <code>%flink_config "
+                  "state.savepoints.dir=/path/to/savepoints</code>, then click again.</div>")
 
 
 def _body(view, charted: bool = False) -> str:
