@@ -411,6 +411,11 @@ class Configuration:
             and key not in ("execution.target", "execution.attached")
         }
 
+    def shown(self, key: str) -> str:
+        """The effective value of ``key`` as text for a person: secrets masked, empty when
+        unset."""
+        return _shown(canonical_key(key), self.get(canonical_key(key)))
+
     def rows(self) -> list[tuple[str, str, str, str, str]]:
         """(key, value, layer, default, description) for every known option and every set
         key, as shown text: secrets masked, unset values empty."""

@@ -10,7 +10,8 @@ from flink_notebook.engine.session import FlinkSession
 
 
 def test_flink_config_sets_and_shows(shell):
-    configuration = shell.run_line_magic("flink_config", "notebook.max-rows=7 pipeline.name=x")
+    shell.run_line_magic("flink_config", "notebook.max-rows=7 pipeline.name=x")
+    configuration = Notebook.current().configuration
     try:
         assert configuration.get("notebook.max-rows") == 7
         assert configuration.source("pipeline.name") == "notebook"
@@ -18,6 +19,26 @@ def test_flink_config_sets_and_shows(shell):
     finally:
         configuration.set("notebook.max-rows", 1000)
         configuration.unset("pipeline.name")
+
+
+def test_flink_config_answers_a_line_per_key_it_set(shell, capsys):
+    configuration = Notebook.current().configuration
+    configuration.set("parallelism.default", 1)
+    try:
+        shown = shell.run_line_magic("flink_config", "notebook.max-rows=42 parallelism.default=2")
+        lines = capsys.readouterr().out.strip().splitlines()
+        assert shown is None
+        assert lines == ["set notebook.max-rows = 42 (was 1000)",
+                         "set parallelism.default = 2 (was 1)"]
+        shell.run_line_magic("flink_config", "notebook.max-rows=42 s3.secret-key=hunter2-x")
+        lines = capsys.readouterr().out.strip().splitlines()
+        assert lines == ["set notebook.max-rows = 42 (unchanged)",
+                         "set s3.secret-key = ******** (was not set)"]
+        assert "hunter2" not in "".join(lines)
+    finally:
+        configuration.set("notebook.max-rows", 1000)
+        configuration.unset("parallelism.default")
+        configuration.unset("s3.secret-key")
 
 
 def test_flink_config_errors_are_short(shell):
