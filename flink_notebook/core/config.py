@@ -168,7 +168,8 @@ _OPTIONS = [
         "notebook.chart-window",
         float,
         300.0,
-        "seconds of a time x axis a live chart keeps, back from its newest value (0: all)",
+        "seconds of a time x axis a stream's chart keeps, back from its newest value (0: all;"
+        " a bounded query's chart draws all)",
         minimum=0,
     ),
     ConfigOption("notebook.slots", int, 4, "task slots of the embedded cluster", minimum=1),
