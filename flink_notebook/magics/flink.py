@@ -108,10 +108,11 @@ class FlinkMagics(Magics):
     def flink_config(self, line: str) -> Any:
         """``%flink_config`` shows the effective configuration and where each value comes
         from; ``%flink_config key=value ...`` sets notebook-level values and answers with a
-        line per key: its new value and the one it replaced (secrets masked)."""
+        line per key: its new value and the one it replaced (secrets masked). Its value
+        reads as the configuration (``config = %flink_config k=v; config.get(k)``)."""
         from flink_notebook.cells.statement_set import describe_open_set
         from flink_notebook.core.config import parse_assignments
-        from flink_notebook.display.notes import note
+        from flink_notebook.display.notes import Answer
 
         notebook = Notebook.current()
         configuration = notebook.configuration
@@ -128,8 +129,7 @@ class FlinkMagics(Magics):
         if describe_open_set(notebook):
             print(describe_open_set(notebook))
         if assignments:
-            note(*changes)
-            return None
+            return Answer(configuration, *changes)
         if _widgets_here():
             from flink_notebook.display.config_widget import ConfigWidget
 
