@@ -28,7 +28,9 @@ class Answer:
         self.value, self.lines = value, lines
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.__dict__["value"], name)
+        if name == "value":  # not set yet (a copy being made): no value to read from
+            raise AttributeError(name)
+        return getattr(self.value, name)
 
     def __repr__(self) -> str:
         return "\n".join(self.lines)
