@@ -5,7 +5,8 @@ One tree (:func:`catalog_tree`, its nodes read what they hold only when opened) 
 ways: ipywidgets whose nodes load when first opened (:class:`CatalogBrowser`), nested
 ``<details>`` (:func:`catalog_html`) and indented text (:func:`catalog_text`). Every value
 is HTML-escaped, and the values of secret options are masked here again, whatever read
-them. A table's button asks the frontend to put its name in a new cell (:func:`insert_cell`).
+them. A table's button asks the frontend for a new ``%%flink_sql`` cell reading its first
+rows (:func:`query_cell`, sent by :func:`insert_cell`).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class Node:
     #: only the names are drawn.
     detail: bool = False
     in_text: bool = True  # the text form shows what it holds (not 250 built-in names)
-    insert: str | None = None  # the qualified name its button puts in a new cell
+    insert: str | None = None  # the qualified name its button queries in a new cell
 
 
 Contents = Union[list[Node], TableInfo, str, None]
@@ -444,9 +445,9 @@ class NodeWidget:
         if node.insert:
             self.insert_button = widgets.Button(
                 description="insert", icon="plus", layout=widgets.Layout(width="auto"),
-                tooltip=f"put {node.insert} in a new cell")
+                tooltip=f"a new cell: SELECT * FROM {node.insert} LIMIT 10")
             self.insert_button.add_class("flink-catalog-insert")
-            self.insert_button.on_click(lambda _: insert(node.insert))
+            self.insert_button.on_click(lambda _: insert(query_cell(node.insert)))
             row.append(self.insert_button)
         self.row = widgets.HBox(row)
         self.row.add_class("flink-catalog-row")
@@ -532,6 +533,12 @@ class CatalogBrowser:
 
 
 # -- the insert-cell message ------------------------------------------------------------
+def query_cell(name: str) -> str:
+    """The cell a table's or view's insert button makes: a ``%%flink_sql`` query of its
+    first rows, ready to run or edit."""
+    return f"%%flink_sql\nSELECT * FROM {name} LIMIT 10"
+
+
 def insert_cell(text: str) -> None:
     """Ask the frontend to put ``text`` in a new cell: a comm to ``INSERT_CELL_TARGET``
     carrying one message ``{"text": text}``, then closed. A frontend without a handler for

@@ -169,7 +169,8 @@ _OPTIONS = [
         "notebook.chart-window",
         float,
         300.0,
-        "seconds of a time x axis a live chart keeps, back from its newest value (0: all)",
+        "seconds of a time x axis a stream's chart keeps, back from its newest value (0: all;"
+        " a bounded query's chart draws all)",
         minimum=0,
     ),
     ConfigOption("notebook.slots", int, 4, "task slots of the embedded cluster", minimum=1),
@@ -448,6 +449,11 @@ class Configuration:
             if not key.startswith("notebook.")
             and key not in ("execution.target", "execution.attached")
         }
+
+    def shown(self, key: str) -> str:
+        """The effective value of ``key`` as text for a person: secrets masked, empty when
+        unset."""
+        return _shown(canonical_key(key), self.get(canonical_key(key)))
 
     def rows(self) -> list[tuple[str, str, str, str, str]]:
         """(key, value, layer, default, description) for every known option and every set

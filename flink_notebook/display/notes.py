@@ -4,6 +4,7 @@ Plain text for terminals and nbconvert, a quiet line for HTML frontends (escaped
 from __future__ import annotations
 
 import html
+from typing import Any
 
 from IPython.display import display
 
@@ -17,6 +18,25 @@ def note(*lines: str) -> None:
     shown = "<br>".join(html.escape(line) for line in lines)
     display({"text/plain": "\n".join(lines),
              "text/html": f"<div class='flink-note' style='{_STYLE}'>{shown}</div>"}, raw=True)
+
+
+class Answer:
+    """A magic's value shown as a note of ``lines`` rather than as itself; reading it reads
+    the value (``config.get(key)`` after ``config = %flink_config key=value``)."""
+
+    def __init__(self, value: Any, *lines: str) -> None:
+        self.value, self.lines = value, lines
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "value":  # not set yet (a copy being made): no value to read from
+            raise AttributeError(name)
+        return getattr(self.value, name)
+
+    def __repr__(self) -> str:
+        return "\n".join(self.lines)
+
+    def _ipython_display_(self) -> None:
+        note(*self.lines)
 
 
 class Notes:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flink_notebook.engine.results import ResultMode
+from flink_notebook.engine.result_mode import UNLIMITED, ResultMode
 
 _SOURCE_CLASSES = ("SourceTransformation", "LegacySourceTransformation")
 _CHANGELOG = re.compile(r"changelogMode=\[([A-Z,]+)\]")
@@ -52,9 +52,6 @@ def is_append_only(table: Any) -> bool:
     match = _CHANGELOG.search(physical)
     return match is None or match.group(1) == "I"
 
-
-#: Rows kept for a bounded result: all of them (it is fetched whole into pandas).
-UNLIMITED = 2**31 - 1
 
 
 def result_mode(

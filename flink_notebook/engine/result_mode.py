@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from enum import Enum
 
+#: Rows kept for a bounded result: all of them (it is fetched whole into pandas).
+UNLIMITED = 2**31 - 1
+
 
 class ResultMode(str, Enum):
     """How a query's rows are kept while it runs."""

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from flink_notebook.engine.java_classes import java_class, new_instance
 from flink_notebook.engine.py4j_threads import client_for_this_thread
-from flink_notebook.engine.result_mode import ResultMode
+from flink_notebook.engine.result_mode import UNLIMITED, ResultMode
 
 #: Rows per Arrow batch when a bounded result is fetched whole.
 FETCH_BATCH_ROWS = 200_000
@@ -105,6 +105,8 @@ class QueryResult:
     ) -> None:
         self.mode = mode
         self.max_rows = max_rows
+        #: Every row is kept (a bounded query's whole answer), not only the newest.
+        self.whole = mode is ResultMode.ALL or max_rows >= UNLIMITED
         schema = j_table_result.getResolvedSchema()
         self.columns: list[str] = list(schema.getColumnNames())
         self.types = [_column_type(gateway, t) for t in schema.getColumnDataTypes()]

@@ -107,18 +107,30 @@ class FlinkMagics(Magics):
     @line_magic
     def flink_config(self, line: str) -> Any:
         """``%flink_config`` shows the effective configuration and where each value comes
-        from; ``%flink_config key=value ...`` sets notebook-level values."""
+        from; ``%flink_config key=value ...`` sets notebook-level values and answers with a
+        line per key: its new value and the one it replaced (secrets masked). Its value
+        reads as the configuration (``config = %flink_config k=v; config.get(k)``)."""
         from flink_notebook.cells.statement_set import describe_open_set
         from flink_notebook.core.config import parse_assignments
+        from flink_notebook.display.notes import Answer
 
         notebook = Notebook.current()
         configuration = notebook.configuration
         assignments = parse_assignments(split_line(line))
+        changes = []
         for key, value in assignments.items():
+            before, was = configuration.get(key), configuration.shown(key)
             configuration.set(key, value)
+            now = configuration.shown(key)
+            # Compared as values: a masked secret reads the same before and after.
+            said = ("unchanged" if configuration.get(key) == before
+                    else f"was {was}" if was else "was not set")
+            changes.append(f"set {key} = {now} ({said})")
         if describe_open_set(notebook):
             print(describe_open_set(notebook))
-        if not assignments and _widgets_here():
+        if assignments:
+            return Answer(configuration, *changes)
+        if _widgets_here():
             from flink_notebook.display.config_widget import ConfigWidget
 
             # The form holds the option table too (folded): nothing is shown twice.

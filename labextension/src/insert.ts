@@ -1,10 +1,11 @@
 /**
  * `%flink_catalog`'s "insert" buttons: the kernel opens a comm to this target and sends
- * `{"text": "<qualified name>"}`; the name goes into a new code cell below the active one
- * (clicking a button in a cell's output makes that cell active).
+ * `{"text": "<the new cell's source>"}` (a `%%flink_sql` query of the table); it goes into a
+ * new code cell below the active one (clicking a button in a cell's output makes that cell
+ * active).
  */
 import type { Kernel, KernelMessage } from '@jupyterlab/services';
-import { NotebookActions, type NotebookPanel } from '@jupyterlab/notebook';
+import type { NotebookPanel } from '@jupyterlab/notebook';
 
 export const INSERT_CELL_TARGET = 'flink-notebook-insert-cell';
 
@@ -16,12 +17,21 @@ export function insertCells(panel: NotebookPanel): void {
     kernel.registerCommTarget(INSERT_CELL_TARGET, comm => {
       comm.onMsg = (message: KernelMessage.ICommMsgMsg) => {
         const text = (message.content.data as { text?: unknown }).text;
-        if (typeof text !== 'string' || panel.isDisposed) {
+        const notebook = panel.content;
+        if (typeof text !== 'string' || panel.isDisposed || !notebook.model) {
           return;
         }
-        NotebookActions.insertBelow(panel.content);
-        panel.content.activeCell?.model.sharedModel.setSource(text);
-        panel.content.activeCell?.editor?.focus();
+        // A code cell whatever the notebook's default cell type (NotebookActions.insertBelow
+        // makes that one, which may be Markdown).
+        const index = notebook.activeCell ? notebook.activeCellIndex + 1 : 0;
+        notebook.model.sharedModel.insertCell(index, {
+          cell_type: 'code',
+          source: text,
+          metadata: { trusted: true } // made by the user's click, as insertBelow's are
+        });
+        notebook.activeCellIndex = index;
+        notebook.deselectAll();
+        notebook.activeCell?.editor?.focus();
       };
     });
   };

@@ -226,7 +226,7 @@ def test_functions_node_lists_user_functions_and_counts_built_in_ones():
     assert built_in.contents.children[0].value.endswith(">ABS, CONCAT, COUNT</div>")
 
 
-def test_insert_button_sends_the_qualified_name_through_a_comm(monkeypatch):
+def test_insert_button_sends_a_flink_sql_query_of_the_table_through_a_comm(monkeypatch):
     import comm
 
     sent = []
@@ -254,7 +254,9 @@ def test_insert_button_sends_the_qualified_name_through_a_comm(monkeypatch):
     tree.find("default_catalog", "staging").toggle.value = True
     tree.find("default_catalog", "staging", "odd name").insert_button.click()
     assert sent == [("open", INSERT_CELL_TARGET),
-                    ("send", {"text": "default_catalog.staging.`odd name`"}), ("close", None)]
+                    ("send", {"text": "%%flink_sql\nSELECT * FROM "
+                                      "default_catalog.staging.`odd name` LIMIT 10"}),
+                    ("close", None)]
     assert catalog.read == []  # inserting a name reads nothing
 
 

@@ -217,8 +217,8 @@ def test_flink_sql_cells_are_highlighted_as_sql_and_python_cells_as_python(
 
 @pytest.mark.cluster  # slow: a browser, JupyterLab and a kernel that starts Flink
 def test_a_catalog_buttons_name_goes_into_a_new_cell(lab, tmp_path, capsys):
-    """%flink_catalog's insert button: the kernel sends the name over a comm to the
-    extension's target, which puts it into a new cell below."""
+    """%flink_catalog's insert button: the kernel sends a %%flink_sql query of the table
+    over a comm to the extension's target, which puts it into a new code cell below."""
     from playwright.sync_api import expect
 
     with browser_page(lab, tmp_path, "catalog.ipynb", {"width": 1200, "height": 800}) as page:
@@ -239,7 +239,9 @@ def test_a_catalog_buttons_name_goes_into_a_new_cell(lab, tmp_path, capsys):
         insert.click()
         expect(cells).to_have_count(len(CATALOG_CELLS) + 1, timeout=WAIT_MS)
         added = cells.nth(len(CATALOG_CELLS)).locator(".cm-content")
-        expect(added).to_contain_text("orders", timeout=WAIT_MS)
+        expect(added).to_contain_text("SELECT * FROM default_catalog.default_database.orders "
+                                      "LIMIT 10", timeout=WAIT_MS)
+        assert added.inner_text().startswith("%%flink_sql")
         page.screenshot(path=str(tmp_path / "catalog.png"))
         with capsys.disabled():
             print(f"\ncatalog browser screenshot: {tmp_path / 'catalog.png'}")

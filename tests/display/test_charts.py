@@ -122,11 +122,34 @@ def test_a_template_naming_an_unknown_column_says_which():
         card_html("{name:.1f}", {"name": "text"})
 
 
-def _view(rows: pd.DataFrame, look: Look) -> JobView:
+def _view(rows: pd.DataFrame, look: Look, whole: bool = False) -> JobView:
+    """A view of a live stream's newest rows, or (``whole``) of a bounded query's answer."""
     result = SimpleNamespace(columns=COLUMNS, types=[SimpleNamespace(root=r) for r in TYPES],
-                             max_rows=1000, mode=None)
+                             max_rows=1000, mode=None, whole=whole)
     job = SimpleNamespace(query_result=result, look=look)
     return JobView(job, rows=rows, look=look)  # type: ignore[arg-type]
+
+
+def _windows(start: str, every: str) -> pd.DataFrame:
+    """Four windows' counts, long past (lesson 05's rides are from March 2024)."""
+    return pd.DataFrame({"w": pd.date_range(start, periods=4, freq=every), "cnt": [3, 5, 2, 4],
+                         "user": ["a"] * 4, "amount": [1.0] * 4})
+
+
+def test_a_stream_in_the_past_keeps_the_window_back_from_its_newest_time():
+    look = Look(chart=ChartSpec("bar", "w", "cnt"), window=300, max_rows=1000)
+    recent = _windows("2024-03-01 08:00", "90s")  # 08:00 .. 08:04:30, within 300 s
+    assert list(drawing_for(_view(recent, look)).part()["cnt"]) == [3, 5, 2, 4]
+    older = pd.concat([_windows("2024-03-01 07:00", "min").head(2), recent])
+    assert list(drawing_for(_view(older, look)).part()["cnt"]) == [3, 5, 2, 4]
+
+
+def test_a_bounded_answer_is_drawn_whole_past_the_chart_window():
+    # Lesson 05, exercise 2: four 15-minute windows, further apart than notebook.chart-window.
+    look = Look(chart=ChartSpec("bar", "w", "cnt"), window=300, max_rows=1000)
+    rows = _windows("2024-03-01 08:00", "15min")
+    assert list(drawing_for(_view(rows, look, whole=True)).part()["cnt"]) == [3, 5, 2, 4]
+    assert list(drawing_for(_view(rows, look)).part()["cnt"]) == [4]  # a stream slides on
 
 
 def test_a_drawing_says_when_it_shows_fewer_rows_than_the_result_has():

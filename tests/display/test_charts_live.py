@@ -184,3 +184,19 @@ def test_a_chart_failing_while_its_job_runs_cancels_the_job(shell, ticks, monkey
     finally:
         if not job.is_terminal:
             job.cancel()
+
+
+def test_a_bounded_querys_chart_draws_every_window_however_far_apart(shell):
+    # Lesson 05, exercise 2: four 15-minute windows of 2024, more than notebook.chart-window
+    # (300 s) apart; the chart drew only the newest.
+    with capture_output() as captured:
+        shell.run_cell_magic(
+            "flink_sql", "-o four --chart bar x=w y=cnt -D notebook.renderer=html",
+            "SELECT w, CAST(n AS BIGINT) AS cnt FROM (VALUES "
+            "(TIMESTAMP '2024-03-01 08:00:00', 3), (TIMESTAMP '2024-03-01 08:15:00', 5), "
+            "(TIMESTAMP '2024-03-01 08:30:00', 2), (TIMESTAMP '2024-03-01 08:45:00', 4)"
+            ") AS t(w, n)")
+    final = captured.outputs[-1]
+    assert "<div class='flink-chart'><svg" in final.data["text/html"]
+    assert "the chart shows" not in final.data["text/html"]
+    assert "bar chart of cnt by w: 4 points" in final.data["text/plain"]

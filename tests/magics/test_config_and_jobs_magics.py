@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from IPython.core.error import UsageError
 
@@ -10,7 +12,8 @@ from flink_notebook.engine.session import FlinkSession
 
 
 def test_flink_config_sets_and_shows(shell):
-    configuration = shell.run_line_magic("flink_config", "notebook.max-rows=7 pipeline.name=x")
+    shell.run_line_magic("flink_config", "notebook.max-rows=7 pipeline.name=x")
+    configuration = Notebook.current().configuration
     try:
         assert configuration.get("notebook.max-rows") == 7
         assert configuration.source("pipeline.name") == "notebook"
@@ -18,6 +21,35 @@ def test_flink_config_sets_and_shows(shell):
     finally:
         configuration.set("notebook.max-rows", 1000)
         configuration.unset("pipeline.name")
+
+
+def _shown(capsys) -> list[str]:
+    """What a cell printed, without the plain shell's ``Out[n]:`` prompt (a kernel has none)."""
+    return re.sub(r"^Out\[\d+\]: ", "", capsys.readouterr().out.strip()).splitlines()
+
+
+def test_flink_config_answers_a_line_per_key_it_set(shell, capsys):
+    configuration = Notebook.current().configuration
+    configuration.set("parallelism.default", 1)
+    try:
+        capsys.readouterr()
+        shell.run_cell("%flink_config notebook.max-rows=42 parallelism.default=2")
+        lines = _shown(capsys)
+        assert lines == ["set notebook.max-rows = 42 (was 1000)",
+                         "set parallelism.default = 2 (was 1)"]
+        # Its value still reads as the configuration (notebook 04 does).
+        shell.run_cell("config = %flink_config notebook.max-rows=42 s3.secret-key=hunter2-x")
+        assert shell.user_ns["config"].get("parallelism.default") == 2
+        assert capsys.readouterr().out == ""
+        shell.run_cell("config")
+        lines = _shown(capsys)
+        assert lines == ["set notebook.max-rows = 42 (unchanged)",
+                         "set s3.secret-key = ******** (was not set)"]
+        assert "hunter2" not in "".join(lines)
+    finally:
+        configuration.set("notebook.max-rows", 1000)
+        configuration.unset("parallelism.default")
+        configuration.unset("s3.secret-key")
 
 
 def test_flink_config_errors_are_short(shell):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from IPython.core.error import UsageError
 
+from flink_notebook.cells.notebook import Notebook
 from flink_notebook.magics.options import cell_arguments, cell_request, parse_options, split_line
 
 
@@ -50,7 +51,8 @@ def test_an_unknown_option_is_a_usage_error():
 
 
 def test_flink_config_reads_quoted_values(shell):
-    configuration = shell.run_line_magic("flink_config", "pipeline.name='a b'")
+    shell.run_line_magic("flink_config", "pipeline.name='a b'")
+    configuration = Notebook.current().configuration
     try:
         assert configuration.get("pipeline.name") == "a b"
     finally:

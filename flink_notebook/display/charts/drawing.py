@@ -47,6 +47,7 @@ class ChartDrawing:
         result = view.result
         self.roots = {c: t.root for c, t in zip(result.columns, result.types)}
         self.max_rows = int(result.max_rows) if result.max_rows else None
+        self.whole = result.whole
         self._svg: tuple[list, str] | None = None
         #: The plotted rows and their records, computed once per state of the view.
         self._now: tuple[tuple[int, int], pd.DataFrame, list[dict[str, Any]]] | None = None
@@ -65,9 +66,12 @@ class ChartDrawing:
     def _compute_part(self) -> pd.DataFrame:
         frame = self.view.rows if self.view.rows is not None else pd.DataFrame(
             columns=self.view.result.columns)
-        limit = self.view.look.max_rows or self.max_rows  # type: ignore[union-attr]
-        return chart_frame(self.spec, frame, self.roots, self.view.look.window,  # type: ignore[union-attr]
-                           limit)
+        look = self.view.look
+        limit = look.max_rows or self.max_rows  # type: ignore[union-attr]
+        # The time window slides along a live stream; a bounded query's answer is drawn
+        # whole (lesson 05's four 15-minute windows lie further apart than the window).
+        window = 0.0 if self.whole else look.window  # type: ignore[union-attr]
+        return chart_frame(self.spec, frame, self.roots, window, limit)
 
     def rows(self) -> list[dict[str, Any]]:
         """The plotted rows as JSON-safe records."""
