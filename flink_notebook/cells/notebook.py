@@ -129,7 +129,7 @@ class Notebook:
                 if excess > 0 and old is not job and old.is_over:
                     excess -= 1
                     self.dropped_jobs += 1
-                    letting_go.append((old, _LET_GO_KEEP_JOBS.format(job=_label(old),
+                    letting_go.append((old, _LET_GO_KEEP_JOBS.format(job=old.label,
                                                                      keep=keep)))
                 else:
                     kept.append(old)
@@ -141,10 +141,10 @@ class Notebook:
                     continue
                 old_cell, old_run = self._runs.get(old, (None, None))
                 if cell is not None and old_cell == cell and old_run != run:
-                    letting_go.append((old, _LET_GO_RERUN.format(job=_label(old))))
+                    letting_go.append((old, _LET_GO_RERUN.format(job=old.label)))
                 elif held + result.nbytes > budget:
                     letting_go.append((old, _LET_GO_MEMORY.format(
-                        job=_label(old), budget=self.configuration.get("notebook.results-memory"))))
+                        job=old.label, budget=self.configuration.get("notebook.results-memory"))))
                 else:
                     held += result.nbytes
         return letting_go
@@ -170,10 +170,6 @@ class Notebook:
             except Exception:  # at exit: stop what can be stopped
                 log.warning("closing %r failed", executor, exc_info=True)
         self.session.close()
-
-
-def _label(job: JobClient) -> str:
-    return f"{job.name} ({job.job_id})" if job.name else job.job_id
 
 
 _LET_GO_KEEP_JOBS = (

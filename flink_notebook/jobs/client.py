@@ -84,7 +84,7 @@ class JobClient:
             ended = getattr(self.cluster, "ended_jobs", dict)().get(self.job_id)
             if ended is None and isinstance(exc, Unreachable):
                 raise Unreachable(
-                    f"Lost the connection to the cluster of job {self._label()}; its last "
+                    f"Lost the connection to the cluster of job {self.label}; its last "
                     f"known state is {self._last_state}. {exc}"
                 ) from None
             if ended is None:
@@ -183,7 +183,7 @@ class JobClient:
                 return state
             if deadline is not None and time.monotonic() >= deadline:
                 raise UsageError(
-                    f"Job {self._label()} is still {state} after {timeout:g} s."
+                    f"Job {self.label} is still {state} after {timeout:g} s."
                 )
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
@@ -239,7 +239,7 @@ class JobClient:
                 return self.to_pandas()
         state = self.wait()
         if state == "FAILED":
-            raise UsageError(f"Job {self._label()} failed: {self.failure() or 'unknown cause'}")
+            raise UsageError(f"Job {self.label} failed: {self.failure() or 'unknown cause'}")
         if self.query_result is not None:
             return self.to_pandas()
         return {"job_id": self.job_id, "name": self.name, "state": state,
@@ -274,7 +274,7 @@ class JobClient:
         Never silently short: raises when the job failed or its rows could not be read
         (a cancelled job gives the rows it had sent)."""
         if self.query_result is None:
-            raise UsageError(f"Job {self._label()} is not a query; it has no rows.")
+            raise UsageError(f"Job {self.label} is not a query; it has no rows.")
         self.query_result.check_kept()
         if self._ended.is_set() and self._last_state == "FINISHED":
             # The job can finish while its last rows are still on their way to the client.
@@ -289,7 +289,7 @@ class JobClient:
         its value). It follows the job live while it runs (as its result view keeps rows:
         the current table of an updating query, the newest rows of a stream)."""
         if self.query_result is None:
-            raise UsageError(f"Job {self._label()} is not a query; it has no rows to chart.")
+            raise UsageError(f"Job {self.label} is not a query; it has no rows to chart.")
         if self._chart_shower is None:
             raise UsageError("Charts are drawn by the flink_notebook extension: "
                              "%load_ext flink_notebook, then %flink_attach the job.")
@@ -308,9 +308,9 @@ class JobClient:
         if state == "CANCELED":
             return  # cancelled elsewhere (web UI, another handle): the rows until then
         if state == "FAILED":
-            raise UsageError(f"Job {self._label()} failed: {self.failure() or 'unknown cause'}")
+            raise UsageError(f"Job {self.label} failed: {self.failure() or 'unknown cause'}")
         raise UsageError(
-            f"Reading the rows of job {self._label()} failed, so its result would be "
+            f"Reading the rows of job {self.label} failed, so its result would be "
             f"incomplete: {summarize_trace(error)}"
         )
 
@@ -331,7 +331,7 @@ class JobClient:
                                                  details or self.rest.job(self.job_id))
                 except UsageError:  # its cluster is gone (per-job): nothing to compare with
                     counted = None
-            self._count_error = shortfall(self._label(), counters.received, counted)
+            self._count_error = shortfall(self.label, counters.received, counted)
         if self._count_error is not None:
             raise self._count_error
 
@@ -341,7 +341,7 @@ class JobClient:
         """Cancel the job and wait until it is CANCELED."""
         state = self.status()
         if state in TERMINAL:
-            raise UsageError(f"Job {self._label()} already {state}; nothing to cancel.")
+            raise UsageError(f"Job {self.label} already {state}; nothing to cancel.")
         try:
             self.rest.cancel(self.job_id)
         except UsageError as exc:
@@ -350,7 +350,7 @@ class JobClient:
             ended = isinstance(exc, RestRefused) and exc.status == 409
             state = self.wait(timeout=_CANCEL_WAIT_SECONDS) if ended else self.status()
             if state in TERMINAL:
-                raise UsageError(f"Job {self._label()} already {state}; nothing to cancel.") \
+                raise UsageError(f"Job {self.label} already {state}; nothing to cancel.") \
                     from None
             raise
         if self.query_result is not None:
@@ -387,7 +387,9 @@ class JobClient:
 
     # -- display -------------------------------------------------------------
 
-    def _label(self) -> str:
+    @property
+    def label(self) -> str:
+        """The job as messages name it: ``name (id)``, or its id."""
         return f"{self.name} ({self.job_id})" if self.name else self.job_id
 
     def _summary(self) -> tuple[str, str]:
@@ -399,7 +401,7 @@ class JobClient:
 
     def __repr__(self) -> str:
         state, duration = self._summary()
-        lines = [f"<JobClient {self._label()} {state} {duration} {self.web_url}>"]
+        lines = [f"<JobClient {self.label} {state} {duration} {self.web_url}>"]
         if state == "FAILED" and self.failure():
             lines.append(f"  cause: {self.failure()}")
         return "\n".join(lines)

@@ -140,6 +140,7 @@ class _Handle:
 
     def __init__(self, job_id: str, nbytes: int = 0) -> None:
         self.job_id, self.name, self.is_over = job_id, None, True
+        self.label = job_id
         self.query_result = _Rows(nbytes)
         self.rest = SimpleNamespace(url="http://127.0.0.1:1")
 

@@ -80,6 +80,7 @@ class _Handle:
 
     def __init__(self, job_id: str, ended: bool = True) -> None:
         self.job_id, self.name, self.is_over = job_id, f"job {job_id}", ended
+        self.label = f"{self.name} ({job_id})"
         self.duration, self.web_url = 1.0, f"http://127.0.0.1:1/#/job/{job_id}"
         self.query_result = None
         self.let_go_because: str | None = None
