@@ -115,7 +115,7 @@ class PythonCell:
         self._resume(f"program {Path(path).expanduser().resolve()}")
         program = Path(path).expanduser()
         if program.is_file():
-            self._source = (str(program), program.read_text(), path)
+            self._source = (str(program), _program_text(program), path)
         exit_code: dict[str, Any] = {}
         value = self._run(lambda: exit_code.update(code=_exec_program(path, args)),
                           show_value=False)
@@ -301,6 +301,17 @@ def _exec_program(path: str, args: list[str]) -> Any:
     finally:
         sys.argv, sys.path[:] = saved_argv, saved_path
     return None
+
+
+def _program_text(program: Path) -> str:
+    """A program's text as Python reads it (UTF-8 or its coding cookie), for its errors;
+    empty when it cannot be read so (running it then raises Python's SyntaxError)."""
+    from importlib.util import decode_source
+
+    try:
+        return decode_source(program.read_bytes())
+    except (SyntaxError, UnicodeDecodeError):
+        return ""
 
 
 def _is_table(value: Any) -> bool:

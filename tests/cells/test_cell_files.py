@@ -52,3 +52,13 @@ def test_a_program_that_is_not_utf8_is_a_syntax_error_naming_its_line(tmp_path):
     program.write_bytes('# -*- coding: latin-1 -*-\nimport sys\nsys.exit("caf\u00e9")\n'
                         .encode("latin-1"))
     assert _exec_program(str(program), []) == "caf\u00e9"
+
+
+@pytest.mark.cluster
+def test_flink_run_runs_a_program_with_a_coding_cookie(shell, tmp_path):
+    """The program's text kept for its errors is read as Python reads it (its coding
+    cookie): a latin-1 program runs, not a UnicodeDecodeError before it starts."""
+    program = tmp_path / "latin1_program.py"
+    program.write_bytes('# -*- coding: latin-1 -*-\n# caf\u00e9\nDONE = True\n'
+                        .encode("latin-1"))
+    shell.run_line_magic("flink_run", str(program))  # raises on the old code
