@@ -12,7 +12,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any, Callable
 
-#: Each scenario process prints its figures on one line starting with this.
+#: A scenario process prints each module's figures on one line starting with this.
 MARK = "BENCHMARK-FIGURES "
 #: A measurement made in a fresh process prints its answer on one line starting with this.
 ANSWER = "BENCHMARK-ANSWER "
@@ -43,8 +43,27 @@ class Figure:
         return None
 
 
-def emit(figures: list[Figure]) -> None:
-    print(MARK + json.dumps([asdict(f) for f in figures]), flush=True)
+def emit(module: str, figures: list[Figure]) -> None:
+    print(MARK + json.dumps([module, [asdict(f) for f in figures]]), flush=True)
+
+
+def run_each(modules: list[str], quick: bool) -> None:
+    """Run the modules' scenarios one after the other in this process, and ``emit`` each
+    one's figures; one that raises gets a figure saying so, and the next one runs."""
+    import importlib
+    import traceback
+
+    for module in modules:
+        began = time.monotonic()
+        log(f"{module}:")
+        try:
+            figures = importlib.import_module(f"benchmarks.{module}").run(quick)
+        except Exception as error:
+            traceback.print_exc()
+            figures = [Figure(module, f"{module} failed: {type(error).__name__}: {error}",
+                              None)]
+        log(f"{module} done in {time.monotonic() - began:.0f} s")
+        emit(module, figures)
 
 
 def answer(value: Any) -> None:

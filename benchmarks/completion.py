@@ -32,7 +32,7 @@ def _complete(ip, cell: str) -> tuple[float, int]:
 
 
 def run(quick: bool) -> list[Figure]:
-    repeats = 5 if quick else 30
+    repeats = 3 if quick else 30
     ip = shell()
     quiet(lambda: ip.run_cell("%%flink_sql\nSELECT 1"))  # Java and the session are up
     from flink_notebook.engine.session import FlinkSession

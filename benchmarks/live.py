@@ -123,7 +123,7 @@ def _watch(ip, sql: str, seconds: float, traffic: _Traffic,
 
 def run(quick: bool) -> list[Figure]:
     rates = (50_000,) if quick else (10_000, 25_000, 50_000, 100_000, 200_000)
-    seconds = 3.0 if quick else 15.0
+    seconds = 2.0 if quick else 15.0
     ip = shell()
     traffic = _Traffic()
     figures: list[Figure] = []
@@ -181,7 +181,7 @@ def run(quick: bool) -> list[Figure]:
         html["messages_per_s"], None, "msg/s", "<= 10 msg/s", met=html["messages_per_s"] <= 10,
         note=f"{html['bytes_per_s'] / 1024:,.1f} KiB/s",
     ))
-    figures.append(_memory(ip, traffic, 10.0 if quick else 600.0, 2.0 if quick else 5.0))
+    figures.append(_memory(ip, traffic, 4.0 if quick else 600.0, 1.0 if quick else 5.0))
     return figures
 
 

@@ -52,7 +52,7 @@ class _Refreshes:
 
 def run(quick: bool) -> list[Figure]:
     jobs = 5 if quick else 20
-    window = 5.0 if quick else 30.0
+    window = 3.0 if quick else 30.0
     from flink_notebook.engine.session import FlinkSession
 
     ip = shell()

@@ -9,6 +9,7 @@ marked ``cluster``: ``-m "not cluster"`` runs none, and a test that does so unma
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -234,6 +235,90 @@ def _no_job_left_running(request):
                     "job running", pytrace=False)
 
 
+#: The shared session cluster's slots: as many as a test of its needs at once.
+SESSION_CLUSTER_SLOTS = 2
+
+
+@pytest.fixture(scope="session")
+def session_cluster():
+    """A standalone session cluster (127.0.0.1, ``SESSION_CLUSTER_SLOTS`` slots, default
+    options) for the tests that need some remote cluster, started once per worker and
+    stopped at its end. Each test leaves it idle for the next (checked after every test
+    that used it): no job running, every slot free. Its record, conf and logs are in a
+    state directory of its own beside the worker's, so the clusters a test counts (``cluster
+    status``, ``stop --all``) are only its own, while the leftover check still finds its
+    processes (their command lines carry the worker's directory's path)."""
+    from flink_notebook.clusters.standalone import LocalCluster
+
+    own = os.environ["FLINK_NOTEBOOK_STATE_DIR"].rstrip("/") + "-session-cluster"
+    cluster = LocalCluster(slots=SESSION_CLUSTER_SLOTS, name="session")
+    with _state_dir(own):
+        cluster.start(owner_pid=os.getpid())
+    try:
+        yield cluster
+    finally:
+        with _state_dir(own):
+            cluster.stop()
+        shutil.rmtree(own, ignore_errors=True)
+
+
+class _state_dir:
+    """``FLINK_NOTEBOOK_STATE_DIR`` set to ``path`` within the block (the cluster's paths
+    and its lease's follow it), the worker's again after."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __enter__(self) -> None:
+        self.before = os.environ["FLINK_NOTEBOOK_STATE_DIR"]
+        os.environ["FLINK_NOTEBOOK_STATE_DIR"] = self.path
+
+    def __exit__(self, *exc: object) -> None:
+        os.environ["FLINK_NOTEBOOK_STATE_DIR"] = self.before
+
+
+@pytest.fixture(autouse=True)
+def _session_cluster_left_idle(request):
+    """A test that used the shared session cluster leaves it as it found it: a job still
+    running there after a while is cancelled and the test fails (the next test may count
+    its slots or its jobs)."""
+    yield
+    if "session_cluster" not in request.fixturenames:
+        return
+    from flink_notebook.core.states import TERMINAL
+    from flink_notebook.jobs.rest import RestClient
+
+    rest = RestClient(request.getfixturevalue("session_cluster").rest_url)
+
+    def running() -> list[dict]:
+        return [job for job in rest.jobs_overview() if job["state"] not in TERMINAL]
+
+    def idle() -> bool:
+        overview = rest.overview()
+        return not running() and overview["slots-available"] == overview["slots-total"] \
+            == SESSION_CLUSTER_SLOTS
+
+    try:
+        deadline = time.monotonic() + 60
+        while not idle() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        left = running()
+        for job in left:
+            rest.cancel(job["jid"])
+        overview = rest.overview()
+    finally:
+        rest.close()
+    if left:
+        names = ", ".join(f"{job['name']!r} ({job['state']})" for job in left)
+        pytest.fail(f"this test left jobs running on the session cluster: {names}",
+                    pytrace=False)
+    if overview["slots-available"] != overview["slots-total"] or \
+            overview["slots-total"] != SESSION_CLUSTER_SLOTS:
+        pytest.fail(f"after this test the session cluster has {overview['slots-available']} "
+                    f"free of {overview['slots-total']} task slots (started with "
+                    f"{SESSION_CLUSTER_SLOTS}) and no job running", pytrace=False)
+
+
 def _leftover_flink_processes() -> list[psutil.Process]:
     marker = os.environ["FLINK_NOTEBOOK_STATE_DIR"]
     found = []
@@ -263,3 +348,64 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = 1
         names = ", ".join(f"pid {p.pid}" for p in leftovers)
         print(f"\nFlink processes left behind by the tests (killed now): {names}")
+
+
+#: The compatibility suite (``-m compat``): the contract every supported Flink must keep,
+#: run by scripts/test.sh in each other minor's environment (docs/versions.md). Each entry
+#: is a test module, a test, or one parametrized case of it (``test[id]``); every test
+#: it names is marked ``compat`` below. An entry that matches no collected test fails the
+#: run, so a renamed test cannot drop out of the contract unnoticed (a case of an example
+#: that Flink version does not ship is left out, not an error).
+COMPAT_SUITE = (
+    # The versions and the version layer: every internal member, our Java compiled.
+    "tests/core/test_flink_versions.py",
+    "tests/engine/test_ledger.py",
+    # The three targets, and a detached handle.
+    "tests/executors/test_executors_local.py::test_the_embedded_cluster_listens_on_loopback_only",
+    "tests/executors/test_executors_per_job.py::"
+    "test_attached_query_returns_its_rows_and_its_cluster_still_goes",
+    "tests/executors/test_executors_per_job.py::"
+    "test_detached_cell_cluster_ends_itself_and_the_handle_knows_how",
+    "tests/jobs/test_job_client.py::test_attach_to_an_existing_job",
+    "tests/jobs/test_job_client.py::test_query_result_and_plain_result",
+    # A live view, its Cancel button.
+    "tests/display/test_job_views.py::test_widget_view_counts_rows_and_cancels_through_its_button",
+    # Savepoints and resume: embedded, and a session cluster through an attached handle.
+    "tests/flink/test_savepoints.py::test_counts_continue_from_a_savepoint_on_the_embedded_cluster",
+    "tests/flink/test_savepoints.py::"
+    "test_counts_continue_on_a_session_cluster_stopped_through_an_attached_handle",
+    # PyFlink API newer than the kernel's, said in one line.
+    "tests/cells/test_python_cells.py::test_pyflink_api_newer_than_the_kernels_is_said_in_one_line",
+    # The SQL client's parity scripts.
+    "tests/sql/test_sql_scripts.py",
+    # Shipped examples on each target.
+    "tests/cells/test_flink_run.py::test_an_example_runs_unmodified_on_local"
+    "[datastream/word_count.py-flink_run]",
+    "tests/cells/test_flink_run.py::test_an_example_runs_unmodified_on_local"
+    "[table/multi_sink.py-cell]",
+    "tests/cells/test_flink_run.py::test_an_example_runs_unmodified_on_a_remote_session_cluster"
+    "[table/word_count.py]",
+    "tests/cells/test_flink_run.py::test_an_example_runs_unmodified_on_per_job"
+    "[table/pandas/conversion_from_dataframe.py]",
+)
+
+
+def _compat_entry(entry: str, nodeid: str) -> bool:
+    return nodeid == entry or nodeid.startswith((entry + "::", entry + "["))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the tests COMPAT_SUITE names ``compat``; fail on an entry that names none."""
+    for item in items:
+        if any(_compat_entry(entry, item.nodeid) for entry in COMPAT_SUITE):
+            item.add_marker(pytest.mark.compat)
+    whole = all(Path(arg).resolve() in (Path(__file__).parent, Path(__file__).parents[1])
+                for arg in config.args)
+    if config.getoption("markexpr", "") != "compat" or not whole:
+        return  # only the whole suite's collection can tell a stale entry
+    ids = {item.nodeid.split("[")[0] for item in items}
+    stale = [entry for entry in COMPAT_SUITE if entry.split("[")[0] not in ids
+             and not any(i.startswith(entry + "::") for i in ids)]
+    if stale:
+        raise pytest.UsageError("tests/conftest.py COMPAT_SUITE names tests that do not "
+                                f"exist: {', '.join(stale)}")

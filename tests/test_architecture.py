@@ -158,6 +158,59 @@ def test_only_the_notebook_and_the_entry_points_ask_for_the_current_session():
     assert asking == []
 
 
+#: The version layer: the only modules that reach into PyFlink's and py4j's privates and
+#: Java's private fields (docs/versions.md); each member they use is in engine/ledger.py.
+VERSION_LAYER = ("engine/internals.py", "engine/ledger.py")
+#: Private members (besides PyFlink's ``_j_*``) and Java reflection only the layer names.
+INTERNAL_NAMES = frozenset({
+    "setAccessible", "getDeclaredField", "getDeclaredFields", "getDeclaredMethod",
+    "getDeclaredMethods", "_gateway_client", "_target_id", "_get_connection",
+    "_give_back_connection", "launch_gateway_server_process", "_t_env",
+    "_apply_chaining_optimization",
+})
+
+
+def _internal(name: str) -> bool:
+    return name.startswith("_j_") or name in INTERNAL_NAMES
+
+
+def reaches_into_internals(root: Path) -> list[str]:
+    """Each place outside the version layer that names an internal member: as an attribute
+    (``t_env._j_tenv``, ``field.setAccessible``) or as a string (``getattr(x, "_j_table")``)."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        where = path.relative_to(root).as_posix()
+        if where in VERSION_LAYER:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Attribute) and _internal(node.attr):
+                found.append(f"flink_notebook/{where} line {node.lineno}: .{node.attr}")
+            elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                  and _internal(node.value)):
+                found.append(f"flink_notebook/{where} line {node.lineno}: {node.value!r}")
+    return found
+
+
+def test_only_the_version_layer_reaches_into_flinks_internals():
+    """PyFlink's ``_j_*`` attributes, py4j's privates and Java's private fields are reached
+    through engine/internals.py only (use or add a function there, and a ledger entry)."""
+    assert reaches_into_internals(PACKAGE) == []
+
+
+@pytest.mark.parametrize("reaching", [
+    "def f(t_env):\n    return t_env._j_tenv.getParser()",
+    "def f(table):\n    return getattr(table, '_j_table')",
+    "def f(cls):\n    field = cls.getDeclaredField('x')\n    field.setAccessible(True)",
+    "def f(client):\n    client._give_back_connection = print",
+])
+def test_a_reach_into_internals_is_found_with_its_line(tmp_path, reaching):
+    root = _package(tmp_path, {"cells/__init__.py": "", "cells/sql.py": reaching,
+                               "engine/__init__.py": "", "engine/internals.py": reaching})
+    found = reaches_into_internals(root)
+    assert found and all(line.startswith("flink_notebook/cells/sql.py line ")
+                         for line in found), found
+
+
 def _package(tmp_path: Path, files: dict[str, str]) -> Path:
     root = tmp_path / "flink_notebook"
     for name, text in {"__init__.py": "", **files}.items():

@@ -16,6 +16,7 @@ from html import unescape
 from typing import Any, Callable
 
 from flink_notebook.core.secrets import MASK, is_secret
+from flink_notebook.engine.internals import java_table_env
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,6 @@ class CatalogCache:
 
                 gateway = self._session.gateway
                 self._reader = new_instance(gateway, java_class(gateway, "CatalogReader"))
-            return getattr(self._reader, what)(self._session.t_env._j_tenv, *args)
+            return getattr(self._reader, what)(java_table_env(self._session.t_env), *args)
         finally:
             self._lock.release()

@@ -15,6 +15,7 @@ from typing import Any
 from flink_notebook.authoring.catalog import CatalogCache
 from flink_notebook.authoring.completion import Suggestion, suggest
 from flink_notebook.authoring.sql_context import cell_sql, sql_at
+from flink_notebook.engine.internals import parser
 
 MATCHER_ID = "flink_notebook.sql"
 log = logging.getLogger(__name__)
@@ -102,8 +103,8 @@ class SqlCompleter:
 
     def _hints(self, statement: str) -> list[str]:
         """The keywords Flink's parser expects at the end of ``statement``."""
-        parser = self.session.t_env._j_tenv.getParser()
-        return list(parser.getCompletionHints(statement, len(statement)))
+        hints = parser(self.session.t_env).getCompletionHints
+        return list(hints(statement, len(statement)))
 
     def warm(self) -> None:
         """Read the catalog in the background once Java runs, so the first completion is

@@ -25,7 +25,9 @@ def start_cluster(
     bind: str = HOST,
 ) -> LocalCluster:
     """Start a standalone cluster leased to this kernel (bound to ``bind``, loopback unless
-    given); point ``remote`` at it."""
+    given); point ``remote`` at it. It runs the kernel's own Flink distribution, so its
+    version is the kernel's; a cluster started elsewhere (``flink-notebook cluster start``
+    from another environment) is compared when a cell submits to it (executors.remote)."""
     cluster = LocalCluster(slots=slots, taskmanagers=taskmanagers, name=name, bind=bind)
     timeout = float(notebook.configuration.get("notebook.startup-timeout") or 60)
     address = cluster.start(timeout=max(timeout, 90), owner_pid=os.getpid())

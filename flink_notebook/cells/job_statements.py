@@ -16,6 +16,7 @@ from IPython.display import display
 
 from flink_notebook.core.config import savepoint_directory
 from flink_notebook.core.states import TERMINAL, is_job_id
+from flink_notebook.engine.internals import parser
 from flink_notebook.jobs.client import JobClient
 from flink_notebook.jobs.rest import client_for, reached
 from flink_notebook.sql.statements import Statement, tokens
@@ -35,7 +36,7 @@ def is_job_statement(statement: Statement) -> bool:
 
 def run(notebook: Notebook, statement: Statement, configuration: Configuration) -> Any:
     session = notebook.session
-    operation = session.t_env._j_tenv.getParser().parse(statement.text)[0]  # errors point here
+    operation = parser(session.t_env).parse(statement.text)[0]  # errors point here
     kind = operation.getClass().getSimpleName()
     if kind == "ShowJobsOperation":
         clusters = _clusters(session, configuration)

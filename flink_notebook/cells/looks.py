@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.error import UsageError
 
 from flink_notebook.display.card import check_template
+from flink_notebook.engine.internals import java_table
 
 if TYPE_CHECKING:
     from flink_notebook.cells.request import CellRequest
@@ -33,7 +34,7 @@ def check_look(request: CellRequest, table: Any, what: str = "query") -> None:
         from flink_notebook.display.charts import require_altair
 
         require_altair()
-    schema = table._j_table.getResolvedSchema()
+    schema = java_table(table).getResolvedSchema()
     columns = [str(c) for c in schema.getColumnNames()]
     roots = [str(t.getLogicalType().getTypeRoot().toString())
              for t in schema.getColumnDataTypes()]

@@ -149,6 +149,14 @@ class Notebook:
                     held += result.nbytes
         return letting_go
 
+    def listed_jobs(self) -> list[JobClient]:
+        """What ``%flink_jobs`` lists: this notebook's jobs, then the detached jobs other
+        kernels left running on this host's per-job clusters (their ``origin`` says whose)."""
+        from flink_notebook.jobs.attach import left_running
+
+        mine = {job.job_id for job in self.jobs}
+        return [*self.jobs, *(job for job in left_running() if job.job_id not in mine)]
+
     def look_of(self, job: JobClient) -> Look | None:
         """How ``job``'s views draw its rows besides the table (None: the table only)."""
         return self._looks.get(job)

@@ -14,16 +14,21 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
+from IPython.core.error import UsageError
 from IPython.display import display
 
 from flink_notebook.cells.analyze import run_analyze
-from flink_notebook.cells.code_errors import format_code_error, java_errors
+from flink_notebook.cells.code_errors import format_code_error, java_errors, later_api_error
 from flink_notebook.cells.looks import check_look, wants_look
 from flink_notebook.cells.resume import resuming
 from flink_notebook.cells.routing import job_id_of, routed_calls
+from flink_notebook.core.errors import SubmissionFailed
+from flink_notebook.core.progress import step
 from flink_notebook.display.follow import follow
 from flink_notebook.display.monitor import show
+from flink_notebook.display.progress import done as progress_done
 from flink_notebook.engine import query_plan
+from flink_notebook.engine.internals import java_stream_env, java_table, table_env_of
 from flink_notebook.engine.results import QueryResult, ResultMode
 from flink_notebook.jobs.pipeline import ClusterAddress, Pipeline, Submission
 
@@ -72,7 +77,7 @@ class PythonCell:
         known = self._environments.get(id(owner))
         if known is None or known[0] is not owner:  # asked per call: its name, then its job
             j_env = self.session.routing.environment_of(owner)
-            if j_env.equals(self.session.env._j_stream_execution_environment):
+            if j_env.equals(java_stream_env(self.session.env)):
                 j_env = None
             known = self._environments[id(owner)] = (owner, j_env)
         return known[1]
@@ -88,6 +93,7 @@ class PythonCell:
         return j_env.getConfiguration().toMap().get("pipeline.name")
 
     def follow(self, job: JobClient) -> None:
+        progress_done()  # the job view takes the progress line's place
         follow(job, self.configuration, self.request.timeout, self.notebook.look_of(job))
 
     def run(self, code: str, shell: Any) -> Any:
@@ -109,8 +115,6 @@ class PythonCell:
     def run_program(self, path: str, args: list[str]) -> Any:
         """Run a PyFlink program file as ``flink run -py`` does: as ``__main__`` with
         ``sys.argv`` set, its environments the notebook's. Return the handles."""
-        from IPython.core.error import UsageError
-
         self.session.ensure_started()
         self._resume(f"program {Path(path).expanduser().resolve()}")
         program = Path(path).expanduser()
@@ -138,16 +142,30 @@ class PythonCell:
                 self._cancel_attached()
                 if isinstance(exc, java_errors()):
                     self._raise_short(exc)
+                if isinstance(exc, SubmissionFailed):  # the cluster's, not the code's
+                    verbose = bool(self.configuration.get("notebook.verbose-errors"))
+                    raise exc.shown(verbose) from None
+                filename, code, place = self._source or ("", "", "the cell")
+                later = later_api_error(exc, filename, code, place)
+                if later is not None:  # newer PyFlink than the kernel's
+                    raise UsageError(later) from None
                 raise
             if _is_table(value):
                 return self._show_table(value)
         if self.attached:
             # Query results the code holds are read by the code itself; other jobs are
             # followed here, at the end of the cell, in the order they were submitted.
+            failed: list[UsageError] = []
             for job in self.jobs:
                 if self._kinds[job.job_id] not in _READ_BY_THE_CODE and not job.is_terminal:
-                    self.follow(job)
+                    try:
+                        self.follow(job)
+                    except UsageError as exc:  # its view says why; the others are followed
+                        failed.append(exc)
+            if failed:
+                raise failed[0]
         else:
+            progress_done()
             for job in self.jobs:
                 show(job, self.configuration, self.notebook.look_of(job))
         if wants_look(self.request):  # said, not raised: the cell's jobs and value stay
@@ -162,8 +180,6 @@ class PythonCell:
 
     def _raise_short(self, exc: BaseException) -> None:
         """A Java error as a SQL cell's is shown: its cause and the code's line, masked."""
-        from IPython.core.error import UsageError
-
         filename, code, place = self._source or ("", "", "the cell")
         verbose = bool(self.configuration.get("notebook.verbose-errors"))
         raise UsageError(format_code_error(exc, filename, code, place, verbose,
@@ -224,16 +240,20 @@ class PythonCell:
     def _show_table(self, table: Any) -> Any:
         """The cell's last expression is a Table: run it like a ``%%flink_sql`` SELECT."""
         check_look(self.request, table)
-        mode, kept = query_plan.result_mode(
-            table._t_env, table, self.request.mode,
-            int(self.configuration.get("notebook.max-rows")),
-        )
-        job, _ = self.submit(
-            self.configuration.get("pipeline.name") or "table query", "query",
-            lambda: table._j_table.execute(), owner=table, result_mode=mode, max_rows=kept,
-            drawn=True,
-        )
+        with step("Planning"):
+            mode, kept = query_plan.result_mode(
+                table_env_of(table), table, self.request.mode,
+                int(self.configuration.get("notebook.max-rows")),
+            )
+            job, _ = self.submit(
+                self.configuration.get("pipeline.name") or "table query", "query",
+                lambda: java_table(table).execute(), owner=table, result_mode=mode,
+                max_rows=kept, drawn=True,
+            )
+        if mode is ResultMode.UPDATE and job.query_result is not None:
+            job.query_result.order = query_plan.row_order(table)  # drawn in a stable order
         if not self.attached:
+            progress_done()
             show(job, self.configuration, self.notebook.look_of(job))
             return job
         self.follow(job)
@@ -257,7 +277,7 @@ def _table_environment(owner: Any) -> Any:
     """The TableEnvironment of a table-API object (None for DataStream ones)."""
     from pyflink.table import TableEnvironment
 
-    t_env = getattr(owner, "_t_env", owner)
+    t_env = table_env_of(owner)
     return t_env if isinstance(t_env, TableEnvironment) else None
 
 
@@ -281,8 +301,6 @@ def _parallelism(j_env: Any, owner: Any) -> int:
 def _exec_program(path: str, args: list[str]) -> Any:
     """Run the file as ``__main__`` with ``sys.argv`` = [path, *args] (restored after);
     return the code it passed to ``sys.exit``, or None."""
-    from IPython.core.error import UsageError
-
     program = Path(path).expanduser()
     if not program.is_file():
         raise UsageError(f"No PyFlink program at {path} (a .py file to run, relative to "

@@ -16,7 +16,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
+from flink_notebook.core.flink_versions import minor_tuple
 from flink_notebook.engine import query_plan
+from flink_notebook.engine.internals import (
+    apply_chaining_optimization,
+    java_data_stream,
+    java_job_client,
+    java_table,
+    java_table_result,
+    table_env_of,
+)
+from flink_notebook.engine.java_classes import kernel_flink
 from flink_notebook.sql.operations import parsed
 from flink_notebook.sql.statements import StatementKind, job_name, split_statements
 
@@ -60,9 +70,9 @@ def job_id_of(value: Any) -> str:
     from pyflink.table import TableResult
 
     if isinstance(value, JobClient):
-        return value._j_job_client.getJobID().toHexString()
+        return java_job_client(value).getJobID().toHexString()
     if isinstance(value, TableResult):
-        value = value._j_table_result
+        value = java_table_result(value)
     return value.getJobClient().get().getJobID().toHexString()
 
 
@@ -107,9 +117,9 @@ def _to_pandas(cell: RoutedCell, route: Route, original: Callable) -> Callable:
     """Rows fetched in bulk from the JVM (Arrow batches), as the SQL cells fetch them."""
 
     def to_pandas(table: Any) -> Any:
-        mode, _ = query_plan.result_mode(table._t_env, table, None, query_plan.UNLIMITED)
+        mode, _ = query_plan.result_mode(table_env_of(table), table, None, query_plan.UNLIMITED)
         job, _ = cell.submit(_job_name(cell, None, route.default_name, table), route.kind,
-                             lambda: table._j_table.execute(), owner=table, result_mode=mode)
+                             lambda: java_table(table).execute(), owner=table, result_mode=mode)
         return job.result()
 
     return to_pandas
@@ -142,12 +152,12 @@ def _execute(cell: RoutedCell, route: Route, original: Callable) -> Callable:
 
             execution = get_gateway().jvm.org.apache.flink.core.execution
             return JobExecutionResult(
-                execution.DetachedJobExecutionResult(native._j_job_client.getJobID()))
+                execution.DetachedJobExecutionResult(java_job_client(native).getJobID()))
         outcome: dict[str, Any] = {}
 
         def keep(_: Any) -> None:  # at the end, before a per-job cluster goes with it
             try:
-                outcome["result"] = native._j_job_client.getJobExecutionResult().get()
+                outcome["result"] = java_job_client(native).getJobExecutionResult().get()
             except Exception:  # noqa: BLE001 - a failed job: job.result() says why
                 pass
 
@@ -171,11 +181,11 @@ def _execute_and_collect(cell: RoutedCell, route: Route, original: Callable) -> 
         from pyflink.datastream.data_stream import CloseableIterator
         from pyflink.java_gateway import get_gateway
 
-        j_env = stream._j_data_stream.getExecutionEnvironment()
+        j_env = java_data_stream(stream).getExecutionEnvironment()
         get_gateway().jvm.org.apache.flink.python.util.PythonConfigUtil \
             .configPythonOperator(j_env)
-        stream._apply_chaining_optimization()
-        rows = CloseableIterator(stream._j_data_stream.collectAsync(), stream.get_type())
+        apply_chaining_optimization(stream)
+        rows = CloseableIterator(java_data_stream(stream).collectAsync(), stream.get_type())
         env = StreamExecutionEnvironment(j_env)
         name = _job_name(cell, job_execution_name, route.default_name, env)
         execute_async = cell.original("StreamExecutionEnvironment", "execute_async")
@@ -197,6 +207,12 @@ class Route:
     kind: str  #: the Pipeline kind (execute_sql: from the statement)
     default_name: str  #: the job name when neither the call nor pipeline.name gives one
     how: Callable[[RoutedCell, Route, Callable], Callable]
+    since: str | None = None  #: the first Flink minor whose PyFlink has the method
+
+    @property
+    def exists(self) -> bool:
+        """Whether the kernel's PyFlink has the method (engine/ledger.py lists them)."""
+        return self.since is None or kernel_flink() >= minor_tuple(self.since)
 
     @property
     def owner_class(self) -> type:
@@ -220,8 +236,13 @@ ROUTES = (
           _returns_table_result),
     Route("pyflink.table:Table", "to_pandas", "query", "to_pandas", _to_pandas),
     Route("pyflink.table.table_pipeline:TablePipeline", "execute", "insert", "table insert",
-          _returns_table_result),
+          _returns_table_result, since="2.1"),
 )
+
+
+def routes() -> tuple[Route, ...]:
+    """The routes the kernel's PyFlink has."""
+    return tuple(route for route in ROUTES if route.exists)
 
 
 @contextmanager
@@ -229,12 +250,13 @@ def routed_calls(cell: RoutedCell) -> Iterator[dict[tuple[str, str], Callable]]:
     """Within the block, every call in :data:`ROUTES` made on this thread goes through
     ``cell.submit`` (other threads get PyFlink's own methods); they are back afterwards,
     whatever happened. Yields the originals by (class name, method)."""
+    present = routes()
     originals = {(route.owner_class, route.method): getattr(route.owner_class, route.method)
-                 for route in ROUTES}
+                 for route in present}
     by_name = {(cls.__name__, method): fn for (cls, method), fn in originals.items()}
     thread = threading.get_ident()
     try:
-        for route in ROUTES:
+        for route in present:
             cls = route.owner_class
             original = originals[(cls, route.method)]
             setattr(cls, route.method,

@@ -20,13 +20,18 @@ from flink_notebook.cells.analyze import run_analyze
 from flink_notebook.cells.looks import check_look
 from flink_notebook.cells.resume import resuming
 from flink_notebook.cells.routing import JOB_STATEMENTS, job_id_of
+from flink_notebook.core.errors import SubmissionFailed
+from flink_notebook.core.progress import step
 from flink_notebook.core.secrets import MASK, is_secret, mask_rows, mask_text
 from flink_notebook.display.follow import follow
 from flink_notebook.display.monitor import show
 from flink_notebook.display.notes import Notes, note
+from flink_notebook.display.progress import done as progress_done
 from flink_notebook.engine import query_plan
+from flink_notebook.engine.internals import java_table
 from flink_notebook.engine.jars import added_jars_hidden, remove_jar
 from flink_notebook.engine.results import QueryResult, ResultMode
+from flink_notebook.executors.remote import check_versions
 from flink_notebook.jobs.pipeline import ClusterAddress, Pipeline, Submission
 from flink_notebook.sql.confirmations import confirmation
 from flink_notebook.sql.errors import format_sql_error
@@ -73,18 +78,24 @@ def run_sql_cell(
     statements = split_statements(text)
     if not statements:
         raise UsageError(f"{source or 'The cell'} holds no SQL statement.")
+    configuration = request.configuration(notebook.configuration)
+    if configuration.get("execution.target") == "remote" and any(
+            s.kind in JOB_STATEMENTS or s.kind is StatementKind.BEGIN_SET for s in statements):
+        check_versions(configuration, notebook.session)  # said before Java starts
     notebook.session.ensure_started()
-    request = resuming(request, text, request.configuration(notebook.configuration),
+    request = resuming(request, text, configuration,
                        query=any(s.kind is StatementKind.QUERY for s in statements))  # --resume
     last: Any = None
     notes = Notes()  # DDL, SET, USE...: a line each, shown together
     try:
         for statement in statements:
             configuration = request.configuration(notebook.configuration)
+            verbose = bool(configuration.get("notebook.verbose-errors"))
             try:
                 last = _run_statement(notebook, statement, configuration, request, notes)
+            except SubmissionFailed as exc:  # the cluster's, not the statement's
+                raise exc.shown(verbose) from None
             except sql_errors() as exc:
-                verbose = bool(configuration.get("notebook.verbose-errors"))
                 raise UsageError(format_sql_error(exc, statement, text, verbose,
                                                   source)) from None
     finally:
@@ -167,6 +178,14 @@ def _shown(session: FlinkSession, key: str) -> str:
     return f"'{MASK}'" if is_secret(key) else f"'{mask_text(str(value))}'"
 
 
+def result_columns(result: Any) -> list[str]:
+    """A TableResult's column names (PyFlink has ``get_resolved_schema`` from 2.1 on; the
+    older ``get_table_schema`` is deprecated there)."""
+    if hasattr(result, "get_resolved_schema"):
+        return list(result.get_resolved_schema().get_column_names())
+    return list(result.get_table_schema().get_field_names())
+
+
 def _run_at_once(session: FlinkSession, statement: Statement, notes: Notes
                  ) -> pd.DataFrame | None:
     """DDL, SHOW, DESCRIBE, EXPLAIN...: no job, a small local result. A bare ``OK`` (DDL,
@@ -176,7 +195,7 @@ def _run_at_once(session: FlinkSession, statement: Statement, notes: Notes
             result = session.t_env.execute_sql(statement.text)
     else:
         result = session.t_env.execute_sql(statement.text)
-    columns = list(result.get_resolved_schema().get_column_names())
+    columns = result_columns(result)
     # SHOW CREATE TABLE has options, EXPLAIN those of hints
     rows = mask_rows((tuple(row) for row in result.collect()), statement.secrets)
     frame = pd.DataFrame(rows, columns=columns)
@@ -201,10 +220,12 @@ def _run_job(
 ) -> Any:
     if statement.kind is not StatementKind.QUERY:
         check_look(request, None, statement.kind.name.replace("_", " ").lower())
-    pipeline = sql_pipeline(notebook.session, statement, configuration, request.mode,
-                            check=lambda table: check_look(request, table))
-    job = notebook.executor_for(configuration).execute(pipeline, configuration)
+    with step("Planning"):  # the executor says when it submits, or starts a cluster
+        pipeline = sql_pipeline(notebook.session, statement, configuration, request.mode,
+                                check=lambda table: check_look(request, table))
+        job = notebook.executor_for(configuration).execute(pipeline, configuration)
     notebook.register(job, request, configuration)  # its chart or card, its --resume memory
+    progress_done()  # the job view takes the progress line's place
     if not configuration.get("execution.attached"):
         show(job, configuration, notebook.look_of(job))
         return job
@@ -232,7 +253,7 @@ def sql_pipeline(
 
         def submit(address: ClusterAddress) -> Submission:
             with session.routed(address, named):
-                j_result = table._j_table.execute()
+                j_result = java_table(table).execute()
                 zone = session.local_zone()  # TIMESTAMP_LTZ values are shown in it
             try:
                 # Read from the plan while the job starts (a warm cell's job takes about
@@ -246,6 +267,8 @@ def sql_pipeline(
                 raise
             result = QueryResult(session.gateway, j_result, kept_as, kept, zone,
                                  session.runs_here(address))
+            if kept_as is ResultMode.UPDATE:  # drawn in a stable order (tens of ms)
+                result.order = query_plan.row_order(table)
             return Submission(job_id_of(j_result), result)
     elif statement.kind is StatementKind.ANALYZE:
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from IPython.core.error import UsageError
 
 from flink_notebook.display.notes import note
+from flink_notebook.engine.internals import parser
 from flink_notebook.sql.statements import Statement, StatementKind
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def add(notebook: Notebook, statement: Statement) -> None:
         raise UsageError(f"Only INSERT statements go into a statement set; "
                          f"{statement.first_line!r} is not one. "
                          f"{describe_open_set(notebook)}")
-    notebook.session.t_env._j_tenv.getParser().parse(statement.text)  # its error points here
+    parser(notebook.session.t_env).parse(statement.text)  # its error points here
     notebook.statement_set.append(statement)
     note(f"Added to the statement set. {describe_open_set(notebook)}")
 

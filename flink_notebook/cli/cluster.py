@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import argparse
 
+import httpx
 from IPython.core.error import UsageError
 
-from flink_notebook.clusters.standalone import HOST, LocalCluster
+from flink_notebook.clusters.standalone import HOST, LocalCluster, probe
 from flink_notebook.core.config import parse_assignments, seconds
 
 
@@ -106,9 +107,22 @@ def show_status(args: argparse.Namespace) -> int:
         where = cluster.rest_url or f"TaskManagers of {cluster.jobmanager}"
         print(
             f"{cluster.name}\t{cluster.status()}{lease}\t{where}\t"
-            f"pids {' '.join(map(str, cluster.pids))}"
+            f"pids {' '.join(map(str, cluster.pids))}{_detached_job(cluster)}"
         )
     return 0
+
+
+def _detached_job(cluster: LocalCluster) -> str:
+    """``\tdetached job ID STATE (from NOTEBOOK)`` for a detached job's cluster, else ''."""
+    if not cluster.detached or cluster.rest_url is None or cluster.status() != "running":
+        return ""
+    try:
+        jobs = probe(cluster.rest_url, "/jobs/overview")["jobs"]
+    except (httpx.HTTPError, ValueError, KeyError):
+        return "\tdetached job: not answering"
+    where = f" (from {cluster.notebook})" if cluster.notebook else ""
+    said = ", ".join(f"{job['jid']} {job['state']}" for job in jobs) or "none yet"
+    return f"\tdetached job {said}{where}"
 
 
 def stop_clusters(args: argparse.Namespace) -> int:

@@ -158,9 +158,10 @@ def run(args: argparse.Namespace) -> int:
     """Start JupyterLab, print its URL, and serve until interrupted (Ctrl-C, SIGTERM or
     SIGHUP), then stop it with its kernels."""
     # The server runs in its own session: only this command can stop it, so every stop
-    # signal takes Ctrl-C's way out.
+    # signal takes Ctrl-C's way out. SIGINT too: a command started in the background by a
+    # shell inherits it ignored, and Python then leaves it so.
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, *_STOP_SIGNALS)}
-    for stop_signal in _STOP_SIGNALS:
+    for stop_signal in handlers:
         signal.signal(stop_signal, signal.default_int_handler)
     server = LabServer(args.directory, args.port, open_browser=not args.no_browser)
     try:

@@ -18,7 +18,9 @@ from IPython.core.error import UsageError
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
+from flink_notebook.core.errors import SEE_THE_VIEW, first_line
 from flink_notebook.core.secrets import mask_text
+from flink_notebook.display.progress import EMPTY
 from flink_notebook.display.widget_view import WIDGET_VIEW
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -26,9 +28,12 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 # web UI link, which holds the job id.
 _JOB_STATUS = re.compile(r"^([A-Z]+) · .* · ([\d.]+) s(?: · (.*))?$")
 _JOB_ID = re.compile(r"/job/[a-z]+/([0-9a-f]{32})")
+_FAILED = re.compile(r"^Failed: (.+)$", re.M)  # the view's text: why the job failed
 _DIMENSIONS = re.compile(r"<p>([\d,]+) rows × ([\d,]+) columns</p>")
 
 _LINE = 110
+_ERROR_LINE = 400
+_USAGE_ERROR = "UsageError: "
 
 
 class ThisPythonKernel(AsyncKernelManager):
@@ -63,21 +68,58 @@ def summarize(outputs: list[dict[str, Any]]) -> str:
     """One line for a cell's outputs: its error, or what each output is (job, DataFrame,
     table, printed text, result)."""
     entries: list[Any] = []  # descriptions, and [name, text] for a stream while it continues
+    failure: str | None = None  # what the view of a job that failed says of why
     for output in outputs:
         kind = output.get("output_type")
         if kind == "error":
-            return f"error: {output.get('ename')}: {_first_line(output.get('evalue', ''))}"
+            return _error(f"{output.get('ename')}: {_text(output.get('evalue', ''))}", failure)
         if kind == "stream":
             name, text = output.get("name", "stdout"), _text(output.get("text", ""))
+            if name == "stderr" and text.startswith(_USAGE_ERROR):
+                # IPython prints a UsageError to stderr instead of an error output: it is
+                # the cell's error, said in full (a cut one hides why the cell stopped).
+                return _error(text, failure)
             if entries and isinstance(entries[-1], list) and entries[-1][0] == name:
                 entries[-1][1] += text
             else:
                 entries.append([name, text])
-        else:
+        elif not emptied(output):
             entries.append(_describe(output.get("data", {})))
+            failure = _failure(output.get("data", {})) or failure
     parts = [e if isinstance(e, str) else _stream(*e) for e in entries]
     line = "; ".join(parts) if parts else "no output"
     return line if len(line) <= _LINE else line[: _LINE - 3] + "..."
+
+
+def emptied(output: dict[str, Any]) -> bool:
+    """An output updated to nothing: a cell's progress line once its job view came."""
+    return output.get("output_type") == "display_data" and output.get("data") == EMPTY
+
+
+def without_emptied(notebook: Any) -> Any:
+    """``notebook`` with no emptied outputs left (once no more updates can come)."""
+    for cell in notebook.cells:
+        if cell.get("outputs"):
+            cell.outputs = [output for output in cell.outputs if not emptied(output)]
+    return notebook
+
+
+def _error(text: str, failure: str | None) -> str:
+    """The cell's error in a line, whole (its message's first line, unwrapped); an error
+    that points at the view of the job that failed says why, as the view does."""
+    line = f"error: {mask_text(first_line(_ANSI.sub('', text)))}"
+    if failure and SEE_THE_VIEW in line:
+        line = line[: line.index(SEE_THE_VIEW)] + failure
+    return line if len(line) <= _ERROR_LINE else line[: _ERROR_LINE - 3] + "..."
+
+
+def _failure(data: dict[str, Any]) -> str | None:
+    """The first line of why the job failed, from a job view's text."""
+    plain = _text(data.get("text/plain", ""))
+    if not _JOB_STATUS.match(plain.split("\n", 1)[0]):
+        return None
+    found = _FAILED.search(plain)
+    return found.group(1).strip() if found else None
 
 
 def _stream(name: str, text: str) -> str:
@@ -185,7 +227,10 @@ def run_notebook(
     print(f"Running {path.name} in {path.parent} (kernel: {sys.executable})", file=out, flush=True)
     began, code = time.monotonic(), 1
     try:
-        client.execute(stderr=subprocess.PIPE)  # to the kernel's process (see _KernelStderr)
+        # stderr to the kernel's process (see _KernelStderr); headless: a view waits for
+        # its job's end from REST before its cell returns (what the saved notebook keeps).
+        client.execute(stderr=subprocess.PIPE,
+                       env={**os.environ, "FLINK_NOTEBOOK_HEADLESS": "1"})
         code = 0
     except CellExecutionError:
         pass  # the cell's line already says which error
@@ -197,8 +242,8 @@ def run_notebook(
         pass
     finally:
         kernel_stderr.join()
-        if output:
-            nbformat.write(notebook, output)
+        if output:  # the kernel is gone: no update can reach an output any more
+            nbformat.write(without_emptied(notebook), output)
     if interrupts.count and code != 0:
         code = 130
     total = len(numbers)

@@ -1,4 +1,5 @@
-"""A cluster's watchdog: it stops the cluster when its owner or its jobs are gone.
+"""A cluster's watchdog: it stops the cluster when its owner or its jobs are gone (a
+detached job's cluster: when its jobs are, or its owner before any job ran there).
 
 Started detached by :meth:`LocalCluster.start` (its own session, so it
 survives the kernel it watches)::
@@ -23,17 +24,17 @@ from flink_notebook.core.shared_files import write_whole
 from flink_notebook.core.states import TERMINAL
 
 POLL_SECONDS = 1.0
+#: How long a detached job's cluster whose kernel died may not answer REST before the lease
+#: stops it (it cannot tell whether a job runs there).
+OWNER_GONE_GRACE = 15.0
 
 
-def ended_jobs(rest_url: str) -> dict[str, str] | None:
-    """Final state by job id once the cluster has run jobs and all have ended, else None."""
+def job_states(rest_url: str) -> dict[str, str] | None:
+    """Each job's state by id (empty before the first job); None when REST does not answer."""
     try:
-        jobs = probe(rest_url, "/jobs/overview")["jobs"]
-    except (httpx.HTTPError, ValueError, KeyError):
+        return {job["jid"]: job["state"] for job in probe(rest_url, "/jobs/overview")["jobs"]}
+    except (httpx.HTTPError, ValueError, KeyError, TypeError):
         return None  # not answering right now; the process check covers a dead cluster
-    if jobs and all(job["state"] in TERMINAL for job in jobs):
-        return {job["jid"]: job["state"] for job in jobs}
-    return None
 
 
 def record_outcome(cluster: LocalCluster, ended: dict[str, str]) -> None:
@@ -52,19 +53,31 @@ def record_outcome(cluster: LocalCluster, ended: dict[str, str]) -> None:
 
 
 def watch(cluster: LocalCluster, owner: ClusterProcess | None, until_job_ends: bool) -> str:
-    """Block until the cluster is gone; stop it first if its owner or jobs end. Says why."""
+    """Block until the cluster is gone; stop it first if its owner or jobs end. Says why.
+
+    With ``until_job_ends`` (a detached job's cluster) the owner matters only until a job
+    runs there: a kernel that dies before Flink accepted its job leaves nothing behind, and
+    a detached job runs on after its kernel, until it ends."""
+    unanswered = 0.0  # seconds REST has not answered since the owner went
     while True:
         if not any(p.alive() for p in cluster.processes):
             return "cluster gone"
+        states = job_states(cluster.rest_url) if until_job_ends and cluster.rest_url else None
         if owner is not None and not owner.alive():
-            cluster.stop()
-            return f"owner {owner.pid} gone"
-        ended = ended_jobs(cluster.rest_url) if until_job_ends and cluster.rest_url else None
-        if ended:
+            if until_job_ends and states:
+                print(f"owner {owner.pid} gone; its detached job runs on: "
+                      + ", ".join(states), flush=True)
+                owner = None
+            elif states is None and until_job_ends and unanswered < OWNER_GONE_GRACE:
+                unanswered += POLL_SECONDS  # a job may run there: ask again before stopping
+            else:
+                cluster.stop()
+                return f"owner {owner.pid} gone"
+        if states and all(state in TERMINAL for state in states.values()):
             # Nobody waits for a detached job: keep its outcome and the logs for its handle.
-            record_outcome(cluster, ended)
+            record_outcome(cluster, states)
             cluster.stop(remove_logs=False)
-            return "jobs ended: " + ", ".join(f"{jid} {state}" for jid, state in ended.items())
+            return "jobs ended: " + ", ".join(f"{jid} {state}" for jid, state in states.items())
         time.sleep(POLL_SECONDS)
 
 

@@ -44,6 +44,10 @@ from flink_notebook.core.shared_files import write_whole
 _PORT_OPTIONS = ("rest.port", "jobmanager.rpc.port", "taskmanager.rpc.port",
                  "taskmanager.data.port", "blob.server.port")
 _START_ATTEMPTS = 3
+#: What says where a Flink distribution is (PyFlink's launcher sets them in the kernel when
+#: its Java starts; Flink's bin/config.sh reads them before its own location).
+WHERE_FLINK_IS = ("FLINK_HOME", "FLINK_LIB_DIR", "FLINK_OPT_DIR", "FLINK_PLUGINS_DIR",
+                   "FLINK_CONF_DIR", "FLINK_BIN_DIR", "_FLINK_HOME_DETERMINED")
 
 #: How often REST's metric store asks the TaskManagers (Flink's default is 10 s): the
 #: views' per-operator figures are at most this old.
@@ -219,6 +223,7 @@ class LocalCluster:
         options: dict[str, str] | None = None,
         bind: str = HOST,
         jobmanager: str | None = None,
+        home: Path | None = None,
     ) -> None:
         # A JobManager alone is a cluster whose TaskManagers join from other hosts.
         if slots < 1 or taskmanagers < (1 if jobmanager or bind == HOST else 0):
@@ -231,10 +236,16 @@ class LocalCluster:
         self.options = dict(options or {})
         self.bind = bind
         self.jobmanager = jobmanager
+        self.home = home
         self.rpc_port: int | None = None  # the JobManager's, for TaskManagers joining it
         self.address: ClusterAddress | None = None
         self.processes: list[ClusterProcess] = []
         self.lease: ClusterProcess | None = None
+        #: Started for a detached job that outlives the kernel which started it (its lease
+        #: stops it when the job ends); ``owner`` is that kernel, ``notebook`` its notebook.
+        self.detached = False
+        self.owner: ClusterProcess | None = None
+        self.notebook: str | None = None
         self._children: list[subprocess.Popen] = []
 
     # -- where things are -------------------------------------------------
@@ -285,6 +296,9 @@ class LocalCluster:
             "jobmanager": self.jobmanager,
             "processes": [asdict(p) for p in self.processes],
             "lease": asdict(self.lease) if self.lease else None,
+            "detached": self.detached,
+            "owner": asdict(self.owner) if self.owner else None,
+            "notebook": self.notebook,
         }
 
     @classmethod
@@ -297,6 +311,9 @@ class LocalCluster:
                                              record.get("scheme") or "http")
         cluster.processes = [ClusterProcess(**p) for p in record["processes"]]
         cluster.lease = ClusterProcess(**record["lease"]) if record.get("lease") else None
+        cluster.detached = bool(record.get("detached"))
+        cluster.owner = ClusterProcess(**record["owner"]) if record.get("owner") else None
+        cluster.notebook = record.get("notebook")
         return cluster
 
     @classmethod
@@ -341,7 +358,8 @@ class LocalCluster:
         (None for TaskManagers that join another host's JobManager: there is none here).
 
         With ``owner_pid``, a lease process stops the cluster when that process
-        ends; with ``until_job_ends``, when the cluster's jobs have all ended.
+        ends; with ``until_job_ends``, when the cluster's jobs have all ended, and not when
+        its owner ends once a job runs there (a detached job outlives its kernel).
         """
         if self.processes:
             raise UsageError(f"Cluster {self.name} was already started.")
@@ -363,6 +381,9 @@ class LocalCluster:
         # beside it) may take one before Flink binds it: then start again on new ones,
         # unless the user chose them.
         pinned = any(key in self.options for key in _PORT_OPTIONS)
+        self.detached = until_job_ends
+        self.owner = None if owner_pid is None else ClusterProcess.of("owner", owner_pid)
+        self.notebook = os.environ.get("JPY_SESSION_NAME") or None  # Jupyter sets it
         for attempt in range(_START_ATTEMPTS):
             env = self._prepare()
             if not self.jobmanager:
@@ -370,8 +391,8 @@ class LocalCluster:
             for index in range(self.taskmanagers):
                 self._spawn(f"taskmanager-{index}", env)
             self._write_record()
-            if owner_pid is not None or until_job_ends:
-                self._start_lease(owner_pid, until_job_ends)
+            if self.owner is not None or until_job_ends:
+                self._start_lease(until_job_ends)
             try:
                 self._wait_ready(timeout)
                 return self.address
@@ -416,7 +437,7 @@ class LocalCluster:
 
     # -- start-up steps ---------------------------------------------------
     def _prepare(self) -> dict[str, str]:
-        home = flink_home()
+        home = self.home or flink_home()
         shutil.rmtree(self.directory, ignore_errors=True)
         conf, lib = self.directory / "conf", self.directory / "lib"
         for folder in (conf, lib, self.log_dir):
@@ -465,8 +486,14 @@ class LocalCluster:
         https = str(settings.get("security.ssl.rest.enabled", "")).lower() == "true"
         self.address = None if port is None else ClusterAddress(
             bind, port, "https" if https else "http")
+        inherited = dict(os.environ)
+        if self.home is not None:
+            # Another distribution: where the kernel's Flink is (PyFlink sets these when
+            # its Java starts) must not lead its scripts to the kernel's opt/ and plugins/.
+            for key in WHERE_FLINK_IS:
+                inherited.pop(key, None)
         return {
-            **os.environ,
+            **inherited,
             "FLINK_CONF_DIR": str(conf),
             "FLINK_LOG_DIR": str(self.log_dir),
             "FLINK_LIB_DIR": str(lib),
@@ -479,7 +506,7 @@ class LocalCluster:
             # start-foreground execs java: the pid we get is the JVM's, and
             # its own session makes it the leader of a group we can signal.
             child = subprocess.Popen(
-                ["bash", str(flink_home() / "bin" / script), "start-foreground"],
+                ["bash", str((self.home or flink_home()) / "bin" / script), "start-foreground"],
                 env=env,
                 cwd=self.directory,
                 stdin=subprocess.DEVNULL,
@@ -490,16 +517,15 @@ class LocalCluster:
         self._children.append(child)
         self.processes.append(ClusterProcess.of(role, child.pid))
 
-    def _start_lease(self, owner_pid: int | None, until_job_ends: bool) -> None:
+    def _start_lease(self, until_job_ends: bool) -> None:
         command = [sys.executable, "-m", "flink_notebook.clusters.lease",
                    str(self.registry_file)]
-        if owner_pid is not None:
-            owner = ClusterProcess.of("owner", owner_pid)
+        if self.owner is not None:
             command += [
                 "--owner-pid",
-                str(owner.pid),
+                str(self.owner.pid),
                 "--owner-create-time",
-                repr(owner.create_time),
+                repr(self.owner.create_time),
             ]
         if until_job_ends:
             command.append("--until-job-ends")
@@ -520,7 +546,8 @@ class LocalCluster:
         while True:
             dead = [p for p in self.processes if not p.alive()]
             if dead:
-                raise self._start_failure(f"the {dead[0].role} exited", dead[0].role)
+                raise self._start_failure(
+                    f"the {dead[0].role} exited{self._exit_status(dead[0])}", dead[0].role)
             if self.jobmanager:
                 if self._registered() >= self.taskmanagers:
                     return
@@ -542,6 +569,16 @@ class LocalCluster:
             if time.monotonic() > deadline:
                 raise self._start_failure(f"not ready after {timeout:g} s", "jobmanager")
             time.sleep(_READY_POLL)
+
+    def _exit_status(self, process: ClusterProcess) -> str:
+        """`` with status N`` (``, killed by SIGKILL``) for a child of ours that exited."""
+        child = next((c for c in self._children if c.pid == process.pid), None)
+        code = None if child is None else child.poll()
+        if code is None:
+            return ""
+        if code < 0:
+            return f", killed by {signal.Signals(-code).name}"
+        return f" with status {code}"
 
     def _registered(self) -> int:
         """How many of its TaskManagers have registered with the JobManager (their logs)."""

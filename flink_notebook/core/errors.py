@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import difflib
 import re
+import textwrap
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from IPython.core.error import UsageError
 
+from flink_notebook.core import flink_versions
 from flink_notebook.core.secrets import HTTP_DUMP, mask_http_headers, mask_text
 
 
@@ -148,34 +151,62 @@ def _choose(causes: list[_Cause], python_error: str | None) -> str:
     return f"{top}\n{root}"
 
 
-_HINTED = 5
+#: How many expected tokens a syntax error names; "…" says there were more.
+HINTED = 5
+_EXPECTING = re.compile(r"^\s*Was expecting[^:\n]*:[ \t]*\n", re.M)
+_WORD = re.compile(r"[A-Za-z_]+\Z")
 
 
-def _expected(listing: str) -> str:
-    """``Expected: "BY"`` from Calcite's "Was expecting one of" lines: its many kinds of
-    identifier as one, named first, then keywords and symbols, at most a few."""
-    keywords: list[str] = []
-    others: list[str] = []
-    for line in listing.split("\n"):
+def expected_tokens(text: str) -> list[str]:
+    """The tokens of a Java message's first "Was expecting one of" listing, as Calcite
+    writes them (``"FROM"``, ``<IDENTIFIER>``, ``<EOF>``); none without one."""
+    found = _EXPECTING.search(text)
+    if not found:
+        return []
+    tokens: list[str] = []
+    for line in text[found.end():].split("\n"):
         token = line.strip().removesuffix("...").strip()
-        if not token or "\tat " in line or token.startswith("at "):
-            if token.startswith("at "):
+        if not token or token.startswith(("at ", "Caused by")):
+            if tokens or token:
                 break
             continue
-        if token.startswith("<"):
-            name = ("an identifier" if token.endswith("IDENTIFIER>") else
-                    "the end of the statement" if token == "<EOF>" else
-                    token.strip("<>").lower().replace("_", " "))
-            if name not in others:
-                others.append(name)
-        elif token not in keywords:
-            keywords.append(token)
-    # A name is what is most often missing (a column after GROUP BY), then keywords.
-    first = [name for name in others if name == "an identifier"]
-    named = (first + keywords + [name for name in others if name not in first])[:_HINTED]
-    more = len(keywords) + len(others) - len(named)
-    text = ", ".join(named[:-1]) + (" or " if len(named) > 1 else "") + named[-1] if named else ""
-    return f"Expected: {text}" + (f" ({more} more)" if more > 0 else "")
+        if token not in tokens:
+            tokens.append(token)
+    return tokens
+
+
+def expected_line(tokens: list[str], rank: Callable[[str], int] | None = None) -> str:
+    """``Expected: an identifier, FROM, ORDER, LIMIT, UNION, …``: the most useful few of
+    Calcite's ``tokens`` (its many kinds of identifier as one, named first; then keywords,
+    in ``rank``'s order when given; then other literals, the end of the statement and
+    symbols), "…" when there were more; the last after "or" when they are all there."""
+    identifier = any(token.endswith("IDENTIFIER>") for token in tokens)
+    keywords = [token.strip('"') for token in tokens
+                if token.startswith('"') and _WORD.match(token.strip('"'))]
+    if rank is not None:
+        keywords.sort(key=rank)
+    others = list(dict.fromkeys(
+        _literal(token) for token in tokens
+        if token.startswith("<") and not token.endswith("IDENTIFIER>") and token != "<EOF>"))
+    symbols = [token for token in tokens
+               if token.startswith('"') and not _WORD.match(token.strip('"'))]
+    named = ((["an identifier"] if identifier else []) + keywords + others
+             + (["the end of the statement"] if "<EOF>" in tokens else []) + symbols)
+    if not named:
+        return ""
+    if len(named) > HINTED:
+        return "Expected: " + ", ".join(named[:HINTED]) + ", …"
+    return "Expected: " + ", ".join(named[:-1]) + (" or " if len(named) > 1 else "") + named[-1]
+
+
+def _literal(token: str) -> str:
+    """A kind of literal Calcite expects, as one of a few: its many kinds of string (quoted,
+    Unicode, C-style...) are "a string", of number "a number"."""
+    if "STRING" in token:
+        return "a string"
+    if "NUMERIC" in token or "INTEGER" in token:
+        return "a number"
+    return token.strip("<>").lower().replace("_", " ")
 
 
 def _clean(message: str) -> str:
@@ -183,10 +214,9 @@ def _clean(message: str) -> str:
     table options (they may hold secrets)."""
     message = _JAVA_CLASS.sub(r"\1", _PREFIXES.sub("", message.strip()))
     message = _AT_POSITION.sub("", message)
-    message, *expecting = re.split(r"^\s*Was expecting[^:\n]*:", message, maxsplit=1,
-                                   flags=re.M)
-    if expecting:  # every token the parser could take: the hint names the likely ones
-        message = message.rstrip() + "\n" + _expected(expecting[0])
+    tokens = expected_tokens(message)
+    if tokens:  # every token the parser could take: the hint names the likely ones
+        message = _EXPECTING.split(message, maxsplit=1)[0].rstrip() + "\n" + expected_line(tokens)
     message = _ENCOUNTERED.sub(_syntax_error, message)
     message = _HTTP_DUMP.sub("", message)  # its headers say nothing a user needs
     if message.startswith(_TOO_LARGE):  # the REST client's limit on an answer
@@ -216,7 +246,12 @@ def _clean(message: str) -> str:
 
 def _syntax_error(match: re.Match) -> str:
     token = match.group(1)
-    return "Unexpected end of the statement" if token == '"<EOF>"' else f"Syntax error at {token}"
+    if token == '"<EOF>"':
+        return "Unexpected end of the statement"
+    return f"Syntax error at {shorten(token, _SHOWN_TOKEN)}"  # Calcite quotes a literal whole
+
+
+_SHOWN_TOKEN = 40
 
 
 def _listing(items: list[str]) -> str:
@@ -308,3 +343,114 @@ class _TraceText(Exception):
 
     def __str__(self) -> str:
         return self.trace
+
+
+class SubmissionFailed(UsageError):
+    """A job that did not get onto its cluster: the cluster's REST API refused the
+    submission, or the cluster could not read the job's classes. It names the cluster and
+    the cause, never a statement (the SQL was fine); ``trace`` is Java's, for --verbose."""
+
+    def __init__(self, message: str, trace: str) -> None:
+        super().__init__(f"{message} (add --verbose to the magic line for the Java trace)")
+        self.message = message
+        self.trace = trace
+
+    def shown(self, verbose: bool) -> UsageError:
+        """This error as a cell shows it: with the Java trace when ``verbose``."""
+        return UsageError(f"{self.message}\n\n{self.trace}") if verbose else self
+
+
+# What Flink's client says when a submission did not get through (REST refused it, or the
+# retries ran out), and what a cluster says of a job's classes serialized by another Flink
+# (a 2.3 job on a 2.2 cluster). A 2.x client's submission read by a 1.x cluster names no
+# job graph file ("jobGraphFileName field must not be omitted").
+_SUBMISSION = re.compile(r"\b(?:JobSubmissionException|RestClientException)\b")
+_OTHER_FLINK = re.compile(r"\bInvalidClassException\b|local class incompatible"
+                          r"|jobGraphFileName field must not be omitted")
+_SERIAL_IDS = re.compile(r"(local class incompatible):.*$", re.M)
+
+
+def submission_failure(exc: BaseException, url: str, cluster_version: str | None = None,
+                       kernel_version: str | None = None) -> SubmissionFailed | None:
+    """``exc`` raised while submitting a job to the cluster at ``url``, as a
+    :class:`SubmissionFailed` naming the cluster and the cause; None when it is no failure
+    to submit (a statement's own error, raised while Flink planned the job)."""
+    if isinstance(exc, UsageError):
+        return None
+    text = _text(exc)
+    other_flink = _OTHER_FLINK.search(text) is not None
+    if not (other_flink or _SUBMISSION.search(text)):
+        return None
+    summary, trace = java_error_summary(exc)
+    cause = " ".join(line.strip() for line in summary.split("\n") if line.strip())
+    cause = re.sub(r"^\[(?:RestHandlerException: )?", "", _SERIAL_IDS.sub(r"\1", cause))
+    message = f"Could not submit the job to the Flink cluster at {url}: {cause.rstrip('].')}."
+    if other_flink:
+        kernel = kernel_version or flink_versions.kernel_version() or "?"
+        same = flink_versions.minor(kernel)
+        if cluster_version:
+            message += (f" The cluster runs Flink {cluster_version} and this kernel PyFlink "
+                        f"{kernel}: use a Flink {same} cluster, or install "
+                        f"apache-flink=={cluster_version} in the kernel's environment.")
+        else:
+            message += (f" Does the cluster run another Flink than this kernel's PyFlink "
+                        f"{kernel}? Jobs built here run on a cluster of Flink {same}.")
+    return SubmissionFailed(message, trace)
+
+
+#: The widest line of our messages. JupyterLab shows an error (IPython prints a UsageError
+#: on stderr; other errors are an error output) in a ``<pre>`` that breaks a longer line
+#: anywhere, mid-word (``word-break: break-all``): a line this short fits its default width.
+MESSAGE_WIDTH = 100
+#: What IPython puts before a UsageError's first line.
+_USAGE_PREFIX = len("UsageError: ")
+# A line of the cell quoted under an error (`   3 | SELECT x`) and its caret line
+# (`     |        ^`): their columns matter, they are never wrapped.
+_QUOTED = re.compile(r"^ *\d* \| ")
+
+
+def wrap_message(text: str, width: int = MESSAGE_WIDTH) -> str:
+    """``text`` with each line longer than ``width`` wrapped at word boundaries (never
+    inside a word, a hyphenated one or a path; a word longer than a line stays whole), its
+    continuation lines indented by two; the first line leaves room for "UsageError: ".
+    Quoted lines of the cell and caret lines are kept as they are."""
+    lines: list[str] = []
+    for number, line in enumerate(text.split("\n")):
+        before = _USAGE_PREFIX if number == 0 else 0
+        if _QUOTED.match(line) or before + len(line) <= width:
+            lines.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        wrapped = textwrap.wrap(
+            line.strip(), width, initial_indent=" " * before + indent,
+            subsequent_indent=indent + "  ", break_long_words=False, break_on_hyphens=False)
+        wrapped[0] = wrapped[0][before:]
+        lines += wrapped
+    return "\n".join(lines)
+
+
+def first_line(message: str) -> str:
+    """A message's first line as it was before :func:`wrap_message` wrapped it (its
+    continuation lines, indented by two, joined back)."""
+    lines = message.strip().split("\n")
+    head = lines[0]
+    for line in lines[1:]:
+        if not line.startswith("  ") or line.startswith("   ") or _QUOTED.match(line):
+            break
+        head += " " + line.strip()
+    return head
+
+
+#: What the error of a cell whose job failed says in place of why (its view says why).
+SEE_THE_VIEW = "see its view above"
+
+
+def job_failed(label: str, trace: str | None, verbose: bool = False) -> UsageError:
+    """The cell's error for an attached job that failed, when its view (shown above the
+    error) says why: it points there instead of saying it again; with ``verbose``, Java's
+    ``trace`` follows. A plain UsageError: IPython shows a subclass's Python traceback."""
+    head = f"Job {label} failed: {SEE_THE_VIEW}"
+    if verbose and trace:
+        return UsageError(f"{wrap_message(head + '.')}\n\n{trace}")
+    return UsageError(wrap_message(f"{head} (add --verbose to the magic line for the Java "
+                                   "trace)."))

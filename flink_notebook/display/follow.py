@@ -5,17 +5,22 @@ The view is polled quickly at first, then once per ``notebook.refresh-interval``
 renderer redraws at most once per interval and only when something changed. Ctrl-C (the
 notebook's interrupt), ``--timeout`` or the view's Cancel button (clicked while the cell
 runs, where the kernel has subshells) cancels the job; so does a view that cannot be drawn.
+A query's view ends with its last row, while Flink still winds the job down: a view drawn
+in place is then drawn once more by the cluster's monitor, when REST reports the end.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from IPython.core.error import UsageError
 
+from flink_notebook.core.errors import job_failed
 from flink_notebook.display.clicks import Clicks
+from flink_notebook.display.monitor import ClusterMonitor
 from flink_notebook.display.poller import poller_for
 from flink_notebook.display.renderers import renderer_for
 
@@ -30,11 +35,16 @@ _SETTLE_SECONDS = 60.0  # after a cancel, how long to wait for the final state
 #: The longest spell the loop waits in Java for a query's last row: a click made meanwhile
 #: is handled when it is over, so it stays short whatever the refresh interval.
 _ROWS_WAIT = 0.25
+#: Set to 1 in the kernels of `flink-notebook run` (and settable for papermill or nbconvert):
+#: what a cell shows when it returns is what the saved notebook keeps.
+HEADLESS = "FLINK_NOTEBOOK_HEADLESS"
 
 
 def follow(job: JobClient, configuration: Configuration, timeout: float | None = None,
            look: Look | None = None) -> JobView:
-    """Show the job live until it ends; return its final view. ``timeout`` cancels the job
+    """Show the job live until it ends; return its final view. A job that failed raises
+    a UsageError that points at the view (:func:`~flink_notebook.core.errors.job_failed`):
+    the view says why, the cell does not say it twice. ``timeout`` cancels the job
     that many seconds after it started running (its start-up does not count, but a job that
     never gets to run is cancelled after ``notebook.startup-timeout`` on top). ``look``: how
     the view draws the rows besides the table."""
@@ -72,13 +82,25 @@ def follow(job: JobClient, configuration: Configuration, timeout: float | None =
     settle = time.monotonic() + _SETTLE_SECONDS
     while not poller.poll().ended and time.monotonic() < settle:
         time.sleep(0.1)
+    if view.ended and not view.final and os.environ.get(HEADLESS) == "1":
+        # A notebook run headless keeps what the cell showed when it returned (later
+        # updates reach no one): its end from REST, awaited (FINAL_STATE_WAIT at most).
+        while not poller.poll().final:
+            time.sleep(0.1)
     renderer.close()
     if job.printed is not None and view.ended:  # on a remote or per-job cluster
         text = job.printed.capture()
         if text:  # what its print sinks wrote there, as on the embedded cluster
             print(text, end="" if text.endswith("\n") else "\n")
-    if view.ended:  # its socket: a kept handle holds none (one asked again opens one)
+    if view.ended and not view.final and getattr(renderer, "in_place", False):
+        # Its answer is complete while Flink winds the job down: the cell returns now,
+        # and the cluster's monitor draws the view once more when REST reports the end.
+        ClusterMonitor.for_url(job.rest.url, refresh).watch(poller, renderer, refresh)
+    elif view.ended:  # its socket: a kept handle holds none (one asked again opens one)
         job.rest.close()
+    if view.state == "FAILED":  # the view says why; the cell's error points there
+        raise job_failed(job.label, view.failure_trace,
+                         bool(configuration.get("notebook.verbose-errors")))
     return view
 
 

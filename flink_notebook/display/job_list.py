@@ -1,22 +1,42 @@
-"""``%flink_jobs``: the session's jobs and their current state, as a table (any frontend)
-or, in a widget frontend, one row per job with a Cancel button."""
+"""``%flink_jobs``: the session's jobs and their current state. As a pandas table in any
+frontend (:func:`jobs_table`); in a widget frontend as a live grid
+(:mod:`~flink_notebook.display.job_grid`) that :class:`JobList` keeps current.
+
+:class:`JobList` owns the rows and their refresh; its subclasses only draw. While any listed
+job has not ended, a background thread reads the rows every ``interval`` seconds (one
+overview request per cluster, :mod:`~flink_notebook.display.job_rows`) and draws them in
+the cell that showed the list (:mod:`~flink_notebook.display.parent`). It stops when every
+listed job has ended or the list is closed; while a cluster does not answer, the reads come
+ever further apart. No event loop is involved: a plain thread that sleeps on an event.
+"""
 
 from __future__ import annotations
 
-import html
-from typing import TYPE_CHECKING
+import logging
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from IPython.core.error import UsageError
 
-from flink_notebook.core.states import TERMINAL
+from flink_notebook.display.job_rows import JobRow, read_rows
+from flink_notebook.display.parent import current_parent, thread_parent
 
 if TYPE_CHECKING:
     from flink_notebook.jobs.client import JobClient
 
+log = logging.getLogger(__name__)
 
-def jobs_table(jobs: list[JobClient]) -> pd.DataFrame:
-    """One row per job: id, name, state (asked from REST now), duration and web UI link."""
+#: Seconds between two reads of a list while its jobs run.
+LIST_REFRESH = 1.0
+#: The longest pause between reads while a cluster does not answer.
+MAX_PAUSE = 30.0
+
+
+def jobs_table(jobs: list[JobClient], target: Callable[[Any], str] | None = None
+               ) -> pd.DataFrame:
+    """One row per job: id, name, state (asked from REST now), duration, web UI link and
+    its cluster (``target(job)``)."""
     rows = []
     for job in jobs:
         try:
@@ -25,45 +45,99 @@ def jobs_table(jobs: list[JobClient]) -> pd.DataFrame:
             state = f"unknown ({str(exc).splitlines()[0]})"
         rows.append(
             {"job_id": job.job_id, "name": job.name, "state": state,
-             "duration_s": round(job.duration, 1), "web_ui": job.web_url}
+             "duration_s": round(job.duration, 1), "web_ui": job.web_url,
+             "target": target(job) if target is not None else ""}
         )
-    return pd.DataFrame(rows, columns=["job_id", "name", "state", "duration_s", "web_ui"])
+    return pd.DataFrame(rows, columns=["job_id", "name", "state", "duration_s", "web_ui",
+                                       "target"])
 
 
-class JobsWidget:
-    """Rows of (state, name, id, duration, web UI link, Cancel); ``refresh()`` re-reads REST."""
+class JobList:
+    """The listed jobs' rows, read by :meth:`step` (which :meth:`start` repeats on a thread
+    while any job runs). Subclasses draw: :meth:`draw` each read, :meth:`finish` once no
+    job will change again."""
 
-    def __init__(self, jobs: list[JobClient]) -> None:
-        import ipywidgets as widgets
-
+    def __init__(self, jobs: list[JobClient], target: Callable[[Any], str] = lambda j: "",
+                 interval: float = LIST_REFRESH) -> None:
         self.jobs = list(jobs)
-        self.labels = [widgets.HTML() for _ in self.jobs]
-        self.buttons = [widgets.Button(description="Cancel", icon="stop") for _ in self.jobs]
-        for job, button in zip(self.jobs, self.buttons):
-            button.on_click(lambda _, job=job: self._cancel(job))
-        self.refresh_button = widgets.Button(description="Refresh", icon="refresh")
-        self.refresh_button.on_click(lambda _: self.refresh())
-        rows = [widgets.HBox([button, label]) for label, button in zip(self.labels,
-                                                                       self.buttons)]
-        self.box = widgets.VBox([*rows, self.refresh_button] if rows else
-                                [widgets.HTML("No jobs in this session yet.")])
-        self.refresh()
+        self.target = target
+        self.interval = interval
+        self.rows: list[JobRow] = []
+        self.reads = 0
+        self.silent = 0  # reads in a row where some cluster did not answer
+        self._lock = threading.RLock()  # one read and draw at a time (thread and clicks)
+        self._closed = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._finished = False
+        self._parent: dict[str, Any] | None = None
 
-    def _cancel(self, job: JobClient) -> None:
-        try:
-            job.cancel()
-        except UsageError:
-            pass  # ended meanwhile; the row shows its final state
-        self.refresh()
+    @property
+    def ended(self) -> bool:
+        """Whether no listed job will change again (as last read)."""
+        return all(row.ended for row in self.rows)
 
-    def refresh(self) -> None:
-        esc = html.escape
-        for job, label, button in zip(self.jobs, self.labels, self.buttons):
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
+    @property
+    def refreshing(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def read(self) -> list[JobRow]:
+        known = {row.job.job_id: row.state for row in self.rows}
+        rows = read_rows(self.jobs, self.target, known)
+        self.reads += 1
+        self.silent = self.silent + 1 if any(not row.answered for row in rows) else 0
+        return rows
+
+    def step(self) -> bool:
+        """Read the rows and draw them once; whether there is more to come (some job still
+        runs and the list is open). The last step draws the final state."""
+        with self._lock:
+            if self.closed:
+                return False
+            self.rows = self.read()
+            with thread_parent(self._parent):
+                self.draw(self.rows)
+                if self.ended:
+                    self._finish()
+            return not self.ended
+
+    def start(self) -> None:
+        """Refresh in the background while any job runs (its output goes to the cell that
+        first started it)."""
+        self._parent = self._parent or current_parent()
+        if self.ended or self.closed or self.refreshing:
+            return
+        self._thread = threading.Thread(target=self._run, daemon=True, name="flink-jobs list")
+        self._thread.start()
+
+    def pause(self) -> float:
+        """Seconds until the next read: twice as long after each silent read."""
+        if not self.silent:
+            return self.interval
+        return min(self.interval * 2 ** self.silent, MAX_PAUSE)
+
+    def _run(self) -> None:
+        while not self._closed.wait(self.pause()):
             try:
-                state = job.status()
-            except UsageError:
-                state = "UNREACHABLE"
-            button.disabled = state in TERMINAL or state == "UNREACHABLE"
-            label.value = (f"<b>{esc(state)}</b> · {esc(job.name or '')} · "
-                           f"<code>{esc(job.job_id)}</code> · {job.duration:.1f} s · "
-                           f"<a href='{esc(job.web_url)}' target='_blank'>web UI</a>")
+                if not self.step():
+                    return
+            except Exception:  # a list must outlive one bad read
+                log.warning("%flink_jobs refresh failed", exc_info=True)
+
+    def close(self) -> None:
+        """Stop refreshing (the thread ends within one pause)."""
+        self._closed.set()
+
+    def _finish(self) -> None:
+        if not self._finished:
+            self._finished = True
+            self.finish()
+
+    def draw(self, rows: list[JobRow]) -> None:
+        """Show ``rows`` (called on the refresh thread or the click's)."""
+
+    def finish(self) -> None:
+        """Every job has ended: let go of what only running jobs need."""

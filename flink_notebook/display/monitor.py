@@ -3,7 +3,9 @@
 
 It polls ``/jobs/overview`` once per tick (one request covers every job of the
 cluster) and asks for details only for the views on display whose job still
-runs. It starts with the first view and stops when the last one has ended.
+runs. It starts with the first view and stops when the last one has ended, and shows its
+last state everywhere (a query's view ends with its last row, a moment before REST reports
+the job's end: the monitor draws such a view once more then, for the attached loop too).
 
 While the cluster does not answer (a cut link, a JobManager down), a tick is that one
 request alone, with a short timeout, and the ticks come ever further apart (up to
@@ -125,7 +127,9 @@ class ClusterMonitor:
         except UsageError as exc:
             # A dedicated cluster of ours (per-job) that stopped left its jobs' ends on
             # record: those views poll as ever. The others wait for an answer.
-            dedicated = [item for item in watched if item.poller.job.cluster is not None]
+            # An ended view awaiting its job's last state finds out on its own poll too.
+            dedicated = [item for item in watched if item.poller.job.cluster is not None
+                         or item.poller.view.ended]
             others = [item for item in watched if item not in dedicated]
             if isinstance(exc, Unreachable) and self._silent(others, str(exc)):
                 watched = dedicated
@@ -144,12 +148,12 @@ class ClusterMonitor:
                 continue
             self.requests += 1
             item.poller.poll(running=state == "RUNNING")
-            with thread_parent(item.parent):
-                if view.ended:
+            with thread_parent(item.parent):  # drawn for good once every part shows the end
+                if view.final:
                     item.renderer.close()
                 else:
                     item.renderer.update()
-            if view.ended:
+            if view.final:
                 ended.append(item)
                 view.job.rest.close()  # as follow() does: a kept handle holds no socket
         if ended:

@@ -25,7 +25,15 @@ from flink_notebook.core.errors import Unreachable, summarize_trace
 from flink_notebook.core.state import state_dir
 from flink_notebook.core.states import TERMINAL
 from flink_notebook.display.vertex_metrics import VertexFigures, VertexMetrics
-from flink_notebook.display.view import JobView, Look, Operator
+from flink_notebook.display.view import (
+    ENDING,
+    UNKNOWN,
+    VERTEX_ENDED,
+    JobView,
+    Look,
+    Operator,
+)
+from flink_notebook.display.words import plural
 from flink_notebook.engine.results import ResultMode
 
 if TYPE_CHECKING:
@@ -34,6 +42,9 @@ if TYPE_CHECKING:
 
 #: Rows drawn while a job runs; the whole result is available when it ends.
 SHOWN_ROWS = 200
+#: Rows of an updating result read each refresh, to be drawn sorted (notebook.max-rows
+#: keeps 1000 by default; a bounded result keeps every row).
+UPDATE_ROWS = 5000
 #: The metric store's pace on our clusters: a running job's details and its vertices'
 #: metrics are read at most this often when nothing says they changed (seconds).
 DETAILS_EVERY = 1.0
@@ -41,6 +52,10 @@ DETAILS_EVERY = 1.0
 #: free slots (seconds). Every job waits a moment while it is deployed; asking at once
 #: cost each small query a REST call per poll (B2 in benchmarks/RESULTS.md).
 SLOTS_ASKED_AFTER = 0.5
+#: How long an ended view reads its job's details on, waiting for REST to report the job
+#: and its every vertex ended, before it says UNKNOWN of those it did not (seconds). Flink
+#: winds a bounded query's job down in well under a second once its last row is out.
+FINAL_STATE_WAIT = 5.0
 
 
 class JobPoller:
@@ -62,6 +77,8 @@ class JobPoller:
         self.ends_when_unreachable = True
         self._details_at = float("-inf")  # when the job's details were read last
         self._waiting_since: float | None = None  # since when its tasks wait to be scheduled
+        self._ended_at = float("inf")  # when the view ended (its end awaited from REST since)
+        self._at_sink = -1  # the collect sink's own count of what it took in (-1: unknown)
 
     @property
     def job(self) -> JobClient:
@@ -72,7 +89,10 @@ class JobPoller:
         just said the job runs, so its details are read only if they are
         ``DETAILS_EVERY`` old (its rows always are)."""
         view, job = self.view, self.job
-        if view.ended:
+        if view.final:
+            return view
+        if view.ended:  # its answer is complete: read on until REST reports the end too
+            self._settle()
             return view
         now = time.monotonic()
         details = not (running and view.state == "RUNNING"
@@ -83,8 +103,11 @@ class JobPoller:
             except UsageError as exc:  # the cluster went away: say so, keep the last state
                 if not self.ends_when_unreachable and isinstance(exc, Unreachable):
                     return view
-                view.note = str(exc)
-                view.ended = True
+                view.note = str(exc)  # it says the last known state
+                if view.state not in TERMINAL:
+                    view.state = UNKNOWN
+                view.ended = view.final = True
+                view.operators = [op.ended_as(UNKNOWN) for op in view.operators]
                 view.version += 1
                 return view
             self._details_at = now
@@ -96,9 +119,13 @@ class JobPoller:
             counters = result.counters()
             view.received, view.in_view = counters.received, counters.in_view
             view.truncated = counters.truncated
+            self._at_sink = counters.at_sink
             if result.mode is not ResultMode.ALL:  # a chart plots up to max-rows rows
                 charted = view.look is not None and view.look.chart is not None
-                view.rows = result.page(None if charted else SHOWN_ROWS)
+                shown = SHOWN_ROWS
+                if result.mode is ResultMode.UPDATE:  # drawn sorted: its whole table, not
+                    shown = min(result.max_rows, UPDATE_ROWS)  # the rows the buffer has first
+                view.rows = result.page(None if charted else shown)
         if details:
             view.waiting = self._waiting_for_slots()
             self._read_restart()
@@ -109,6 +136,7 @@ class JobPoller:
             view.state = "FINISHED"
         if view.state in TERMINAL and rows_done:
             self._finish()
+            self._settle()
         view.version += 1
         return view
 
@@ -167,11 +195,57 @@ class JobPoller:
             counters = result.counters()
             view.received, view.in_view = counters.received, counters.in_view
             view.truncated = counters.truncated  # the last poll may have come before
+            self._at_sink = counters.at_sink
+        self._ended_at = time.monotonic()
         if view.state == "FAILED":
-            view.failure = self.job.failure()
-            view.failure_trace = self.job.failure_trace
-            if view.failure and "minimum required resources" in view.failure:
-                view.failure += self._slots_needed()
+            self._read_failure()
+
+    def _read_failure(self) -> None:
+        view = self.view
+        view.failure = self.job.failure()
+        view.failure_trace = self.job.failure_trace
+        if view.failure and "minimum required resources" in view.failure:
+            view.failure += self._slots_needed()
+
+    def _settle(self) -> None:
+        """An ended view shows its end everywhere: its job's details are read on (each
+        poll) until REST lists the job and every vertex ended, then drawn once more with
+        their final counts. Meanwhile, and for good once REST stops answering or has not
+        said so within ``FINAL_STATE_WAIT``, vertices it lists as running say FINISHING
+        (CANCELING, FAILING), then UNKNOWN: never RUNNING under an ended header."""
+        view, job = self.view, self.job
+        before = (view.state, view.operators, view.note)
+        details: dict | None = job._last_details
+        if not _all_ended(details):
+            try:  # the handle stops asking once it saw the job's state end: ask REST
+                details = job.rest.job(job.job_id)
+            except UsageError:  # the cluster is gone (a per-job one stops with its job,
+                # once its handle saw the end: then its last details say it)
+                details = job._last_details if _all_ended(job._last_details) else None
+        if details is not None and _all_ended(details):
+            failed = details["state"] == "FAILED" and view.state != "FAILED"
+            view.state = details["state"]
+            view.operators = self._operators(details)
+            if failed:  # after every row was in: rare, but it is how the job ended
+                self._read_failure()
+            view.final = True
+        elif details is None or time.monotonic() - self._ended_at >= FINAL_STATE_WAIT:
+            view.operators = [op.ended_as(UNKNOWN) for op in view.operators]
+            view.final = True
+        else:
+            word = ENDING.get(view.state, UNKNOWN)
+            view.operators = [op.ended_as(word) for op in view.operators]
+        if view.final:
+            view.note = view.note or self._unreported()
+        if view.final or (view.state, view.operators, view.note) != before:
+            view.version += 1  # redrawn when it changed, and once at the end
+
+    def _unreported(self) -> str | None:
+        """The note of a view whose vertices' end REST never reported."""
+        if not any(op.status == UNKNOWN for op in self.view.operators):
+            return None
+        return ("The cluster did not report every operator's end: those it did not "
+                "say UNKNOWN.")
 
     def _slots_needed(self) -> str:
         """What a job that Flink failed for want of slots needed, and what the cluster had."""
@@ -179,7 +253,8 @@ class JobPoller:
         if slots is None:
             return ""
         needed, free, total = slots
-        return (f" It needed {needed} task slot(s); the cluster has {free} free of {total}: "
+        return (f" It needed {plural(needed, 'task slot')}; the cluster has {free} free "
+                f"of {total}: "
                 "cancel a job, or use more slots (notebook.slots).")
 
     def _slots(self) -> tuple[int, int, int] | None:
@@ -204,29 +279,31 @@ class JobPoller:
         figures = self._metrics.read(vertices, sources, sinks, final=ended)
         operators = []
         for vertex in vertices:
-            metrics = vertex.get("metrics", {})
             vid = vertex.get("id", "")
             figure = figures.get(vid, VertexFigures())
+            records_in, records_out, exact = _counts(vertex, figure, vid in sources,
+                                                     vid in sinks)
+            if vid in sinks and self._at_sink >= 0 and _COLLECT_SINK in vertex.get("name", ""):
+                records_out = self._at_sink  # the sink's own count, exact (its accumulator)
             op = Operator(
                 name=vertex.get("name", "?"), parallelism=vertex.get("parallelism", 0),
                 status=vertex.get("status", "?"),
                 tasks={k: v for k, v in vertex.get("tasks", {}).items() if v},
-                records_in=max(metrics.get("read-records", 0), figure.records_in or 0),
-                records_out=max(metrics.get("write-records", 0), figure.records_out or 0),
+                records_in=records_in, records_out=records_out,
                 id=vid, inputs=inputs.get(vid, []), watermark=figure.watermark,
                 backpressure=None if ended else figure.backpressure,
                 busy=None if ended else figure.busy,
             )
             key = vid or op.name
             previous = self._last.get(key)
-            if previous is not None:
+            if previous is not None and not exact:
                 # A cancelled task may report no final counts: keep the last ones seen.
-                op.records_in = max(op.records_in, previous[1])
-                op.records_out = max(op.records_out, previous[2])
+                op.records_in = _kept(op.records_in, previous[1])
+                op.records_out = _kept(op.records_out, previous[2])
                 if now > previous[0] and not ended:
                     seconds = now - previous[0]
-                    op.rate_in = max(0.0, (op.records_in - previous[1]) / seconds)
-                    op.rate_out = max(0.0, (op.records_out - previous[2]) / seconds)
+                    op.rate_in = _rate(op.records_in, previous[1], seconds)
+                    op.rate_out = _rate(op.records_out, previous[2], seconds)
             self._last[key] = (now, op.records_in, op.records_out)
             operators.append(op)
         return operators
@@ -261,7 +338,53 @@ class JobPoller:
         if slots is None or slots[1] >= slots[0]:
             return None  # unknown, or being deployed rather than waiting
         needed, free, total = slots
-        return f"waiting for {needed} task slot(s); the cluster has {free} free of {total}"
+        return (f"waiting for {plural(needed, 'task slot')}; the cluster has {free} free "
+                f"of {total}")
+
+
+#: The collect sink's vertex, as Flink names it (a query's rows leave the job there).
+_COLLECT_SINK = "Collect table sink"
+
+
+def _all_ended(details: dict | None) -> bool:
+    """REST lists the job and every one of its vertices ended."""
+    return bool(details) and details.get("state") in TERMINAL and all(
+        v.get("status") in VERTEX_ENDED for v in details.get("vertices", []))
+
+
+def _counts(vertex: dict, figure: VertexFigures, source: bool, sink: bool
+            ) -> tuple[int | None, int | None, bool]:
+    """A vertex's records in and out, and whether they are final. A source's records in
+    are what its source read, a sink's records out what its sink wrote: only the
+    operators' metrics say those, else None. An ended vertex's network counts in the
+    job details are final (Flink's ``*-complete``); the metric store's last reading of its
+    operators is current only if it saw those same network counts (a job may end between
+    two readings), else its source's and sink's counts are not known. While it runs, both
+    counts come from the one reading of its metrics when there is one."""
+    metrics = vertex.get("metrics", {})
+    net_in, net_out = metrics.get("read-records", 0), metrics.get("write-records", 0)
+    if vertex.get("status") in VERTEX_ENDED and metrics.get("read-records-complete") \
+            and metrics.get("write-records-complete"):
+        current = (figure.task_in, figure.task_out) == (net_in, net_out)
+        return (figure.records_in if current else None) if source else net_in, \
+            (figure.records_out if current else None) if sink else net_out, True
+    same = figure.task_in is not None and figure.task_out is not None
+    records_in = figure.records_in if source else figure.task_in if same else net_in
+    records_out = figure.records_out if sink else figure.task_out if same else net_out
+    return records_in, records_out, False
+
+
+def _kept(count: int | None, before: int | None) -> int | None:
+    """Counts never go back (a cancelled task may report none at its end)."""
+    if count is None or before is None:
+        return before if count is None else count
+    return max(count, before)
+
+
+def _rate(count: int | None, before: int | None, seconds: float) -> float:
+    if count is None or before is None:
+        return 0.0
+    return max(0.0, (count - before) / seconds)
 
 
 def poller_for(job: JobClient, configuration: Configuration, look: Look | None = None

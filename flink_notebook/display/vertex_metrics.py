@@ -8,6 +8,11 @@ shows 0 in and 0 out while rows flow. The operators' metrics do not: a source ve
 records in are its source's ``numRecordsOut`` (what it read), a sink vertex's records
 out its sink's ``numRecordsIn`` (what it wrote).
 
+The same request gives the task's own records in and out (``numRecordsIn`` and
+``numRecordsOut``, what crossed the network), so that a vertex's two counts are of one
+moment: the job details are read more often than these, and a count of one against a
+count of the other made a source read fewer records than it sent on.
+
 Back pressure and watermarks come from the same request: the share of time the subtasks
 were back-pressured (``backPressuredTimeMsPerSecond``, which Flink's own back-pressure
 endpoint reads too) and busy, and each operator's ``currentOutputWatermark``. One request
@@ -30,7 +35,8 @@ if TYPE_CHECKING:
 #: "end of input" (Long.MAX_VALUE, once a bounded source is done): neither is a time.
 NO_WATERMARK = -(2**62)
 END_OF_INPUT = 2**62
-_TASK_METRICS = ("backPressuredTimeMsPerSecond", "busyTimeMsPerSecond")
+_TASK_METRICS = ("backPressuredTimeMsPerSecond", "busyTimeMsPerSecond", "numRecordsIn",
+                 "numRecordsOut")
 _OPERATOR_METRICS = (".numRecordsIn", ".numRecordsOut", ".currentOutputWatermark")
 
 
@@ -38,8 +44,10 @@ _OPERATOR_METRICS = (".numRecordsIn", ".numRecordsOut", ".currentOutputWatermark
 class VertexFigures:
     """One vertex's figures; None where its tasks do not report it (yet)."""
 
-    records_in: int | None = None
-    records_out: int | None = None
+    records_in: int | None = None  # a source vertex's: what its source(s) read
+    records_out: int | None = None  # a sink vertex's: what its sink(s) wrote
+    task_in: int | None = None  # its tasks' records in from the network
+    task_out: int | None = None  # its tasks' records out to the network
     watermark: int | None = None  # epoch milliseconds, the lowest of its subtasks'
     backpressure: float | None = None  # 0..1, the most back-pressured subtask's share
     busy: float | None = None  # 0..1, the busiest subtask's share
@@ -85,7 +93,8 @@ class VertexMetrics:
                 return None
             self._ids[vid] = ids
         values = rest.vertex_metrics(job_id, vid, ids)
-        return figures_of(values, source, sink)
+        # An ended job's tasks may be gone from the metric store: keep the last reading.
+        return figures_of(values, source, sink) if values else None
 
 
 def _number(value) -> float | None:
@@ -113,6 +122,10 @@ def figures_of(values: dict[str, dict], source: bool, sink: bool) -> VertexFigur
     marks = [n for mid, v in values.items() if mid.endswith(".currentOutputWatermark")
              and (n := _number(v.get("min"))) is not None and NO_WATERMARK < n < END_OF_INPUT]
     figures.watermark = int(max(marks)) if marks else None
+    for name, attr in (("numRecordsIn", "task_in"), ("numRecordsOut", "task_out")):
+        total = _number(values.get(name, {}).get("sum"))
+        if total is not None:
+            setattr(figures, attr, int(total))
     for name, attr in (("backPressuredTimeMsPerSecond", "backpressure"),
                        ("busyTimeMsPerSecond", "busy")):
         share = _number(values.get(name, {}).get("max"))

@@ -4,10 +4,10 @@ buffered in the JVM); renderers turn it into widgets, HTML or text."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from flink_notebook.engine.results import ResultMode
+from flink_notebook.display.words import rows_received
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -28,18 +28,29 @@ class Look:
     max_rows: int | None = None
 
 
+#: A vertex's states that it does not leave (Flink's ExecutionState names).
+VERTEX_ENDED = frozenset({"FINISHED", "CANCELED", "FAILED"})
+#: What an ended view says of a vertex that REST still lists as running: while its job's
+#: end is awaited, the end under way; once it is no longer awaited, that it is unknown.
+ENDING = {"FINISHED": "FINISHING", "CANCELED": "CANCELING", "FAILED": "FAILING"}
+UNKNOWN = "UNKNOWN"
+
+
 @dataclass
 class Operator:
     """One operator (job vertex): its tasks by state, records in and out, their rates,
     and where its tasks report them, watermark and back pressure. ``inputs`` are the
-    vertices it reads from, with how (Flink's ship strategy: FORWARD, HASH, ...)."""
+    vertices it reads from, with how (Flink's ship strategy: FORWARD, HASH, ...).
+    ``records_in``/``records_out`` are None where Flink has no such count: a source's
+    records in are what it read, a sink's records out what it wrote, and only its
+    operators' own metrics say those (drawn as "—", never as 0)."""
 
     name: str
     parallelism: int
     status: str
     tasks: dict[str, int]
-    records_in: int
-    records_out: int
+    records_in: int | None
+    records_out: int | None
     rate_in: float = 0.0
     rate_out: float = 0.0
     id: str = ""
@@ -60,6 +71,18 @@ class Operator:
             return None
         return "ok" if self.backpressure <= 0.1 else "low" if self.backpressure <= 0.5 else "high"
 
+    def ended_as(self, word: str) -> Operator:
+        """This operator with ``word`` for its status and for its tasks that had not
+        ended (an ended view's vertex whose end REST did not report: FINISHING, UNKNOWN)."""
+        if self.status in VERTEX_ENDED:
+            return self
+        tasks: dict[str, int] = {}
+        for state, count in self.tasks.items():
+            shown = state if state in VERTEX_ENDED else word
+            tasks[shown] = tasks.get(shown, 0) + count
+        return replace(self, status=word, tasks=tasks, rate_in=0.0, rate_out=0.0,
+                       backpressure=None, busy=None)
+
 
 @dataclass(eq=False)  # identity: it holds a DataFrame
 class JobView:
@@ -77,7 +100,13 @@ class JobView:
     failure: str | None = None
     failure_trace: str | None = None
     note: str | None = None
+    #: The job ended, or its answer is complete (its last row is in) while Flink winds it
+    #: down: the loops stop following it, the buttons go.
     ended: bool = False
+    #: Every part of the view shows the end: REST reported the job and each vertex ended
+    #: (their final counts read), or stopped answering, or did not within a few seconds
+    #: (then the vertices it did not report say UNKNOWN).
+    final: bool = False
     version: int = 0
     look: Look | None = None
 
@@ -86,11 +115,13 @@ class JobView:
         return self.job.query_result
 
     @property
-    def rows_word(self) -> str:
-        if self.result is not None and self.result.mode in (ResultMode.UPDATE,
-                                                            ResultMode.CHANGELOG):
-            return "changes"
-        return "rows"
+    def counted(self) -> str:
+        """What the view has received, in words a reader can check against the rows:
+        "5 rows" for an append-only result, "5 rows, from 1,371 changes" for an updating
+        one (the table now, and the changes that made it), "1,371 changes" for a
+        changelog (each change is a row of the view)."""
+        return rows_received(None if self.result is None else self.result.mode,
+                             self.in_view, self.received)
 
     @property
     def elapsed(self) -> float:

@@ -27,9 +27,9 @@ from flink_notebook.core.state import state_dir
 QUIET = ("-Xlog:cds=off", "-Xlog:cds+dynamic=off")
 def java_executable() -> str:
     """The ``java`` PyFlink launches (``$JAVA_HOME/bin/java``, else the one on PATH)."""
-    from pyflink.pyflink_gateway_server import find_java_executable
+    from flink_notebook.engine.internals import java_executable as pyflinks_java
 
-    return find_java_executable() or "java"
+    return pyflinks_java() or "java"
 
 
 def fingerprint() -> str:

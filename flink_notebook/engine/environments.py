@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from flink_notebook.core.secrets import SECRET_WORDS
+from flink_notebook.engine.internals import java_stream_env_of, java_table_env, table_env_of
 from flink_notebook.engine.java_classes import java_class, new_instance
 
 if TYPE_CHECKING:
@@ -85,12 +86,10 @@ class Routing:
     def environment_of(self, obj: Any) -> Any:
         """The Java StreamExecutionEnvironment that submits ``obj``'s jobs: an environment, a
         DataStream, a TableEnvironment, or a Table, StatementSet or TablePipeline."""
-        if hasattr(obj, "_j_stream_execution_environment"):
-            return obj._j_stream_execution_environment
-        if hasattr(obj, "_j_data_stream"):
-            return obj._j_data_stream.getExecutionEnvironment()
-        t_env = getattr(obj, "_t_env", obj)
-        return self._tools.environmentOf(t_env._j_tenv)
+        j_env = java_stream_env_of(obj)
+        if j_env is not None:
+            return j_env
+        return self._tools.environmentOf(java_table_env(table_env_of(obj)))
 
     def adopt(self, j_env: Any) -> bool:
         """Make an environment made outside a cell (it ran jobs on its own) submit through

@@ -12,6 +12,8 @@ import os
 import threading
 from typing import IO, Any
 
+from flink_notebook.engine.internals import gateway_launcher, replace_gateway_launcher
+
 #: What PyFlink's start-up error quotes of a JVM that died before it answered.
 TAIL_BYTES = 64 * 1024
 _CHUNK = 64 * 1024
@@ -63,9 +65,7 @@ def drain_gateway_stderr() -> None:
     one a cell's own PyFlink code starts first) has its stderr drained (see
     :class:`DrainedStderr`). PyFlink keeps the process to itself, so its launcher is
     wrapped, once."""
-    from pyflink import java_gateway
-
-    launch = java_gateway.launch_gateway_server_process
+    launch = gateway_launcher()
     if getattr(launch, "drains_stderr", False):
         return
 
@@ -76,4 +76,4 @@ def drain_gateway_stderr() -> None:
         return process
 
     launch_drained.drains_stderr = True  # type: ignore[attr-defined]
-    java_gateway.launch_gateway_server_process = launch_drained
+    replace_gateway_launcher(launch_drained)

@@ -15,22 +15,16 @@ from typing import Any
 
 from IPython.core.error import UsageError
 
-
-def _field(java_object: Any, owner: str, name: str) -> Any:
-    """The value of field ``name`` declared by ``owner`` (a superclass of the object)."""
-    cls = java_object.getClass()
-    while cls is not None and cls.getSimpleName() != owner:
-        cls = cls.getSuperclass()
-    if cls is None:
-        raise UsageError(f"REMOVE JAR is not available with this Flink version ({owner}).")
-    field = cls.getDeclaredField(name)
-    field.setAccessible(True)
-    return field.get(java_object)
+from flink_notebook.engine.internals import java_table_env, private_field
 
 
 def _resources(t_env: Any) -> Any:
-    manager = _field(t_env._j_tenv, "TableEnvironmentImpl", "resourceManager")
-    return _field(manager, "ResourceManager", "resourceInfos")
+    try:
+        manager = private_field(java_table_env(t_env), "TableEnvironmentImpl", "resourceManager")
+        return private_field(manager, "ResourceManager", "resourceInfos")
+    except LookupError as missing:
+        raise UsageError(f"REMOVE JAR is not available with this Flink version ({missing})."
+                         ) from None
 
 
 def remove_jar(t_env: Any, path: str) -> None:

@@ -27,6 +27,16 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from flink_notebook.engine.internals import (
+    client_like,
+    connection_hooks,
+    gateway_client,
+    idle_connections,
+    java_table_env,
+    planner,
+    replace_connection_hooks,
+)
+
 _lock = threading.Lock()
 _background_client: Any = None
 
@@ -39,17 +49,17 @@ def bound_idle_connections(client: Any, most: int = IDLE_CONNECTIONS) -> None:
     one given back beyond that is closed, and its Java thread ends."""
     if getattr(client, "_flink_notebook_bounded", False):
         return
-    give_back = client._give_back_connection
+    _, give_back = connection_hooks(client)
     giving_back = threading.Lock()
 
-    def _give_back_connection(connection: Any) -> None:
+    def give_back_bounded(connection: Any) -> None:
         with giving_back:
-            if len(client.deque) < most:
+            if idle_connections(client) < most:
                 give_back(connection)
                 return
         connection.close()
 
-    client._give_back_connection = _give_back_connection
+    replace_connection_hooks(client, give_back=give_back_bounded)
     client._flink_notebook_bounded = True
 
 
@@ -59,10 +69,10 @@ def pin_main_thread(client: Any) -> None:
     if getattr(client, "_flink_notebook_pinned", False):
         return
     bound_idle_connections(client)
-    get_connection, give_back = client._get_connection, client._give_back_connection
+    get_connection, give_back = connection_hooks(client)
     home: dict[str, Any] = {"connection": None, "busy": False}
 
-    def _get_connection() -> Any:
+    def get_pinned() -> Any:
         if threading.current_thread() is not threading.main_thread():
             return get_connection()
         connection = home["connection"]
@@ -75,7 +85,7 @@ def pin_main_thread(client: Any) -> None:
         home["busy"] = True
         return connection
 
-    def _give_back_connection(connection: Any) -> None:
+    def give_back_pinned(connection: Any) -> None:
         if connection is home["connection"]:
             home["busy"] = False
         else:
@@ -89,8 +99,7 @@ def pin_main_thread(client: Any) -> None:
             give_back(connection)
         close()
 
-    client._get_connection = _get_connection
-    client._give_back_connection = _give_back_connection
+    replace_connection_hooks(client, get=get_pinned, give_back=give_back_pinned)
     client.close = _close
     client._flink_notebook_pinned = True
 
@@ -100,15 +109,10 @@ def client_for_this_thread(gateway: Any) -> Any:
     second client, made once, for background threads."""
     global _background_client
     if threading.current_thread() is threading.main_thread():
-        return gateway._gateway_client
+        return gateway_client(gateway)
     with _lock:
         if _background_client is None:
-            from py4j.java_gateway import GatewayClient
-
-            main = gateway._gateway_client
-            _background_client = GatewayClient(gateway_parameters=main.gateway_parameters)
-            _background_client.gateway_property = main.gateway_property
-            _background_client.converters = main.converters
+            _background_client = client_like(gateway_client(gateway))
             bound_idle_connections(_background_client)
         return _background_client
 
@@ -135,7 +139,7 @@ def warm_planner(gateway: Any, t_env: Any) -> None:
 
     providers, flink_providers = _planner_providers(gateway, t_env)
     warmup = new_instance(gateway, java_class(gateway, "PlannerWarmup"))
-    warmup.plan(t_env._j_tenv, providers, flink_providers, WARM_UP_QUERY)
+    warmup.plan(java_table_env(t_env), providers, flink_providers, WARM_UP_QUERY)
 
 
 def _planner_providers(gateway: Any, t_env: Any) -> tuple[Any, Any]:
@@ -150,7 +154,7 @@ def _planner_thread_state(gateway: Any, t_env: Any) -> tuple[Any, Any]:
     """Calcite's thread-local and the value Flink's planner puts in it, found through the
     planner's own class loader (Flink loads the planner and Calcite apart from the rest)."""
     jvm = gateway.jvm
-    loader = t_env._j_tenv.getPlanner().getClass().getClassLoader()
+    loader = planner(t_env).getClass().getClassLoader()
 
     def load(name: str) -> Any:
         return jvm.java.lang.Class.forName(name, True, loader)

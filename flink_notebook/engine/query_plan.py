@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flink_notebook.engine.result_mode import UNLIMITED, ResultMode
+from flink_notebook.engine.internals import java_table, planner, table_env_of
+from flink_notebook.engine.result_mode import UNLIMITED, ResultMode, RowOrder
 
 _SOURCE_CLASSES = ("SourceTransformation", "LegacySourceTransformation")
 _CHANGELOG = re.compile(r"changelogMode=\[([A-Z,]+)\]")
@@ -22,9 +23,9 @@ def is_bounded(t_env: Any, table: Any) -> bool:
 
     jvm = get_gateway().jvm
     operation = jvm.org.apache.flink.table.operations.CollectModifyOperation(
-        table._j_table.getQueryOperation()
+        java_table(table).getQueryOperation()
     )
-    transformations = t_env._j_tenv.getPlanner().translate(
+    transformations = planner(t_env).translate(
         jvm.java.util.Collections.singletonList(operation)
     )
     for transformation in transformations:
@@ -71,3 +72,59 @@ def result_mode(
         return (ResultMode.ALL if append_only else ResultMode.UPDATE), UNLIMITED
     return (ResultMode.APPEND if append_only else ResultMode.UPDATE), max_rows
 
+
+
+def row_order(table: Any) -> RowOrder:
+    """The ORDER BY and unique key of a query's result, from its logical plan (Calcite's
+    tree as Flink's parser left it: nothing is optimized again). What cannot be read is
+    left unknown: the rows are then drawn in the order of their columns."""
+    try:
+        rel = _logical_plan(table)
+        return RowOrder(_sort(rel), _key(rel))
+    except Exception:  # py4j's errors, a plan of another shape: the order only helps
+        return RowOrder()
+
+
+def _logical_plan(table: Any) -> Any:
+    operation = java_table(table).getQueryOperation()
+    if operation.getClass().getSimpleName() == "PlannerQueryOperation":  # a SQL query
+        return operation.getCalciteTree()
+    return planner(table_env_of(table)).createRelBuilder().queryOperation(operation).build()
+
+
+def _sort(rel: Any) -> tuple[tuple[int, bool, bool], ...]:
+    """The top ORDER BY's columns, as output column indices: a sort under the final
+    projection (an ORDER BY column not selected) counts up to its first unselected column."""
+    from py4j.java_gateway import get_field
+
+    project = None
+    if rel.getClass().getSimpleName() == "LogicalProject":
+        project, rel = rel, rel.getInput()
+    if rel.getClass().getSimpleName() != "LogicalSort":
+        return ()
+    out = {}
+    if project is not None:
+        for i, expression in enumerate(project.getProjects()):
+            if expression.getClass().getSimpleName() == "RexInputRef":
+                out.setdefault(expression.getIndex(), i)
+    sort = []
+    for collation in rel.getCollation().getFieldCollations():
+        index = collation.getFieldIndex()
+        if project is not None:
+            if index not in out:
+                break
+            index = out[index]
+        ascending = not str(collation.getDirection().toString()).startswith("DESC")
+        nulls = str(get_field(collation, "nullDirection").toString())
+        # Flink sorts NULL as the lowest value unless told (FIRST ascending, LAST descending).
+        sort.append((index, ascending, nulls == "FIRST" or (nulls != "LAST" and ascending)))
+    return tuple(sort)
+
+
+def _key(rel: Any) -> tuple[int, ...] | None:
+    """The narrowest set of columns that is unique in the result (Calcite's unique keys:
+    a GROUP BY's columns, carried through projections and joins), None if none is known."""
+    keys = rel.getCluster().getMetadataQuery().getUniqueKeys(rel)
+    if not keys:
+        return None
+    return min((tuple(int(i) for i in key.toList()) for key in keys), key=lambda k: (len(k), k))

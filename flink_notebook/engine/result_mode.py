@@ -3,6 +3,7 @@ only names a mode (the magics' options, a cell's request) does not import pandas
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import Enum
 
 #: Rows kept for a bounded result: all of them (it is fetched whole into pandas).
@@ -20,3 +21,14 @@ class ResultMode(str, Enum):
     @property
     def java_code(self) -> int:
         return list(ResultMode).index(self)
+
+
+@dataclass(frozen=True)
+class RowOrder:
+    """Where an updating result's rows belong, so a redraw keeps each row in its place:
+    the query's ORDER BY as (column index, ascending, nulls first), and the columns that
+    make a row unique (a GROUP BY's, a join's), as the planner derives them; ``None``
+    when not known."""
+
+    sort: tuple[tuple[int, bool, bool], ...] = ()
+    key: tuple[int, ...] | None = None

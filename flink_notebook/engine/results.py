@@ -16,9 +16,10 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from flink_notebook.engine.internals import proxy_client, proxy_on
 from flink_notebook.engine.java_classes import java_class, new_instance
 from flink_notebook.engine.py4j_threads import client_for_this_thread
-from flink_notebook.engine.result_mode import UNLIMITED, ResultMode
+from flink_notebook.engine.result_mode import UNLIMITED, ResultMode, RowOrder
 
 #: Rows per Arrow batch when a bounded result is fetched whole.
 FETCH_BATCH_ROWS = 200_000
@@ -133,6 +134,9 @@ class QueryResult:
         #: Why its rows were let go (the notebook keeps only so many), once they were:
         #: asking for them then raises this, never answers short.
         self.dropped: str | None = None
+        #: An updating result's ORDER BY and key (query_plan.row_order): its views keep
+        #: each row in its place (the buffer moves a row to its end when it changes).
+        self.order = RowOrder()
         self._nbytes: int | None = None
 
     @property
@@ -143,13 +147,11 @@ class QueryResult:
         if self.released:
             return main
         client = client_for_this_thread(self._gateway)
-        if client is main._gateway_client:
+        if client is proxy_client(main):
             return main
         if self._background_buffer is None:
-            from py4j.java_gateway import JavaObject
-
             # Kept as long as the result: a dropped proxy would delete the Java object.
-            self._background_buffer = JavaObject(main._target_id, client)
+            self._background_buffer = proxy_on(main, client)
         return self._background_buffer
 
     def counters(self) -> ResultCounters:
@@ -284,8 +286,6 @@ class QueryResult:
 
 class _EndedBuffer:
     """What a released Java buffer answered last: done, no more rows."""
-
-    _gateway_client = None
 
     def __init__(self, counters: str, error: str | None) -> None:
         self._counters, self._error = counters, error

@@ -17,12 +17,14 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
 from flink_notebook.core.config import Configuration, memory_mb
+from flink_notebook.core.progress import STARTING_FLINK, over, step
+from flink_notebook.engine.internals import gateway_client, java_configuration, java_stream_env
 
 if TYPE_CHECKING:
     from flink_notebook.clusters.embedded import EmbeddedCluster
@@ -196,7 +198,7 @@ class FlinkSession:
         if self.jvm_headers:
             os.environ[HEADERS_VARIABLE] = flink_headers_text(self.jvm_headers)
         gateway = self._launch_gateway(get_gateway)
-        pin_main_thread(gateway._gateway_client)
+        pin_main_thread(gateway_client(gateway))
         system = gateway.jvm.System
         for name in _NETTY_REFLECTION:
             if system.getProperty(name) is None:
@@ -247,8 +249,19 @@ class FlinkSession:
         background reader waits here for the start someone else asked for)."""
         self._env_ready.wait()
 
+    @property
+    def ready(self) -> bool:
+        """Whether the environments exist (or failed to start): a wait would be short."""
+        return self._env_ready.is_set()
+
     def ensure_started(self) -> None:
-        """Block until the environments exist (starting them now if nobody did)."""
+        """Block until the environments exist (starting them now if nobody did). The cell
+        that waits says so (its progress line counts the seconds)."""
+        with nullcontext() if self.ready else step(STARTING_FLINK, counting=True):
+            self._ensure_started()
+        over(STARTING_FLINK)  # the cell's first step, from before it got here
+
+    def _ensure_started(self) -> None:
         if not self._env_ready.is_set():
             if self._env_thread is None:
                 with self._lock:
@@ -276,13 +289,18 @@ class FlinkSession:
         from flink_notebook.clusters.embedded import EmbeddedCluster
 
         with self._lock:
+            if self._embedded is None or self._embedded.address is None:
+                starting = step("Starting the embedded cluster", counting=True)
+            else:
+                starting = nullcontext()
             if self._embedded is None:
                 self._embedded = EmbeddedCluster(
                     self.gateway, slots=int(self.configuration.get("notebook.slots") or 4),
                     heap_mb=memory_mb(self.jvm_memory),
                 )
             cluster = self._embedded
-        cluster.start()
+        with starting:
+            cluster.start()
         return cluster
 
     def close(self) -> None:
@@ -376,9 +394,9 @@ class FlinkSession:
 
     def _apply_options(self, configuration: Configuration) -> None:
         """Make the environments carry exactly the configuration's Flink options."""
-        j_env = self.env._j_stream_execution_environment
+        j_env = java_stream_env(self.env)
         j_conf = j_env.getConfiguration()
-        table_conf = self.t_env.get_config().get_configuration()._j_configuration
+        table_conf = java_configuration(self.t_env.get_config().get_configuration())
         wanted = self.job_options(configuration)
         if "parallelism.default" not in configuration.flink_options():
             del wanted["parallelism.default"]  # the environment's parallelism, set below

@@ -12,6 +12,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
+from flink_notebook.core.errors import submission_failure
+from flink_notebook.core.progress import step
+from flink_notebook.core.secrets import mask_text
+
 if TYPE_CHECKING:
     from flink_notebook.core.address import ClusterAddress
     from flink_notebook.core.config import Configuration
@@ -49,17 +53,27 @@ class ExecutorFactory(ABC):
 
 
 def submit(pipeline: Pipeline, address: ClusterAddress, rest: RestClient,
-           cluster: Any = None, output: bool = True) -> JobClient:
+           cluster: Any = None, output: bool = True, target: str | None = None) -> JobClient:
     """Submit ``pipeline`` to the cluster at ``address``; return the job's handle, which
     watches and steers it through ``rest``. ``cluster`` is one the executor started for this
     job: the handle stops it once the job has ended. ``output``: what the job prints on the
     cluster's TaskManagers is read back at its end (not for the embedded cluster, whose
-    TaskManager prints into the kernel's own output)."""
+    TaskManager prints into the kernel's own output). ``target``: the cluster as the cell's
+    progress line names it meanwhile ("Submitting to <target>"; its URL if not given)."""
     from flink_notebook.jobs.client import JobClient
     from flink_notebook.jobs.output import TaskManagerOutput
 
     printed = TaskManagerOutput(rest) if output else None
-    submission = pipeline.submit(address)
+    try:
+        with step(f"Submitting to {target or mask_text(address.url)}"):
+            submission = pipeline.submit(address)
+    except Exception as exc:
+        # REST refused the job, or the cluster could not read its classes: that names the
+        # cluster and the cause, and is no error of the cell's SQL or code.
+        failed = submission_failure(exc, address.url, getattr(rest, "cluster_version", None))
+        if failed is None:
+            raise
+        raise failed from None
     job = JobClient(submission.job_id, rest, name=pipeline.name, result=submission.result,
                     cluster=cluster)
     if printed is not None:

@@ -45,7 +45,8 @@ class LocalExecutor(Executor):
             print("flink-notebook: the embedded cluster had lost its TaskManager and has a new "
                   f"one (the kernel's Flink log in {flink_log_dir()} says what stopped it).",
                   file=sys.stderr)
-        return submit(pipeline, address, RestClient(address.url), output=False)
+        return submit(pipeline, address, RestClient(address.url), output=False,
+                      target="the embedded cluster")
 
 
 class LocalExecutorFactory(ExecutorFactory):

@@ -2,8 +2,11 @@
 
 Each pipeline gets a :class:`~flink_notebook.clusters.standalone.LocalCluster` with as
 many slots as its parallelism. The cluster goes away when the job is over
-(attached: when its handle sees the end; detached: its lease watches the jobs)
-and, in every case, when the kernel that started it dies (its owner lease).
+(attached: when its handle sees the end; detached: its lease watches the jobs).
+An attached job's cluster also goes when the kernel that started it dies (its owner
+lease); a detached job runs on after its kernel, until it ends or is cancelled (from a
+later kernel: ``%flink_jobs``, ``%flink_attach JOB_ID``). A detached query is the
+notebook's (its rows have nowhere else to go): it goes with the kernel.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import threading
 from typing import TYPE_CHECKING
 
 from flink_notebook.clusters.standalone import LocalCluster
+from flink_notebook.core.progress import step
 from flink_notebook.executors.base import Executor, ExecutorFactory, submit
 
 if TYPE_CHECKING:
@@ -41,16 +45,24 @@ class PerJobExecutor(Executor):
         with self._lock:
             self._clusters = [c for c in self._clusters if c.status() != "stopped"]
             self._clusters.append(cluster)
-        address = cluster.start(
-            timeout=float(configuration.get("notebook.startup-timeout") or 90),
-            owner_pid=os.getpid(),
-            until_job_ends=ends_itself,
-        )
+        with step("Starting a per-job cluster", counting=True):
+            address = cluster.start(
+                timeout=float(configuration.get("notebook.startup-timeout") or 90),
+                owner_pid=os.getpid(),
+                until_job_ends=ends_itself,
+            )
         try:
-            return submit(pipeline, address, RestClient(address.url), cluster=cluster)
+            job = submit(pipeline, address, RestClient(address.url), cluster=cluster,
+                         target=f"its per-job cluster ({address.url})")
         except BaseException:
             cluster.stop()
             raise
+        if ends_itself:
+            # A detached job outlives this kernel: its lease stops the cluster when the job
+            # ends, and closing the notebook leaves it running.
+            with self._lock:
+                self._clusters = [c for c in self._clusters if c is not cluster]
+        return job
 
     def close(self) -> None:
         with self._lock:

@@ -12,10 +12,14 @@ from IPython.core.error import UsageError
 
 from flink_notebook.core.address import ClusterAddress, configured_remote
 from flink_notebook.core.flink_versions import check_cluster
+from flink_notebook.core.progress import step
+from flink_notebook.core.secrets import mask_text
 from flink_notebook.executors.base import Executor, ExecutorFactory, submit
+from flink_notebook.jobs.rest import reached
 
 if TYPE_CHECKING:
     from flink_notebook.core.config import Configuration
+    from flink_notebook.engine.session import FlinkSession
     from flink_notebook.jobs.client import JobClient
     from flink_notebook.jobs.pipeline import Pipeline
 
@@ -49,21 +53,41 @@ def _check_flink_trusts(address: ClusterAddress, configuration: Configuration) -
         "trust.p12) and security.ssl.rest.truststore-password. See docs/tls.md.")
 
 
+def check_versions(configuration: Configuration, engine: FlinkSession | None = None) -> None:
+    """Refuse the remote cluster now when it runs another Flink minor version than the
+    kernel's (or is not there): a cell about to submit asks this before the kernel's Java
+    starts, so a new kernel hears it within seconds, not after Java's start and the plan.
+    With the session (``engine``), headers it cannot send are refused first, as the
+    submission would (a proxy would refuse this request without them)."""
+    address = remote_address(configuration)
+    if engine is not None:
+        engine.check_submission_headers(configuration)
+    with step(f"Reaching {mask_text(address.url)}"):
+        rest, _ = reached(address.url, configuration)
+    rest.close()
+    check_cluster(address.url, rest.cluster_version or "")
+
+
 class RemoteExecutor(Executor):
     """Submits pipelines to the session cluster at ``rest.address:rest.port``."""
 
     def execute(self, pipeline: Pipeline, configuration: Configuration) -> JobClient:
-        from flink_notebook.engine.session import FlinkSession
-        from flink_notebook.jobs.rest import reached
-
         address = remote_address(configuration)
         if pipeline.engine is not None:
             pipeline.engine.check_submission_headers(configuration)
+        with step(f"Submitting to {mask_text(address.url)}"):  # said while it is asked too
+            return self._execute(pipeline, configuration, address)
+
+    def _execute(self, pipeline: Pipeline, configuration: Configuration,
+                 address: ClusterAddress) -> JobClient:
+        from flink_notebook.engine.session import FlinkSession
+
         # before Java starts: an unreachable cluster fails at once
         rest, overview = reached(address.url, configuration)
         try:
-            # A job built with another Flink would be refused there, or fail on its classes.
-            check_cluster(address.url, str(overview.get("flink-version", "")))
+            # A job built with another Flink would be refused there, or fail on its classes:
+            # refused here, before anything is sent, by the version /config said (reached).
+            check_cluster(address.url, rest.cluster_version or "")
             _check_flink_trusts(address, configuration)
             needed = pipeline.parallelism or FlinkSession.parallelism(configuration)
             free = overview.get("slots-available", 0)

@@ -40,6 +40,8 @@ class JobClient:
         self.name = name
         self.query_result = result
         self.cluster = cluster
+        #: Whose job it is when this kernel did not start it ("an earlier kernel (x.ipynb)").
+        self.origin: str | None = None
         self._submitted = time.time()
         self._last_state = "CREATED"
         self._last_details: dict = {}
@@ -416,7 +418,8 @@ class JobClient:
             f"<a href='{esc(self.web_url)}' target='_blank'>Flink web UI</a>",
         ]
         if state == "FAILED" and self.failure():
-            parts.append(f"<pre>{esc(self.failure())}</pre>")
+            parts.append("<pre style='white-space:pre-wrap;word-break:normal;"
+                         f"overflow-wrap:normal'>{esc(self.failure())}</pre>")
         if self.query_result is not None and self.query_result.dropped:
             parts.append(f"<p>{esc(self.query_result.dropped)}</p>")
         elif self.query_result is not None and state == "FINISHED":

@@ -39,17 +39,36 @@ REACH_TIMEOUT = httpx.Timeout(2.5, connect=2.0)
 
 
 def reached(url: str, configuration: Configuration) -> tuple[RestClient, dict]:
-    """A client for the cluster at ``url`` (the usual timeouts) and its ``/overview``, asked
-    first within REACH_TIMEOUT: an unreachable cluster fails in seconds, naming it."""
+    """A client for the cluster at ``url`` (the usual timeouts, its Flink version in
+    ``cluster_version``) and its ``/overview``, both asked first within REACH_TIMEOUT: an
+    unreachable cluster fails in seconds, naming it."""
     probe = client_for(url, configuration, timeout=REACH_TIMEOUT)
     try:
         overview = probe.overview()
+        if not isinstance(overview, dict) or "flink-version" not in overview:
+            raise UsageError(f"{url} answers, but not as Flink's REST API (GET /overview has "
+                             "no flink-version). Check rest.address and rest.port.")
+        version = _known_version(probe, str(overview["flink-version"]))
     finally:
         probe.close()  # its socket, now rather than whenever the collector gets to it
-    if not isinstance(overview, dict) or "flink-version" not in overview:
-        raise UsageError(f"{url} answers, but not as Flink's REST API (GET /overview has no "
-                         "flink-version). Check rest.address and rest.port.")
-    return client_for(url, configuration), overview
+    rest = client_for(url, configuration)
+    rest.cluster_version = version
+    return rest, overview
+
+
+#: Each cluster's Flink version by REST URL, as its /config said (read once per kernel),
+#: with what its /overview said then: a cluster started again at the same address with
+#: another Flink (an upgrade) says another version there, and /config is read again.
+_versions: dict[str, tuple[str, str]] = {}
+
+
+def _known_version(probe: RestClient, overview_says: str) -> str:
+    known = _versions.get(probe.url)
+    if known is not None and known[0] == overview_says:
+        return known[1]
+    version = probe.flink_version()
+    _versions[probe.url] = (overview_says, version)
+    return version
 
 
 def _shared_verify(verify: bool | str) -> bool | str | ssl.SSLContext:
@@ -130,6 +149,8 @@ class RestClient:
         self._timeout = timeout
         self._client: httpx.Client | None = None  # opened by the first request
         self._client_lock = threading.Lock()
+        #: The cluster's Flink version once asked (:meth:`flink_version`, :func:`reached`).
+        self.cluster_version: str | None = None
 
     def __repr__(self) -> str:
         return f"RestClient({self.url!r})"
@@ -234,6 +255,26 @@ class RestClient:
 
     def config(self) -> dict:
         return self.get("/config")
+
+    def flink_version(self) -> str:
+        """The cluster's Flink version, ``flink-version`` of GET /config (the issue's
+        contract). Flink 1.20, 2.0, 2.1, 2.2 and 2.3 all say it there (and in /overview:
+        checked on clusters of 1.20.5 and 2.3.0, and in each distribution's REST classes,
+        DashboardConfiguration and ClusterOverviewWithVersion). Asked once per client."""
+        if self.cluster_version is None:
+            try:
+                config = self.config()
+            except RestRefused as exc:
+                if exc.status != 404:
+                    raise
+                config = None
+            version = config.get("flink-version") if isinstance(config, dict) else None
+            if not version:
+                raise UsageError(f"{self.url} answers, but not as Flink's REST API (GET "
+                                 "/config has no flink-version). Check rest.address and "
+                                 "rest.port.")
+            self.cluster_version = str(version)
+        return self.cluster_version
 
     def jobs_overview(self) -> list[dict]:
         return self.get("/jobs/overview")["jobs"]

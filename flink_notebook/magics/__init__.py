@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
+
+from IPython.core.error import UsageError
 
 
 def register(shell: Any) -> None:
@@ -26,8 +29,9 @@ def register(shell: Any) -> None:
     from flink_notebook.magics.clusters import ClusterMagics
 
     _quiet_second_load(shell)
-    shell.register_magics(magics)
-    shell.register_magics(ClusterMagics(shell=shell))
+    for ours in (magics, ClusterMagics(shell=shell)):
+        shell.register_magics(ours)
+        _said_in_one_line(shell, ours)
     SqlCompleter(FlinkSession.current()).register(shell)  # completion in SQL
 
 
@@ -49,3 +53,26 @@ def _quiet_second_load(shell: Any) -> None:
     quiet_load_ext.flink_notebook_quiet = True  # type: ignore[attr-defined]
     quiet_load_ext.__doc__ = load_ext.__doc__
     shell.register_magic_function(quiet_load_ext, "line", "load_ext")
+
+
+def _said_in_one_line(shell: Any, magics: Any) -> None:
+    """Our errors are one line in a notebook: IPython says a UsageError in one line only
+    when its type is exactly UsageError, and a subclass of ours (SubmissionFailed,
+    Unreachable, RestRefused, PortTaken, which code branches on) would get a Python
+    traceback. Each of ``magics``' magics raises them as a plain UsageError."""
+    table = shell.magics_manager.magics
+    for kind, names in magics.magics.items():
+        for name in names:
+            table[kind][name] = _plain_usage_errors(table[kind][name])
+
+
+def _plain_usage_errors(magic: Any) -> Any:
+    @functools.wraps(magic)
+    def said(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return magic(*args, **kwargs)
+        except UsageError as exc:
+            if type(exc) is UsageError:
+                raise
+            raise UsageError(str(exc)) from None
+    return said

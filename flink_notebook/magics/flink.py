@@ -48,18 +48,19 @@ class FlinkMagics(Magics):
     def flink_sql(self, line: str, cell: str) -> Any:
         """Run Flink SQL statements separated by ``;``. ``{var}`` is replaced by a Python
         variable; write ``{{`` and ``}}`` for literal braces."""
-        from flink_notebook.cells.scripts import run_init_sql, run_sql_file
-        from flink_notebook.cells.sql import run_sql_cell
-
         args = parse_options(self.flink_sql, line)
         request = cell_request(args)
         notebook = Notebook.current()
-        run_init_sql(notebook)
-        result = None
-        if args.file:
-            result = run_sql_file(notebook, args.file, request)
-        if not args.file or cell.strip():
-            result = run_sql_cell(notebook, cell, request, self.shell.user_ns)
+        with _progress(notebook):  # from before the first cell's imports (seconds)
+            from flink_notebook.cells.scripts import run_init_sql, run_sql_file
+            from flink_notebook.cells.sql import run_sql_cell
+
+            run_init_sql(notebook)
+            result = None
+            if args.file:
+                result = run_sql_file(notebook, args.file, request)
+            if not args.file or cell.strip():
+                result = run_sql_cell(notebook, cell, request, self.shell.user_ns)
         return self._bind(request, result)
 
     @cell_arguments
@@ -68,26 +69,30 @@ class FlinkMagics(Magics):
     def flink_sql_file(self, line: str) -> Any:
         """Run a SQL file's statements as a %%flink_sql cell's (as sql-client.sh -f does);
         its errors name the file's line."""
-        from flink_notebook.cells.scripts import run_init_sql, run_sql_file
-
         args = parse_options(self.flink_sql_file, line)
         request = cell_request(args)
         notebook = Notebook.current()
-        run_init_sql(notebook)
-        return self._bind(request, run_sql_file(notebook, args.file, request))
+        with _progress(notebook):
+            from flink_notebook.cells.scripts import run_init_sql, run_sql_file
+
+            run_init_sql(notebook)
+            result = run_sql_file(notebook, args.file, request)
+        return self._bind(request, result)
 
     @cell_arguments
     @cell_magic
     def flink(self, line: str, cell: str) -> Any:
         """Run PyFlink code with ``env`` and ``t_env`` bound; its jobs go through the
         notebook's executor. A Table as the last expression is run and shown."""
-        from flink_notebook.cells.python import run_python_cell
-        from flink_notebook.cells.scripts import run_init_sql
-
         request = cell_request(parse_options(self.flink, line))
-        run_init_sql(Notebook.current())
-        return self._bind(request, run_python_cell(Notebook.current(), cell, request,
-                                                   self.shell))
+        notebook = Notebook.current()
+        with _progress(notebook):
+            from flink_notebook.cells.python import run_python_cell
+            from flink_notebook.cells.scripts import run_init_sql
+
+            run_init_sql(notebook)
+            result = run_python_cell(notebook, cell, request, self.shell)
+        return self._bind(request, result)
 
     @cell_arguments
     @argument("program", metavar="PROGRAM.py", help="the PyFlink program file to run")
@@ -97,12 +102,14 @@ class FlinkMagics(Magics):
         """Run a PyFlink program file as ``flink run -py`` does: ``__name__ == "__main__"``,
         ``sys.argv`` its arguments, and every environment it creates submits through the
         notebook's executor (the cell options count). ``-o`` binds the job handles."""
-        from flink_notebook.cells.python import run_program
-
         args = parse_options(self.flink_run, line)
         request = cell_request(args)
-        return self._bind(request, run_program(Notebook.current(), args.program,
-                                               list(args.args), request))
+        notebook = Notebook.current()
+        with _progress(notebook):
+            from flink_notebook.cells.python import run_program
+
+            result = run_program(notebook, args.program, list(args.args), request)
+        return self._bind(request, result)
 
     @line_magic
     def flink_config(self, line: str) -> Any:
@@ -140,21 +147,25 @@ class FlinkMagics(Magics):
 
     @line_magic
     def flink_jobs(self, line: str) -> Any:
-        """The jobs this session started, with their current state."""
+        """The jobs this session started, and the detached ones earlier kernels left
+        running on this host, with their current state."""
         notebook = Notebook.current()
-        jobs = notebook.jobs
+        jobs = notebook.listed_jobs()
         if notebook.dropped_jobs:
             from flink_notebook.display.notes import note
 
             note(f"{notebook.dropped_jobs} older ended job(s) are no longer listed "
                  f"(notebook.keep-jobs={notebook.configuration.get('notebook.keep-jobs')}).")
-        if _widgets_here():
-            from flink_notebook.display.job_list import JobsWidget
+        from flink_notebook.display.job_rows import cluster_namer
 
-            return display(JobsWidget(jobs).box)
+        target = cluster_namer(notebook.session.runs_here, notebook.clusters)
+        if _widgets_here():
+            from flink_notebook.display.job_grid import JobsWidget
+
+            return JobsWidget(jobs, target).show()
         from flink_notebook.display.job_list import jobs_table
 
-        return jobs_table(jobs)
+        return jobs_table(jobs, target)
 
     @magic_arguments()
     @argument("-D", dest="define", action="append", default=[], metavar="KEY=VALUE",
@@ -188,6 +199,14 @@ class FlinkMagics(Magics):
             return None
         # Results were displayed by the cell already; a bare value would print twice.
         return None
+
+
+def _progress(notebook: Notebook) -> Any:
+    """The cell's progress line ("Starting Flink… 3 s", "Planning…") until its job view."""
+    from flink_notebook.display.progress import cell_progress
+
+    return cell_progress(notebook.configuration.get("notebook.renderer") or "auto",
+                         started=notebook.session.ready)
 
 
 def _widgets_here() -> bool:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from flink_notebook.engine.internals import parser
 from flink_notebook.sql.statements import Statement, StatementKind
 
 # Kinds told by the first words alone, and right: only these are asked about.
@@ -29,7 +30,7 @@ def parsed(t_env: Any, statement: Statement) -> Statement:
 
 def _operation_kind(t_env: Any, text: str) -> StatementKind | None:
     try:
-        operations = t_env._j_tenv.getParser().parse(text)
+        operations = parser(t_env).parse(text)
     except Exception:  # noqa: BLE001 - execute_sql raises the same error where it belongs
         return None
     if len(operations) != 1:

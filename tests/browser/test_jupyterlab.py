@@ -37,7 +37,7 @@ CELLS = [
     "CREATE TEMPORARY TABLE order_lines (order_id BIGINT, sku STRING) "
     "WITH ('connector'='datagen')",
 ]
-ROWS = re.compile(r"([\d,]+) rows received")
+ROWS = re.compile(r"· ([\d,]+) rows? ·")  # the status line's count (display/view.py)
 
 
 @pytest.fixture
@@ -67,7 +67,7 @@ def test_live_view_grows_and_its_cancel_button_cancels_the_job(lab, tmp_path, ca
             page.locator(".lm-Menu-itemLabel", has_text=re.compile("^Run All Cells$")).click()
 
             views = page.locator(".widget-vbox").filter(
-                has=page.locator(".widget-html", has_text="rows received"))
+                has=page.locator(".widget-html", has_text=ROWS))
             expect(views).to_have_count(2, timeout=WAIT_MS)
             detached, attached = views.nth(0), views.nth(1)
             for view in (detached, attached):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from handles import added_since, jobs_now
@@ -135,6 +137,26 @@ def test_python_errors_are_python_tracebacks(shell, flink):
     assert len(shell.user_ns["ok"]) == 10
 
 
+def test_pyflink_api_newer_than_the_kernels_is_said_in_one_line(shell, flink):
+    """Issue 31, item 4: Table.print_explain came with PyFlink 2.1. On 1.20 and 2.0 the cell
+    says so, at its line, instead of Python's bare AttributeError; on 2.1 and later it runs."""
+    from pyflink.version import __version__
+
+    from flink_notebook.engine.java_classes import kernel_flink
+
+    code = "t = t_env.from_path('py_nums')\nt.print_explain()"
+    if kernel_flink() >= (2, 1):
+        flink(code)  # prints the plan, submits nothing
+        return
+    with pytest.raises(UsageError) as raised:
+        flink(code)
+    head, quoted = str(raised.value).rsplit("\n", 1)
+    assert " ".join(head.split()) == (  # wrapped at words
+        f"Table.print_explain needs Flink 2.1 or later; this kernel has PyFlink {__version__} "
+        "(line 2 of the cell).")
+    assert quoted == "   2 | t.print_explain()"
+
+
 def test_java_errors_are_short_like_a_sql_cells_and_the_trace_is_asked_for(flink):
     """The cause and the code's line, masked; no Java frames unless --verbose."""
     code = ("x = 1\n"
@@ -145,8 +167,9 @@ def test_java_errors_are_short_like_a_sql_cells_and_the_trace_is_asked_for(flink
         flink(code, "--verbose")
     lines = str(short.value).splitlines()
     assert lines[0] == 'Java error at line 2 of the cell: Syntax error at ")"'
-    assert lines[2] == "   2 | t_env.execute_sql(\"CREATE TABLE j (a INT) WITH " \
+    assert lines[1] == "   2 | t_env.execute_sql(\"CREATE TABLE j (a INT) WITH " \
                        "('token'='********',)\")"
+    assert lines[2].startswith("Expected: ")  # under the code's line, as in a SQL cell
     assert lines[-1] == "(add --verbose to the magic line for the Java trace)"
     assert len(lines) == 4 and "org.apache" not in str(short.value)
     assert "\tat org.apache.flink" in str(verbose.value) and "in <module>" in str(verbose.value)
@@ -162,15 +185,21 @@ def test_patches_are_removed_after_the_cell(flink):
     assert TableEnvironment.execute_sql is original
 
 
-def test_failed_job_reports_its_root_cause(flink):
-    with pytest.raises(UsageError) as error:
+def test_failed_job_reports_its_root_cause_once(flink):
+    """Its view says why; the cell's error points there (issue 32: it said it twice)."""
+    from IPython.utils.capture import capture_output
+
+    with capture_output() as captured, pytest.raises(UsageError) as error:
         flink(
             "def boom(x):\n"
             "    raise RuntimeError('exploded in a UDF')\n"
             "env.from_collection([1]).map(boom).print()\n"
             "env.execute('failing')\n"
         )
-    assert "exploded in a UDF" in str(error.value)
+    assert "exploded in a UDF" not in str(error.value)
+    assert re.match(r"Job failing \([0-9a-f]{32}\) failed: see its view above", str(error.value))
+    final = captured.outputs[-1].data["text/plain"]  # the view, when the job had ended
+    assert final.startswith("FAILED") and "exploded in a UDF" in final
 
 
 #: Every PyFlink call that submits a job, as user code makes it.
@@ -202,20 +231,30 @@ ROUTED_CALLS = {
 
 
 @pytest.fixture(scope="module")
-def routing_cluster(shell):
-    from flink_notebook.clusters.standalone import LocalCluster
-
+def routing_cluster(shell, session_cluster):
     shell.run_cell_magic(
         "flink_sql", "",
         "CREATE TEMPORARY TABLE IF NOT EXISTS py_nums (n INT) WITH "
         "('connector'='datagen','number-of-rows'='10');"
         "CREATE TEMPORARY TABLE IF NOT EXISTS py_sink (n INT) WITH ('connector'='blackhole')",
     )
-    with LocalCluster(slots=2, name="test-routing") as cluster:
-        yield cluster
+    return session_cluster
 
 
-@pytest.mark.parametrize("call", sorted(ROUTED_CALLS))
+def _kernel_calls() -> list[str]:
+    """The routed calls the kernel's PyFlink has (TablePipeline came with 2.1)."""
+    from flink_notebook.cells.routing import ROUTES, routes
+
+    def method(call: str) -> str:
+        return call.split(" ")[0]
+
+    assert {f"{r.owner.split(':')[1]}.{r.method}" for r in ROUTES} == \
+        {method(call) for call in ROUTED_CALLS}
+    present = {f"{r.owner.split(':')[1]}.{r.method}" for r in routes()}
+    return sorted(call for call in ROUTED_CALLS if method(call) in present)
+
+
+@pytest.mark.parametrize("call", _kernel_calls())
 def test_every_submitting_call_is_routed_to_the_configured_cluster(shell, flink, call,
                                                                   routing_cluster):
     from flink_notebook.jobs.rest import RestClient

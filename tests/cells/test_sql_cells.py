@@ -546,7 +546,8 @@ def test_sql_files_run_as_cells_and_their_errors_name_the_file_line(shell, sql, 
     broken.write_text("SELECT 1;\n\nSELECT nope\n  FROM from_file;\n")
     with pytest.raises(UsageError) as error:
         shell.run_line_magic("flink_sql_file", str(broken))
-    assert str(error.value).startswith(f"SQL error at {broken}, line 3, column 8:")
+    said = " ".join(str(error.value).split())  # its lines wrap at words
+    assert said.startswith(f"SQL error at {broken}, line 3, column 8:")
     assert "   3 | SELECT nope" in str(error.value)
     with pytest.raises(UsageError, match="No SQL file at 'missing.sql'"):
         shell.run_line_magic("flink_sql_file", "missing.sql")
@@ -565,7 +566,7 @@ def test_init_sql_runs_before_the_first_cell_and_its_error_names_the_file(
         assert len(shell.user_ns["rows"]) == 3
         out = capsys.readouterr()
         assert f"notebook.init-sql: ran {good}" in out.out
-        assert f"SQL error at {bad}, line 2, column 8" in out.err
+        assert f"SQL error at {bad}, line 2, column 8" in " ".join(out.err.split())
         sql("SELECT 1 AS x", "-o again")  # each file runs once
         assert "init-sql" not in capsys.readouterr().out
     finally:
@@ -603,21 +604,19 @@ def udf_jar(tmp_path_factory):
     return jar
 
 
-def test_add_show_and_remove_jar_and_its_functions_on_every_target(shell, sql, udf_jar):
+def test_add_show_and_remove_jar_and_its_functions_on_every_target(shell, sql, udf_jar,
+                                                                  session_cluster):
     """As in the SQL client; an added jar reaches the remote and per-job clusters' jobs."""
-    from flink_notebook.clusters.standalone import LocalCluster
-
     sql(f"ADD JAR '{udf_jar}';\nCREATE TEMPORARY FUNCTION plus_ten AS 'demo.PlusTen';\n"
         f"CREATE TEMPORARY FUNCTION plus_ten_using AS 'demo.PlusTen' USING JAR '{udf_jar}'")
     try:
         sql("SHOW JARS", "-o jars")
         assert shell.user_ns["jars"].iloc[:, 0].tolist() == [str(udf_jar)]
         query = "SELECT plus_ten(1) AS a, plus_ten_using(2) AS b"
-        with LocalCluster(slots=1, name="test-jars") as cluster:
-            for line in ("", f"--target remote -D rest.address={cluster.rest_url}",
-                         "--target per-job"):
-                sql(query, f"{line} -o got")
-                assert shell.user_ns["got"].to_dict("records") == [{"a": 11, "b": 12}], line
+        for line in ("", f"--target remote -D rest.address={session_cluster.rest_url}",
+                     "--target per-job"):
+            sql(query, f"{line} -o got")
+            assert shell.user_ns["got"].to_dict("records") == [{"a": 11, "b": 12}], line
         sql(f"REMOVE JAR '{udf_jar}'", "-o removed")
         assert shell.user_ns["removed"].to_dict("records") == [{"result": "OK"}]
         sql("SHOW JARS", "-o jars")

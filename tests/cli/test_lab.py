@@ -171,7 +171,8 @@ def test_lab_serves_the_notebooks_and_stops_on_ctrl_c(tmp_path):
         assert server, "JupyterLab runs as a child process"
     finally:
         command.send_signal(signal.SIGINT)
-        code = command.wait(timeout=30)
+        # The stop is bounded at 40 s (20 for the server, 2 x 10 for its kernels).
+        code = command.wait(timeout=60)
     assert code == 0
     gone, alive = psutil.wait_procs(server, timeout=10)
     assert not alive

@@ -22,6 +22,7 @@ from flink_notebook.cli.run import (
     summarize,
 )
 from flink_notebook.display.renderers.snapshot import bundle
+from flink_notebook.display.words import plural
 
 
 def write_notebook(folder, *sources):
@@ -105,7 +106,7 @@ def job_view(state, received=None):
         elapsed=2.14,
         result=None if received is None else object(),
         received=received,
-        rows_word="rows",
+        counted=None if received is None else plural(received, "row"),
         waiting=None,
         note=None,
         failure=None,
@@ -126,7 +127,7 @@ def display(data, kind="display_data"):
 def test_summaries():
     frame = pd.DataFrame({"a": range(100), "b": 1, "c": 2})
     assert summarize([display(bundle(job_view("FINISHED", 10)))]) == (
-        "job 3f2a3f2a FINISHED in 2.1 s, 10 rows received"
+        "job 3f2a3f2a FINISHED in 2.1 s, 10 rows"
     )
     assert summarize([display(bundle(job_view("RUNNING")))]) == "job 3f2a3f2a RUNNING in 2.1 s"
     assert summarize([display({"text/html": frame._repr_html_()})]) == (
@@ -149,6 +150,11 @@ def test_summaries():
         "traceback": [],
     }
     assert summarize([*stream, error]) == "error: UsageError: Bad"
+    # IPython prints a UsageError on stderr: the summary says it whole, not cut at 60.
+    said = ("UsageError: Flink cluster cluster-3bedb5 did not start (the taskmanager-0 "
+            "exited): no error in the logs (logs: /tmp/x)\n")
+    usage = {"output_type": "stream", "name": "stderr", "text": said}
+    assert summarize([*stream, usage]) == "error: " + said.strip()
     assert summarize([]) == "no output"
     assert len(summarize([display({"text/plain": "x" * 50})] * 5)) == 110
 
@@ -254,3 +260,22 @@ def test_ctrl_c_interrupts_the_running_cell_and_exits_130(tmp_path):
     assert "stopped at cell 5 of 6" in output
     assert "Error" not in output
     assert "never" not in output and "Traceback" not in output
+
+
+def test_a_job_that_failed_is_said_with_its_cause_although_the_error_points_at_its_view():
+    """Issue 32: the cell's error points at the view of the failed job instead of repeating
+    why; the summary line says why (from the view), so a headless run still tells."""
+    from flink_notebook.core.errors import job_failed
+
+    view = job_view("FAILED")
+    view.failure = "ArithmeticException: / by zero\n(in Source: zeros[1] -> Calc[2] (1/1))"
+    error = job_failed(f"SELECT 10 / k FROM zeros ({'3f2a' * 8})", "trace")
+    assert "/ by zero" not in str(error)
+    said = {"output_type": "stream", "name": "stderr", "text": f"UsageError: {error}\n"}
+    assert summarize([display(bundle(view)), said]) == (
+        f"error: UsageError: Job SELECT 10 / k FROM zeros ({'3f2a' * 8}) failed: "
+        "ArithmeticException: / by zero")
+    # Without a view that says why, the error is said as it is, unwrapped.
+    assert summarize([said]) == (
+        f"error: UsageError: Job SELECT 10 / k FROM zeros ({'3f2a' * 8}) failed: see its view "
+        "above (add --verbose to the magic line for the Java trace).")

@@ -125,6 +125,27 @@ def test_start_failure_quotes_the_cause_from_the_log():
     assert cluster.status() == "stopped"
 
 
+def test_a_process_killed_while_starting_is_named_with_how_it_ended(monkeypatch):
+    """A process that died without a word in its log (the OOM killer's SIGKILL) is named
+    with the signal or exit status: that is all there is to go on."""
+    from flink_notebook.clusters import standalone
+
+    cluster = LocalCluster(name="test-killed")
+    spawn = standalone.LocalCluster._spawn
+
+    def spawn_then_kill(self, role, env):  # the TaskManager dies before it can register
+        spawn(self, role, env)
+        if role.startswith("taskmanager"):
+            psutil.Process(self.processes[-1].pid).kill()
+
+    monkeypatch.setattr(standalone.LocalCluster, "_spawn", spawn_then_kill)
+    with pytest.raises(UsageError) as raised:
+        cluster.start(timeout=60)
+
+    assert "did not start (the taskmanager-0 exited, killed by SIGKILL)" in str(raised.value)
+    assert cluster.status() == "stopped"
+
+
 def test_failure_reason_prefers_the_root_cause(tmp_path):
     log = tmp_path / "jobmanager.out"
     log.write_text(

@@ -1,4 +1,4 @@
-"""The configuration form and the jobs list, asserted on widget state."""
+"""The configuration form, asserted on widget state (the jobs list: test_job_list.py)."""
 
 from __future__ import annotations
 
@@ -79,25 +79,6 @@ def test_an_address_password_is_masked_in_the_form_and_kept(form):
     assert configuration.get("rest.address") == "http://alice:s3cr3t-pw@flink.example"
     widget.rest_address.value = "http://bob:other@flink.example"
     assert configuration.get("rest.address") == "http://bob:other@flink.example"
-
-
-@pytest.mark.cluster
-def test_jobs_widget_cancels_a_running_job(shell):
-    from flink_notebook.display.job_list import JobsWidget
-
-    shell.run_cell_magic(
-        "flink_sql", "--detached -o jw",
-        "CREATE TEMPORARY TABLE IF NOT EXISTS jw_src (n INT) WITH "
-        "('connector'='datagen','rows-per-second'='5');"
-        "CREATE TEMPORARY TABLE IF NOT EXISTS jw_sink (n INT) WITH ('connector'='blackhole');"
-        "INSERT INTO jw_sink SELECT n FROM jw_src",
-    )
-    job = shell.user_ns["jw"]
-    widget = JobsWidget([job])
-    assert not widget.buttons[0].disabled
-    widget.buttons[0].click()
-    assert job.status() == "CANCELED"
-    assert widget.buttons[0].disabled and "CANCELED" in widget.labels[0].value
 
 
 def test_a_new_form_replaces_the_last_one_without_piling_up_widgets():

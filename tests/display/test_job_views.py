@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from types import SimpleNamespace
@@ -15,7 +16,7 @@ from flink_notebook.cells.notebook import Notebook
 from flink_notebook.display.monitor import ClusterMonitor
 from flink_notebook.display.poller import JobPoller
 from flink_notebook.display.renderers import renderer_name
-from flink_notebook.display.renderers.snapshot import html_snapshot
+from flink_notebook.display.renderers.snapshot import html_snapshot, text_snapshot
 from flink_notebook.display.renderers.text import TextRenderer
 from flink_notebook.display.renderers.zeppelin import ZeppelinRenderer, in_zeppelin, table_text
 from flink_notebook.display.view import JobView
@@ -90,7 +91,8 @@ def test_the_view_draws_the_operator_graph_with_each_vertexs_own_figures(detache
             poller = JobPoller(job, every=0.2)
             renderer = WidgetRenderer(poller)
             until(lambda p=poller: p.poll().operators and all(
-                op.records_in > 0 and op.records_out > 0 for op in p.view.operators),
+                (op.records_in or 0) > 0 and (op.records_out or 0) > 0
+                for op in p.view.operators),
                 f"every vertex of {job.name} counting records", every=0.3)
             renderer.update()
             view, body = poller.view, renderer.body.value
@@ -168,6 +170,48 @@ def test_failed_job_shows_root_cause_with_trace_behind_details(shell):
     assert "Recovery is suppressed" in view.failure_trace
     assert re.search(r"\n\(in Source: Collection Source -> Map.* \(1/1\)\)$", view.failure), \
         view.failure
+
+
+@pytest.mark.cluster
+def test_a_finished_bounded_group_by_limit_view_says_finished_everywhere(shell):
+    """The quickstart's bounded GROUP BY ... ORDER BY ... LIMIT (issue 32): its view ends
+    with its last row, while Flink winds the job down; drawn once more when REST reports
+    the end, it says FINISHED everywhere, every task finished, and its sink's count is
+    the header's."""
+    from IPython.utils.capture import capture_output
+
+    shell.run_cell_magic("flink_sql", "", """
+CREATE TEMPORARY TABLE IF NOT EXISTS final_orders (order_id BIGINT, product STRING,
+  amount DOUBLE) WITH ('connector' = 'datagen', 'number-of-rows' = '1000',
+  'fields.order_id.kind' = 'sequence', 'fields.order_id.start' = '1',
+  'fields.order_id.end' = '1000', 'fields.product.length' = '1',
+  'fields.amount.min' = '1', 'fields.amount.max' = '100')""")
+    with capture_output() as captured:
+        shell.run_cell_magic("flink_sql", "-o final_top", """
+SELECT product, COUNT(*) AS orders, ROUND(SUM(amount), 2) AS revenue
+FROM final_orders GROUP BY product ORDER BY revenue DESC LIMIT 5""")
+        assert len(shell.user_ns["final_top"]) == 5
+
+        def last() -> dict[str, str]:
+            return [o for o in captured.outputs if "text/html" in o.data][-1].data
+
+        until(lambda: "tasks finished 3 of 3" in last()["text/html"],
+              "the view drawn once more with every task finished", seconds=30)
+    page, text = last()["text/html"], last()["text/plain"]
+    assert text.startswith("FINISHED · ") and "RUNNING" not in text
+    graph = page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    states = re.findall(r"font-weight:600'>([A-Z]+)", graph)
+    assert states == ["FINISHED"] * 3, states
+    table = page.split("class='flink-operators'", 1)[1].split("</table>", 1)[0]
+    assert table.count("finished 1") == 3
+    for part in (page, text, table):  # the table's tasks are lower case
+        for word in ("RUNNING", "FINISHING", "UNKNOWN") if part is not table else (
+                "running", "finishing", "unknown"):
+            assert word not in part, word
+    changes = re.search(r"5 rows, from ([\d,]+) changes", page)
+    assert changes, page[:600]
+    outs = re.findall(r"out ([\d,]+|—)</text>", graph)
+    assert outs[-1] == changes.group(1), (outs, changes.group(1))  # the collect sink's
 
 
 class _FakeJob(SimpleNamespace):
@@ -267,9 +311,9 @@ def test_a_job_waiting_for_slots_says_what_it_needs(shell, detached):
         until(lambda: poller.poll().waiting is not None or view.ended,
               "the last job waiting for a slot")
         said = view.waiting if view.waiting is not None else view.failure
-        assert said and "1 task slot(s)" in said, said
+        assert said and "1 task slot;" in said, said
         assert f"0 free of {slots}" in said
-        assert "1 task slot(s)" in html_snapshot(view)
+        assert "1 task slot;" in html_snapshot(view)
     finally:
         # The waiting job goes first: with a slot freed under it, Flink may start it or
         # fail it ("Could not acquire the minimum required resources", seen in CI), and
@@ -297,6 +341,7 @@ class _ScriptedJob:
 
     rest = _NoVertexMetrics()
     job_id = "scripted"
+    failure_trace = None
 
     def __init__(self, answers):
         self.answers = list(answers)
@@ -308,7 +353,10 @@ class _ScriptedJob:
         state, read, written = self.answers.pop(0)
         vertex = {"id": "v1", "name": "Source", "parallelism": 1, "status": state,
                   "tasks": {}, "metrics": {"read-records": read, "write-records": written}}
-        self._last_details = {"state": state, "vertices": [vertex]}
+        # Between two vertices of the plan (not drawn): its counts are the network's.
+        plan = {"nodes": [{"id": "v1", "inputs": [{"id": "v0"}]},
+                          {"id": "v2", "inputs": [{"id": "v1"}]}]}
+        self._last_details = {"state": state, "vertices": [vertex], "plan": plan}
         return state
 
     def failure(self):
@@ -396,7 +444,7 @@ def test_the_monitor_keeps_polling_a_view_whose_job_ended_before_its_last_rows_w
             self.reads_left -= 1
 
         def counters(self):
-            return SimpleNamespace(received=5, in_view=5, truncated=False)
+            return SimpleNamespace(received=5, in_view=5, truncated=False, at_sink=5)
 
         def wait(self):
             pass
@@ -495,3 +543,258 @@ def test_a_view_whose_rows_the_session_let_go_ends_saying_why():
     job.rows_complete = lambda: True
     view = JobPoller(job).poll()
     assert view.ended and view.rows is None and "notebook.keep-jobs" in view.note
+
+
+# -- one final state, counts a reader can check (issue 32) ----------------------------
+
+GROUPED = "SELECT product, COUNT(*) AS orders FROM orders GROUP BY product ORDER BY 2 LIMIT 5"
+
+
+class _DoneRows:
+    """An updating query's result whose every row is in: 5 rows from 1,371 changes, as
+    many as the collect sink counted."""
+
+    mode, closed, done, dropped, max_rows = ResultMode.UPDATE, False, True, None, 1000
+
+    def counters(self):
+        return SimpleNamespace(received=1371, in_view=5, truncated=False, at_sink=1371)
+
+    def page(self, max_rows=None):
+        return self.to_pandas()
+
+    def wait(self):
+        pass
+
+    def to_pandas(self):
+        return pd.DataFrame({"product": list("abcde"), "orders": [9, 8, 7, 6, 5]})
+
+    def error(self):
+        return None
+
+
+class _WindingDownRest(_NoVertexMetrics):
+    """REST of a three-vertex job (source -> aggregate -> collect sink): the state it
+    reports is the job's ``reported``; ``gone`` means the cluster no longer answers."""
+
+    def __init__(self):
+        self.reported, self.gone = "RUNNING", False
+
+    def job(self, job_id):
+        if self.gone:
+            raise UsageError("Cannot reach the cluster at http://flink.")
+        state, ended = self.reported, self.reported != "RUNNING"
+        metrics = {"read-records-complete": ended, "write-records-complete": ended}
+        return {
+            "state": state, "type": "STREAMING",
+            "vertices": [
+                {"id": "src", "name": "Source: orders[1] -> Calc[2]", "parallelism": 1,
+                 "status": state, "tasks": {state: 1},
+                 "metrics": {**metrics, "read-records": 0, "write-records": 1000}},
+                {"id": "agg", "name": "GroupAggregate[4]", "parallelism": 1,
+                 "status": state, "tasks": {state: 1},
+                 "metrics": {**metrics, "read-records": 1000, "write-records": 1984}},
+                {"id": "snk", "name": "SortLimit[6] -> Sink: Collect table sink",
+                 "parallelism": 1, "status": "RUNNING" if state == "RUNNING" else state,
+                 "tasks": {state: 1},
+                 "metrics": {**metrics, "read-records": 1984, "write-records": 0}},
+            ],
+            "plan": {"nodes": [{"id": "src"}, {"id": "agg", "inputs": [{"id": "src"}]},
+                               {"id": "snk", "inputs": [{"id": "agg"}]}]},
+        }
+
+
+class _WindingDownJob:
+    """A bounded query's job whose last row is in while REST still lists it RUNNING."""
+
+    job_id, name, web_url, duration = "wind", GROUPED, "http://flink/#/job/wind", 1.0
+    failure_trace = None
+
+    def __init__(self):
+        self.rest = _WindingDownRest()
+        self.query_result = _DoneRows()
+        self._last_details: dict = {}
+
+    def status(self):
+        self._last_details = self.rest.job(self.job_id)
+        return self._last_details["state"]
+
+    def rows_complete(self):
+        return True
+
+    def failure(self):
+        return None
+
+    def savepoint_directory(self):
+        return None
+
+
+def _drawn(poller) -> dict[str, str]:
+    """The view as each renderer draws it: HTML, text, and the widget's HTML."""
+    from flink_notebook.display.renderers.widget import WidgetRenderer
+
+    view = poller.view
+    widget = WidgetRenderer(poller)
+    widget.update()
+    return {"html": html_snapshot(view), "text": text_snapshot(view),
+            "widget": widget.body.value}
+
+
+def test_an_ended_view_never_shows_running_and_draws_the_end_once_rest_reports_it():
+    job = _WindingDownJob()
+    poller = JobPoller(job)
+    view = poller.poll()
+    # The answer is complete: the view ended, while REST still lists the job as running.
+    assert view.ended and not view.final and view.state == "FINISHED"
+    assert job.rest.job("wind")["state"] == "RUNNING"
+    for kind, page in _drawn(poller).items():
+        assert "RUNNING" not in page and "running" not in page, kind
+    assert all(op.status == "FINISHING" for op in view.operators)
+    assert "tasks finished 0 of 3, 3 finishing" in text_snapshot(view)
+
+    job.rest.reported = "FINISHED"
+    poller.poll()
+    assert view.final and view.state == "FINISHED"
+    assert [op.status for op in view.operators] == ["FINISHED"] * 3
+    for kind, page in _drawn(poller).items():
+        assert "RUNNING" not in page and "FINISHING" not in page, kind
+        assert "tasks finished 3 of 3" in page, kind
+    version = view.version
+    assert poller.poll().version == version  # drawn for good: nothing more to read
+
+
+def test_a_view_whose_job_rest_never_reports_ended_says_what_is_unknown(monkeypatch):
+    from flink_notebook.display import poller as poller_module
+
+    for gone in (False, True):  # REST lags for good; the cluster is gone
+        job = _WindingDownJob()
+        poller = JobPoller(job)
+        poller.poll()
+        monkeypatch.setattr(poller_module, "FINAL_STATE_WAIT", 0.0 if not gone else 60.0)
+        job.rest.gone = gone
+        view = poller.poll()
+        assert view.final and view.state == "FINISHED"
+        assert [op.status for op in view.operators] == ["UNKNOWN"] * 3
+        for kind, page in _drawn(poller).items():
+            assert "RUNNING" not in page and "running" not in page, (gone, kind)
+            assert "UNKNOWN" in page or "unknown" in page, (gone, kind)
+        assert "did not report every operator's end" in view.note
+
+
+def test_a_view_ends_unknown_not_running_when_its_cluster_goes_away():
+    job = _WindingDownJob()
+    job.query_result = None
+    poller = JobPoller(job)
+    poller.poll()
+    job.rest.gone = True
+    view = poller.poll()
+    assert view.ended and view.final and view.state == "UNKNOWN"
+    assert "Cannot reach the cluster" in view.note
+    assert "RUNNING" not in html_snapshot(view) + text_snapshot(view)
+
+
+def test_counts_say_rows_and_changes_and_the_sink_agrees_with_the_header():
+    job = _WindingDownJob()
+    job.rest.reported = "FINISHED"  # REST already reports the end
+    poller = JobPoller(job)
+    view = poller.poll()
+    assert view.final
+    assert view.counted == "5 rows, from 1,371 changes"
+    assert text_snapshot(view).splitlines()[0] == f"FINISHED · {GROUPED} · 1.0 s · " \
+        "5 rows, from 1,371 changes"
+    source, aggregate, sink = view.operators
+    # The source reads no records from Flink's network: its records in are what it read,
+    # which only its operators' metrics say (none here): "—", not 0.
+    assert source.records_in is None and source.records_out == 1000
+    assert (aggregate.records_in, aggregate.records_out) == (1000, 1984)
+    # The collect sink's own count: the changes the header counts.
+    assert sink.records_in == 1984 and sink.records_out == 1371
+    page = html_snapshot(view)
+    assert "in — · out 1,000" in page and "in 1,984 · out 1,371" in page
+    assert page.count("Flink has no such count here") == 2  # what "—" means, when pointed at
+    assert " 0 · " not in page.split("<svg", 1)[1].split("</svg>")[0]
+
+
+def test_a_finished_vertex_shows_its_sources_count_only_if_the_metrics_saw_its_end():
+    from flink_notebook.display.poller import _counts
+    from flink_notebook.display.vertex_metrics import VertexFigures
+
+    vertex = {"status": "FINISHED", "metrics": {
+        "read-records": 0, "write-records": 1000, "read-records-complete": True,
+        "write-records-complete": True}}
+    current = VertexFigures(records_in=1000, task_in=0, task_out=1000)
+    stale = VertexFigures(records_in=450, task_in=0, task_out=550)  # read before its end
+    assert _counts(vertex, current, source=True, sink=False) == (1000, 1000, True)
+    assert _counts(vertex, stale, source=True, sink=False) == (None, 1000, True)
+    # A cancelled source whose metrics went with its tasks: its last reading is older.
+    cancelled = {**vertex, "status": "CANCELED"}
+    assert _counts(cancelled, stale, source=True, sink=False) == (None, 1000, True)
+    running = {"status": "RUNNING", "metrics": {"read-records": 0, "write-records": 1550}}
+    # While it runs, both of a vertex's counts come from one reading of its metrics.
+    assert _counts(running, stale, source=True, sink=False) == (450, 550, False)
+
+
+def test_counts_are_said_with_proper_plurals():
+    from flink_notebook.display.words import plural
+
+    assert plural(1, "row") == "1 row" and plural(0, "row") == "0 rows"
+    assert plural(1371, "change") == "1,371 changes"
+    assert plural(2, "task slot") == "2 task slots"
+    view = JobView(_WindingDownJob())
+    view.received = view.in_view = 1
+    assert view.counted == "1 row, from 1 change"
+    for mode, said in ((ResultMode.ALL, "1 row"), (ResultMode.APPEND, "1 row"),
+                       (ResultMode.CHANGELOG, "1 change")):
+        view.job.query_result.mode = mode
+        assert view.counted == said
+        assert "1 rows" not in html_snapshot(view) + text_snapshot(view)
+
+
+def test_a_view_that_ended_before_it_was_drawn_has_its_buttons_off():
+    """A detached job that failed at once: its view is made ended, its buttons off."""
+    from flink_notebook.display.renderers.widget import WidgetRenderer
+
+    job = _ScriptedJob([("FAILED", 0, 1)])
+    job.name, job.web_url = "scripted", "http://flink/#/job/scripted"
+    poller = JobPoller(job)
+    assert poller.poll().ended
+    renderer = WidgetRenderer(poller)
+    for button in (renderer.cancel_button, renderer.savepoint_button):
+        assert button.disabled and button.tooltip == "The job has ended (FAILED)."
+    assert renderer.cancel_button.button_style == ""
+    assert renderer.cancel_button.description == "Failed"
+
+
+def test_the_view_fits_a_narrow_cell():
+    """The status line wraps at spaces; the operator table and the graph scroll inside
+    their own boxes (never the whole view); graph boxes are as wide as their text."""
+    from flink_notebook.display.graph import text_width
+
+    job = _WindingDownJob()
+    job.rest.reported = "FINISHED"
+    poller = JobPoller(job)
+    view = poller.poll()
+    view.operators[1].watermark = 1_700_000_000_000
+    view.operators[1].backpressure, view.operators[1].busy = 0.6, 0.9
+    page = html_snapshot(view)
+    status = page.split("class='flink-job-status'", 1)[1].split(">", 1)[0]
+    assert "white-space:normal" in status and "overflow-wrap:anywhere" in status
+    for box in ("flink-operators-box", "flink-graph-box"):
+        style = page.split(f"class='{box}' style='", 1)[1].split("'", 1)[0]
+        assert "overflow-x:auto" in style and "contain:inline-size" in style
+    svg = page.split("<svg", 1)[1].split(">", 1)[0]
+    assert "max-width:100%" in svg and "height:auto" in svg and "min-width:" in svg
+    for box in re.findall(r"<g class='flink-vertex'>.*?</g>", page):
+        width = float(re.search(r"<rect [^>]*width='([\d.]+)'", box).group(1))
+        for start, line in re.findall(r"(<text [^>]*>)(.*?)</text>", box):
+            text = html.unescape(re.sub(r"<[^>]+>", "", re.sub(r"<title>.*?</title>", "",
+                                                                 line)))
+            bold = "font-weight" in start + line
+            assert text_width(text, bold) + 16 <= width + 0.5, (text, width)
+    drawn = re.sub(r"<[^>]+>", "", page)
+    assert "watermark 2023-11-14 22:13:20" in drawn
+    assert "back pressure high 60% · busy 90%" in drawn
+    from flink_notebook.display.renderers.widget import WidgetRenderer
+
+    body = WidgetRenderer(poller).body.value
+    assert body.startswith("<div class='flink-view' style='") and "white-space:normal" in \
+        body.split(">", 1)[0]

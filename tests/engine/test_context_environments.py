@@ -114,9 +114,8 @@ def test_cell_options_reach_the_code_s_own_environments(shell, flink):
 
 
 @pytest.mark.parametrize("target", ["remote", "per-job"])
-def test_context_environments_follow_the_cells_target(shell, flink, target, tmp_path):
-    from flink_notebook.clusters.standalone import LocalCluster
-
+def test_context_environments_follow_the_cells_target(shell, flink, target, tmp_path,
+                                                      session_cluster):
     code = ("from pyflink.datastream import StreamExecutionEnvironment\n"
             "from pyflink.table import EnvironmentSettings, TableEnvironment\n"
             "e = StreamExecutionEnvironment.get_execution_environment()\n"
@@ -126,14 +125,14 @@ def test_context_environments_follow_the_cells_target(shell, flink, target, tmp_
             "n = te.execute_sql('SELECT COUNT(*) FROM (VALUES (1), (2)) AS t(x)').collect()\n"
             "count = [r[0] for r in n]\n")
     if target == "remote":
-        with LocalCluster(slots=1, name="context-remote") as cluster:
-            flink(code, f"--target remote -D rest.address={cluster.rest_url} -o jobs")
-            jobs = shell.user_ns["jobs"]
-            on_cluster = {j["jid"] for j in client_for(cluster.rest_url, FlinkSession.current()
-                                                       .configuration).jobs_overview()}
-            assert {job.job_id for job in jobs} <= on_cluster
-            assert all(job.rest.url == cluster.rest_url for job in jobs)
-            assert [job.status() for job in jobs] == ["FINISHED", "FINISHED"]
+        cluster = session_cluster
+        flink(code, f"--target remote -D rest.address={cluster.rest_url} -o jobs")
+        jobs = shell.user_ns["jobs"]
+        on_cluster = {j["jid"] for j in client_for(cluster.rest_url, FlinkSession.current()
+                                                   .configuration).jobs_overview()}
+        assert {job.job_id for job in jobs} <= on_cluster
+        assert all(job.rest.url == cluster.rest_url for job in jobs)
+        assert [job.status() for job in jobs] == ["FINISHED", "FINISHED"]
     else:
         flink(code, "--target per-job -o jobs")
         jobs = shell.user_ns["jobs"]

@@ -7,18 +7,11 @@ import time
 import pytest
 from IPython.core.error import UsageError
 
-from flink_notebook.clusters.standalone import LocalCluster
 from flink_notebook.core.config import Configuration
 from flink_notebook.core.ports import free_port
 from flink_notebook.executors.remote import RemoteExecutor, remote_address
 from flink_notebook.jobs.pipeline import Pipeline
 from flink_notebook.testing.executor import ExecutorConformanceTests
-
-
-@pytest.fixture(scope="module")
-def session_cluster():
-    with LocalCluster(slots=2, name="test-remote") as cluster:
-        yield cluster
 
 
 def never_submitted(address):

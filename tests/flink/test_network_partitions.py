@@ -116,7 +116,7 @@ def test_a_silent_cluster_is_asked_once_per_tick_ever_more_rarely_and_the_view_c
     until(lambda: monitor.failures == 0 and view.note is None, "the view carrying on",
           seconds=10)
     assert not view.ended and view.state == "RUNNING"
-    view.ended = True  # the job "ends": the monitor stops
+    view.ended = view.final = True  # the job "ends", its last state drawn: the monitor stops
     until(lambda: not monitor.running, "the monitor stopping", seconds=10)
 
 

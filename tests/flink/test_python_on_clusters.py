@@ -34,12 +34,6 @@ lengths = sorted(words.map(lambda w: (w, len(w)),
 """
 
 
-@pytest.fixture(scope="module")
-def session_cluster():
-    with LocalCluster(slots=2, name="python-remote") as cluster:
-        yield cluster
-
-
 def targets(cluster: LocalCluster) -> dict[str, str]:
     return {"remote": f"--target remote -D rest.address={cluster.rest_url}",
             "per-job": "--target per-job"}

@@ -159,6 +159,8 @@ def channels(shell, tmp_path_factory):
     from flink_notebook.cells.notebook import Notebook
     from flink_notebook.core.java import flink_log_dir
     from flink_notebook.core.state import state_dir
+    from flink_notebook.display.job_cells import table_html
+    from flink_notebook.display.job_rows import read_rows
 
     folder = tmp_path_factory.mktemp("corpus")
     shell.user_ns.update(VARIABLES)
@@ -178,7 +180,8 @@ def channels(shell, tmp_path_factory):
     for job in started:  # each reads three rows: they end, and their names are final
         until(lambda job=job: job.is_terminal, f"{job.name} ending")
     jobs = shell.run_line_magic("flink_jobs", "")
-    found["%flink_jobs"] = jobs.to_string() + jobs.to_html()
+    found["%flink_jobs"] = jobs.to_string() + jobs.to_html() + table_html(  # and its grid's
+        read_rows(notebook.jobs))
     with capture_output() as captured:
         shell.run_cell(f"{SQL}\nSHOW JOBS")
     found["SHOW JOBS"] = captured.stdout + "".join(

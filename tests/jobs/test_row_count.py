@@ -80,25 +80,22 @@ def test_flinks_count_agrees_with_the_rows_and_a_short_result_raises(shell, monk
 
 
 @pytest.mark.cluster
-def test_rows_that_could_not_be_read_raise_although_the_job_finished(shell):
+def test_rows_that_could_not_be_read_raise_although_the_job_finished(shell, session_cluster):
     """Round one's short result (RESULTS.md, B3): the job ends well, but its rows cannot all
     be read (here: the answer with the last rows is over the REST client's limit). The code
     of then gave the rows read so far; now the cell raises, and its variable is not set."""
     from IPython.core.error import UsageError
 
-    from flink_notebook.clusters.standalone import LocalCluster
-
     shell.run_cell_magic("flink_sql", "", TABLE)
     shell.user_ns.pop("unread", None)
     try:
-        with LocalCluster(slots=1, name="test-unread") as cluster:
-            with pytest.raises(UsageError) as raised:
-                shell.run_cell_magic(
-                    "flink_sql", f"--target remote -D rest.address={cluster.rest_url} "
-                    "-D rest.client.max-content-length=65536 -o unread",
-                    "SELECT a, b FROM counted LIMIT 20000")
-            job = Notebook.current().jobs[-1]
-            assert job.wait(timeout=120) == "FINISHED"
+        with pytest.raises(UsageError) as raised:
+            shell.run_cell_magic(
+                "flink_sql", f"--target remote -D rest.address={session_cluster.rest_url} "
+                "-D rest.client.max-content-length=65536 -o unread",
+                "SELECT a, b FROM counted LIMIT 20000")
+        job = Notebook.current().jobs[-1]
+        assert job.wait(timeout=120) == "FINISHED"
     finally:
         shell.run_cell_magic("flink_sql", "", "DROP TEMPORARY TABLE counted")
     message = str(raised.value)

@@ -69,3 +69,18 @@ def test_a_timeout_is_a_positive_number_of_seconds(value):
 
 def test_a_valid_timeout_reaches_the_request():
     assert request("--timeout 2.5").timeout == 2.5
+
+
+def test_our_errors_are_said_in_one_line_not_as_a_traceback(shell, capsys):
+    """IPython says a UsageError in one line only when its type is exactly UsageError; the
+    subclasses code branches on (here Unreachable) reach the notebook as one."""
+    from flink_notebook.core.errors import Unreachable
+
+    result = shell.run_cell("%%flink_sql --target remote -D rest.address=127.0.0.1 "
+                            "-D rest.port=1\nSELECT 1")
+
+    error = result.error_in_exec
+    assert type(error) is UsageError and str(error).startswith("Cannot reach the Flink")
+    said = capsys.readouterr()
+    assert "Traceback" not in said.out + said.err and Unreachable.__name__ not in said.out
+    assert said.err.startswith("UsageError: Cannot reach the Flink cluster at")

@@ -1,6 +1,8 @@
-"""binder/ and the lock: Binder installs exactly requirements/lock.txt (the environment the
-suite runs in), repo2docker's own Dockerfile for binder/ says so, and an environment built
-the way that Dockerfile builds one runs the quickstart in a kernel started as Binder does."""
+"""binder/ and the locks: one lock per supported Flink minor (scripts/lock.sh), each pinning
+that Flink; Binder installs exactly requirements/lock.txt (the newest Flink's, the
+environment the whole suite runs in), repo2docker's own Dockerfile for binder/ says so, and
+an environment built the way that Dockerfile builds one runs the quickstart in a kernel
+started as Binder does."""
 
 from __future__ import annotations
 
@@ -18,14 +20,35 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from traitlets.config import Config
 
+from flink_notebook.core.flink_versions import SUPPORTED_MINORS, minor
+
 ROOT = Path(__file__).parents[2]
 BINDER = ROOT / "binder"
 LOCK = ROOT / "requirements" / "lock.txt"
 #: The Pythons flink-notebook supports (pyproject's requires-python), each resolved by the lock.
 PYTHONS = ("3.9", "3.10", "3.11", "3.12")
+#: The Flink minors whose apache-flink has wheels for fewer Pythons (none for 3.12 on PyPI):
+#: their locks pin it for these only, and setup-venv.sh refuses the others.
+FEWER_PYTHONS = {"1.20": ("3.9", "3.10", "3.11"), "2.0": ("3.9", "3.10", "3.11")}
 
 
-def locked(python: str) -> dict[str, str]:
+def lock_of(flink: str) -> Path:
+    """The lock of a Flink minor: the newest's is requirements/lock.txt (.venv, Binder), each
+    other's requirements/lock-flink<minor>.txt (FLINK_VERSION=<minor>, .venv-flink<minor>)."""
+    if flink == SUPPORTED_MINORS[-1]:
+        return LOCK
+    return ROOT / "requirements" / f"lock-flink{flink}.txt"
+
+
+def pythons_of(flink: str) -> tuple[str, ...]:
+    return FEWER_PYTHONS.get(flink, PYTHONS)
+
+
+#: (Flink minor, Python) for every Python each minor's lock resolves.
+LOCKED = [(flink, python) for flink in SUPPORTED_MINORS for python in pythons_of(flink)]
+
+
+def locked(python: str, lock: Path = LOCK) -> dict[str, str]:
     """The lock's pins that apply on ``python`` ("3.11" or "3.11.7"; markers evaluated),
     as {canonical name: version}."""
     full = python if python.count(".") == 2 else f"{python}.0"
@@ -34,7 +57,7 @@ def locked(python: str) -> dict[str, str]:
                    "platform_machine": "x86_64", "implementation_name": "cpython",
                    "platform_python_implementation": "CPython", "os_name": "posix"}
     pins: dict[str, str] = {}
-    for line in LOCK.read_text().splitlines():
+    for line in lock.read_text().splitlines():
         line = line.split(" #", 1)[0].strip()
         if not line or line.startswith("#"):
             continue
@@ -75,9 +98,9 @@ def load_config(path: Path) -> Config:
     return config
 
 
-@pytest.mark.parametrize("python", PYTHONS)
-def test_every_dependency_is_pinned_within_its_range(python):
-    pins = locked(python)
+@pytest.mark.parametrize(("flink", "python"), LOCKED)
+def test_every_dependency_is_pinned_within_its_range(flink, python):
+    pins = locked(python, lock_of(flink))
     wrong = []
     for requirement in declared():
         name = canonicalize_name(requirement.name)
@@ -85,12 +108,34 @@ def test_every_dependency_is_pinned_within_its_range(python):
             wrong.append(f"{name}: not in the lock")
         elif not requirement.specifier.contains(pins[name], prereleases=True):
             wrong.append(f"{name}=={pins[name]} is outside {requirement.specifier}")
-    assert not wrong, f"Python {python}: {wrong}; run `bash scripts/lock.sh`"
+    assert not wrong, f"Flink {flink}, Python {python}: {wrong}; run `bash scripts/lock.sh`"
+
+
+@pytest.mark.parametrize("flink", SUPPORTED_MINORS)
+def test_each_flink_has_a_lock_pinning_it_where_it_has_wheels(flink):
+    lock = lock_of(flink)
+    assert lock.is_file(), f"{lock.relative_to(ROOT)} is missing; run `bash scripts/lock.sh`"
+    assert "bash scripts/lock.sh" in lock.read_text().split("\n", 2)[1]
+    for python in PYTHONS:
+        pinned = locked(python, lock).get("apache-flink")
+        if python in pythons_of(flink):
+            assert pinned and minor(pinned) == flink, (
+                f"{lock.name} pins apache-flink {pinned} for Python {python}, not {flink}.x")
+        else:
+            # Nothing there: setup-venv.sh refuses that Python with one line instead.
+            assert pinned is None, f"{lock.name} pins apache-flink {pinned} for Python {python}"
+
+
+def test_no_lock_for_a_flink_not_supported():
+    names = {lock_of(flink).name for flink in SUPPORTED_MINORS}
+    stray = sorted(p.name for p in (ROOT / "requirements").glob("lock*.txt") if p.name not in names)
+    assert not stray, f"locks of no supported Flink: {stray}"
 
 
 def test_the_lock_pins_the_build_tools_too():
     # postBuild and setup-venv.sh install the package without build isolation.
-    assert {"setuptools", "wheel"} <= set(locked(runtime_python()))
+    for flink in SUPPORTED_MINORS:
+        assert {"setuptools", "wheel"} <= set(locked(pythons_of(flink)[-1], lock_of(flink)))
 
 
 def test_binder_installs_exactly_the_lock():
@@ -99,10 +144,13 @@ def test_binder_installs_exactly_the_lock():
     assert lines == ["-r ../requirements/lock.txt"]
     assert (BINDER / lines[0].split()[1]).resolve() == LOCK
     assert runtime_python() in PYTHONS
+    # The default lock: the newest Flink.
+    assert minor(locked(runtime_python())["apache-flink"]) == SUPPORTED_MINORS[-1]
 
 
 def test_the_test_environment_is_the_lock_for_its_python():
-    """scripts/setup-venv.sh syncs .venv to the lock: what the suite runs is what Binder gets."""
+    """scripts/setup-venv.sh syncs .venv to the lock: what the suite runs is what Binder gets
+    (and FLINK_VERSION's environment to that Flink's lock)."""
     from importlib.metadata import PackageNotFoundError, version
 
     def installed(name: str) -> str:
@@ -112,9 +160,11 @@ def test_the_test_environment_is_the_lock_for_its_python():
             return "not installed"
 
     python = platform.python_version()
-    mismatches = {name: (pinned, installed(name)) for name, pinned in locked(python).items()
+    lock = lock_of(minor(installed("apache-flink")))
+    mismatches = {name: (pinned, installed(name)) for name, pinned in locked(python, lock).items()
                   if installed(name) != pinned}
-    assert not mismatches, f"(locked, installed) differ: {mismatches}; bash scripts/setup-venv.sh"
+    assert not mismatches, (f"(locked in {lock.name}, installed) differ: {mismatches}; "
+                            "bash scripts/setup-venv.sh")
 
 
 def test_apt_installs_a_jdk_pyflink_supports():

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from saved_views import ended_views, ended_views_that_disagree
 
 from flink_notebook.cli.run import run_notebook
 
@@ -28,8 +29,11 @@ def test_quickstart(tmp_path):
     assert run_notebook(NOTEBOOKS / "01-quickstart.ipynb", stream=out, output=done) == 0, (
         out.getvalue()
     )
-    text = outputs_text(nbformat.read(done, as_version=4))
+    notebook = nbformat.read(done, as_version=4)
+    text = outputs_text(notebook)
     assert "FINISHED" in text  # the bounded query
+    # Each ended view says so everywhere: no graph box or operator row still RUNNING.
+    assert ended_views(notebook) >= 2 and not ended_views_that_disagree(notebook)
     assert "CANCELED" in text  # the live query stopped by --timeout, the detached job
     assert "all cells ran" in out.getvalue()
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from saved_views import ended_views_that_disagree
 
 from flink_notebook.cli.run import run_notebook
 
@@ -24,8 +25,10 @@ def execute(name: str, tmp_path: Path) -> str:
     """Run the notebook; return the text of all its outputs. Fails with the runner's log."""
     log, done = io.StringIO(), tmp_path / name
     assert run_notebook(NOTEBOOKS / name, output=done, stream=log) == 0, log.getvalue()
-    parts = []
-    for cell in nbformat.read(done, as_version=4).cells:
+    parts, notebook = [], nbformat.read(done, as_version=4)
+    # Each ended view says so everywhere: no graph box or operator row still RUNNING.
+    assert not ended_views_that_disagree(notebook), name
+    for cell in notebook.cells:
         for output in cell.get("outputs", []):
             parts.append(str(output.get("text", "")))
             parts.extend(str(v) for v in output.get("data", {}).values())

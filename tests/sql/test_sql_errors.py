@@ -10,7 +10,12 @@ import re
 
 import pytest
 
-from flink_notebook.core.errors import CODE_TOO_LARGE, MAX_TRACE, java_error_summary
+from flink_notebook.core.errors import (
+    CODE_TOO_LARGE,
+    MAX_TRACE,
+    java_error_summary,
+    wrap_message,
+)
 from flink_notebook.sql.errors import format_sql_error
 from flink_notebook.sql.statements import Statement, StatementKind, split_statements
 
@@ -100,7 +105,7 @@ def test_validation_error_is_the_message_alone():
 
 def test_parse_error_hints_at_the_expected_tokens():
     assert summary_of(PARSE_ERROR) == (
-        'Syntax error at "+ FROM"\nExpected: "AS", "FROM" or the end of the statement')
+        'Syntax error at "+ FROM"\nExpected: AS, FROM or the end of the statement')
 
 
 def test_bad_option_names_the_table_and_suggests_close_options():
@@ -186,9 +191,9 @@ def test_no_position_quotes_the_statements_first_line_without_caret():
     cell = "CREATE TABLE b (a INT) WITH ('connector' = 'datagen');\nSELECT *\nFROM b"
     statement = split_statements(cell)[1]
     message = format_sql_error(JavaText(TABLE_EXISTS), statement, cell)
-    assert message.splitlines()[:2] == [
-        "SQL error in the statement at line 2: Table (or view) default_database.nums already "
-        "exists in Catalog default_catalog.",
+    assert message.splitlines()[:3] == [  # wrapped at words, "UsageError: " before it
+        "SQL error in the statement at line 2: Table (or view) default_database.nums already",
+        "  exists in Catalog default_catalog.",
         "   2 | SELECT *",
     ]
     assert "^" not in message
@@ -244,8 +249,10 @@ def test_a_huge_token_in_the_message_is_cut_and_says_how_much():
     error = parse_error(f"Encountered \"'{HALF}' x\" at line 1, column 12.")
     message = format_sql_error(error, statement, cell)
     assert len(message) < 2_000
-    assert message.splitlines()[0].endswith(" more characters)")
-    assert message.splitlines()[2] == "     |            ^"
+    head, more, quoted, caret = message.splitlines()[:4]
+    assert (head, more) == ("SQL error at line 1, column 12: Syntax error at",
+                            "  \"'" + "x" * 38 + "… (4,999,966 more characters)")
+    assert caret == "     |            ^"
 
 
 def test_a_verbose_trace_is_capped_and_says_how_much_was_cut():
@@ -468,5 +475,240 @@ def test_the_quoted_line_and_the_message_are_masked_and_the_caret_still_points()
         assert "hunter2x15" not in message
         lines = message.splitlines()
         assert lines[0] == 'SQL error at line 2, column 20: Syntax error at "********"'
-        assert lines[2] == "   2 | WITH ('password' = ********, 'b' = x)"
-        assert lines[3].index("^") == lines[2].index("********")
+        assert lines[1] == "   2 | WITH ('password' = ********, 'b' = x)"
+        assert lines[2].index("^") == lines[1].index("********")
+
+
+# --- syntax errors said better (issue 32) ----------------------------------------------
+
+NON_QUERY = (  # SELEC 1, Flink 2.3: no position, no expected tokens
+    "An error occurred while calling o8.sqlQuery.\n"
+    ": org.apache.flink.table.api.SqlParserException: SQL parse failed. Non-query expression "
+    "encountered in illegal context\n" + FRAMES
+    + "Caused by: org.apache.calcite.sql.parser.SqlParseException: Non-query expression "
+    "encountered in illegal context\n" + FRAMES
+    + "Caused by: org.apache.calcite.runtime.CalciteException: Non-query expression "
+    "encountered in illegal context\n" + FRAMES
+)
+
+
+def encountered(token: str, line: int, column: int, *expected: str) -> JavaText:
+    """A parse error as Flink 2.3 words it, with Calcite's whole listing."""
+    listing = "".join(f"    {token} ...\n" if not token.startswith("<EOF") else f"    {token} \n"
+                      for token in expected)
+    message = (f'Encountered "{token}" at line {line}, column {column}.\n'
+               f"Was expecting one of:\n{listing}    \n")
+    return JavaText(
+        "An error occurred while calling o8.sqlQuery.\n"
+        f": org.apache.flink.table.api.SqlParserException: SQL parse failed. {message}"
+        + FRAMES + f"Caused by: org.apache.calcite.sql.parser.SqlParseException: {message}"
+        + FRAMES)
+
+
+#: What Flink 2.3 expects after SELECT * FRM (FRM read as an alias), in its order.
+AFTER_ALIAS = ('<EOF>', '"EXCEPT"', '"FETCH"', '"FROM"', '"INTERSECT"', '"LIMIT"',
+               '"OFFSET"', '"ORDER"', '"MINUS"', '"UNION"', '";"', '","')
+
+
+def test_a_statement_that_starts_with_no_statement_word_is_named_with_a_caret_and_a_guess():
+    cell = "SELEC 1"
+    [statement] = split_statements(cell)
+    assert format_sql_error(JavaText(NON_QUERY), statement, cell).splitlines() == [
+        "SQL error at line 1, column 1: SELEC is not a statement: did you mean SELECT?",
+        "   1 | SELEC 1",
+        "     | ^",
+        "Expected: SELECT, INSERT, CREATE, WITH, SHOW, …",
+        "(add --verbose to the magic line for the Java trace)",
+    ]
+    cell = "foo bar"
+    [statement] = split_statements(cell)
+    assert format_sql_error(JavaText(NON_QUERY), statement, cell).splitlines()[:3] == [
+        "SQL error at line 1, column 1: foo is not a statement",
+        "   1 | foo bar",
+        "     | ^",
+    ]
+
+
+def test_a_misspelt_query_word_after_a_statement_word_is_found():
+    cell = "EXPLAIN SELEC 1"
+    [statement] = split_statements(cell)
+    message = format_sql_error(JavaText(NON_QUERY), statement, cell)
+    assert message.splitlines()[:4] == [
+        "SQL error at line 1, column 9: SELEC is not a keyword: did you mean SELECT?",
+        "   1 | EXPLAIN SELEC 1",
+        "     |         ^",
+        "Expected: SELECT, WITH or VALUES",
+    ]
+
+
+def test_a_misspelt_keyword_before_the_spot_gets_the_caret_and_the_keyword():
+    cell = "SELECT * FRM t"
+    [statement] = split_statements(cell)
+    error = encountered("t", 1, 14, *AFTER_ALIAS)
+    assert format_sql_error(error, statement, cell).splitlines() == [
+        "SQL error at line 1, column 10: FRM is not a keyword: did you mean FROM?",
+        "   1 | SELECT * FRM t",
+        "     |          ^",
+        "Expected: FROM, ORDER, LIMIT, OFFSET, UNION, …",
+        "(add --verbose to the magic line for the Java trace)",
+    ]
+
+
+def test_the_line_is_the_cells_after_comments_blank_lines_and_other_statements():
+    cell = "-- totals\n\n/* then */ SELECT a,\n  b FRM t;\nSELECT 2"
+    statement = split_statements(cell)[0]
+    error = encountered("t", 2, 9, *AFTER_ALIAS)  # line 2 of the statement's text
+    lines = format_sql_error(error, statement, cell).splitlines()
+    assert lines[:3] == [
+        "SQL error at line 4, column 5: FRM is not a keyword: did you mean FROM?",
+        "   4 |   b FRM t;",
+        "     |     ^",
+    ]
+    cell = "SELECT 1;\n-- a typo below\nSELEC\n  2"
+    statement = split_statements(cell)[1]
+    assert format_sql_error(JavaText(NON_QUERY), statement, cell).splitlines()[:3] == [
+        "SQL error at line 3, column 1: SELEC is not a statement: did you mean SELECT?",
+        "   3 | SELEC",
+        "     | ^",
+    ]
+
+
+def test_expected_tokens_are_the_most_used_few_then_an_ellipsis():
+    error = encountered("a", 1, 22, "<EOF>", '"CROSS"', '"EXCEPT"', '"FETCH"', '"FULL"',
+                        '"GROUP"', '"HAVING"', '"INNER"', '"INTERSECT"', '"JOIN"', '"LEFT"',
+                        '"LIMIT"', '"ORDER"', '"WHERE"', '"WINDOW"', '"("', '";"', '","')
+    cell = "SELECT * FROM t WHER a > 1"
+    [statement] = split_statements(cell)
+    lines = format_sql_error(error, statement, cell).splitlines()
+    assert lines[0] == "SQL error at line 1, column 17: WHER is not a keyword: did you mean WHERE?"
+    assert lines[3] == "Expected: WHERE, GROUP, ORDER, HAVING, LIMIT, …"
+    # No word to guess from: Flink's message, the most used first, identifiers as one.
+    cell = "SELECT a FROM t GROUP a"
+    [statement] = split_statements(cell)
+    lines = format_sql_error(encountered("a", 1, 23, '"BY"'), statement, cell).splitlines()
+    assert lines[0] == 'SQL error at line 1, column 23: Syntax error at "a"'
+    assert lines[3] == "Expected: BY"
+    identifiers = ("<IDENTIFIER>", "<QUOTED_IDENTIFIER>", "<BACK_QUOTED_IDENTIFIER>")
+    summary = summary_of(encountered("+", 1, 10, *identifiers, '"ABS"', '"ARRAY"', '"CASE"',
+                                     '"CAST"', '"NULL"', '"SELECT"', "<EOF>"))
+    assert summary.splitlines()[1] == "Expected: an identifier, ABS, ARRAY, CASE, CAST, …"
+
+
+LONG_CAUSE = (
+    "An error occurred while calling o8.executeSql.\n"
+    ": org.apache.flink.table.api.ValidationException: Unable to create a source for reading "
+    "table 'default_catalog.default_database.a_table_with_a_rather_long_name_indeed'. The "
+    "ArithmeticException happened because %flink_config said something-hyphenated-and-long "
+    "about /a/path/that/is/long/enough/to/matter/when/wrapped.csv at the very end.\n" + FRAMES
+)
+
+
+def test_long_messages_are_wrapped_at_words_and_no_word_is_split():
+    cell = "SELECT *\n  FROM a_table_with_a_rather_long_name_indeed"
+    [statement] = split_statements(cell)
+    message = format_sql_error(JavaText(LONG_CAUSE), statement, cell)
+    lines = message.splitlines()
+    assert len(lines[0]) + len("UsageError: ") <= 100
+    assert all(len(line) <= 100 for line in lines)
+    words = set(message.split())
+    said = LONG_CAUSE.split("ValidationException: ", 1)[1].split("\n", 1)[0]
+    assert [word for word in said.split() if word not in words] == []  # each one whole
+    assert lines[-2] == "   1 | SELECT *"  # the quoted line is not part of any wrap
+
+
+def test_a_quoted_line_and_its_caret_are_never_wrapped():
+    cell = "SELECT " + ", ".join(f"column_{i}" for i in range(6)) + " nope_missing FROM t"
+    [statement] = split_statements(cell)
+    column = cell.index("nope") + 1
+    error = JavaText(UNKNOWN_COLUMN.replace("line 1, column 8 to line 1, column 11",
+                                            f"line 1, column {column} to line 1, column 99"))
+    lines = format_sql_error(error, statement, cell).splitlines()
+    assert lines[1] == f"   1 | {cell}"
+    assert lines[1][lines[2].index("^"):].startswith("nope_missing")
+    # However long (a quoted line is cut to fit; a caret line never is): kept whole.
+    quoted = f"  12 | {'x ' * 80}"
+    caret = f"     | {' ' * 150}^"
+    text = f"head\n{quoted}\n{caret}\n{'word ' * 40}"
+    wrapped = wrap_message(text).splitlines()
+    assert wrapped[1:3] == [quoted, caret]
+    assert len(wrapped) > 4 and all(len(line) <= 100 for line in wrapped[3:])
+
+
+# --- a runtime failure is said once ----------------------------------------------------
+
+ZEROS = ("CREATE TEMPORARY TABLE zeros (k INT) WITH ('connector' = 'datagen', "
+         "'number-of-rows' = '3', 'fields.k.min' = '0', 'fields.k.max' = '0')")
+
+
+@pytest.mark.cluster
+def test_a_job_that_fails_at_run_time_is_said_once_in_the_cells_outputs(tmp_path):
+    """Issue 32: the job's view said why it failed, and the cell's error said it again. In a
+    kernel, as JupyterLab runs it (the widget view, IPython's UsageError on stderr): the
+    view says why, the error points at it, and a headless run's summary says why."""
+    import io
+
+    import nbformat
+
+    from flink_notebook.cli.run import run_notebook
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in (
+        "%load_ext flink_notebook", f"%%flink_sql\n{ZEROS}",
+        "%%flink_sql\nSELECT 10 / k AS q FROM zeros")]
+    path = tmp_path / "fails.ipynb"
+    nbformat.write(notebook, path)
+    out = io.StringIO()
+    assert run_notebook(path, stream=out, output=tmp_path / "done.ipynb") == 1
+    summary = next(line for line in out.getvalue().splitlines() if line.startswith("[ 3]"))
+    assert re.search(r"error: UsageError: Job SELECT 10 / k AS q FROM zeros \([0-9a-f]{32}\) "
+                     r"failed: ArithmeticException: / by zero$", summary), summary
+    outputs = nbformat.read(tmp_path / "done.ipynb", as_version=4).cells[2].outputs
+    said = [output.get("text", "") + output.get("evalue", "")
+            + output.get("data", {}).get("text/plain", "") for output in outputs]
+    assert sum(text.count("/ by zero") for text in said) == 1, said  # the view's
+    error = next(text for text in said if text.startswith("UsageError: "))
+    assert "see its view above" in " ".join(error.split()) and "by zero" not in error
+    assert all(len(line) <= 100 for line in error.splitlines())  # IPython's prefix too
+
+
+def test_a_failed_jobs_error_points_at_its_view_and_gives_the_trace_when_asked():
+    from flink_notebook.core.errors import first_line, job_failed
+
+    label = f"INSERT INTO sink SELECT 10 / k FROM zeros ({'3f2a' * 8})"
+    quiet = str(job_failed(label, "java.lang.ArithmeticException: / by zero\n\tat X.y(X.java:1)"))
+    assert first_line(quiet) == (f"Job {label} failed: see its view above (add --verbose to the "
+                                 "magic line for the Java trace).")
+    assert "by zero" not in quiet and all(len(line) <= 100 for line in quiet.splitlines())
+    loud = str(job_failed(label, "java.lang.ArithmeticException: / by zero\n\tat X.y(X.java:1)",
+                          verbose=True))
+    assert first_line(loud) == f"Job {label} failed: see its view above."
+    assert loud.endswith("\n\njava.lang.ArithmeticException: / by zero\n\tat X.y(X.java:1)")
+
+
+def test_show_with_a_word_it_does_not_take_names_the_word_and_what_show_takes():
+    """Calcite points at SHOW and lists what an expression may start with."""
+    error = JavaText(
+        "An error occurred while calling o8.executeSql.\n"
+        ": org.apache.flink.table.api.SqlParserException: SQL parse failed. Incorrect syntax "
+        "near the keyword 'SHOW' at line 1, column 1.\nWas expecting one of:\n"
+        '    "ABS" ...\n    "ARRAY" ...\n    <IDENTIFIER> ...\n    \n' + FRAMES)
+    cell = "SELECT 1;\nSHOW DATABSES"
+    statement = split_statements(cell)[1]
+    assert format_sql_error(error, statement, cell).splitlines()[:4] == [
+        "SQL error at line 2, column 6: SHOW DATABSES is not a statement: did you mean DATABASES?",
+        "   2 | SHOW DATABSES",
+        "     |      ^",
+        "Expected: TABLES, DATABASES, CATALOGS, FUNCTIONS, VIEWS, …",
+    ]
+
+
+def test_a_parse_error_without_a_position_keeps_flinks_message_at_the_statements_start():
+    error = JavaText(NON_QUERY.replace("Non-query expression encountered in illegal context",
+                                      "Something else went wrong"))
+    cell = "SELECT 1;\n  SELECT SELEC 2"
+    statement = split_statements(cell)[1]
+    assert format_sql_error(error, statement, cell).splitlines()[:3] == [
+        "SQL error at line 2, column 3: Something else went wrong",
+        "   2 |   SELECT SELEC 2",
+        "     |   ^",
+    ]

@@ -7,13 +7,15 @@ with its ``END;``), each followed by its expected output and a marker line:
 * ``!ok``: the result, a ``col | col`` header and rows as Flink prints values (a job's
   result is ``job <final state>``, a statement with nothing to return ``(nothing)``);
 * ``!contains``: every expected line appears in the result or in what the cell showed;
-* ``!error``: the cell raises, and the lines of its message start as the expected ones.
+* ``!error``: the cell raises; its message (wrapping at words undone) starts as the first
+  expected line, and each other expected line starts a later line, in order.
 
 Lines starting with ``#`` outside a statement are comments.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +68,32 @@ def _complete(statement: list[str]) -> bool:
     return statement[-1].endswith(";")
 
 
+#: A line our error messages wrapped at a word (two spaces, then the text goes on); not a
+#: quoted line of the cell (``   1 | ...``) or its caret (``     | ^``).
+_GOES_ON = re.compile(r"^  (?! |\d+ \|)\S")
+
+
+def unwrapped(message: str) -> list[str]:
+    """The lines of an error message as it was before wrapping at 100 columns."""
+    lines: list[str] = []
+    for line in message.split("\n"):
+        if lines and _GOES_ON.match(line):
+            lines[-1] += " " + line.strip()
+        else:
+            lines.append(line)
+    return lines
+
+
+def said_in_order(expected: list[str], got: list[str]) -> bool:
+    """The error's first line starts as the script's first expected line, and each other
+    expected line starts one of the lines after, in order (the cell's quoted line and its
+    caret may come between)."""
+    if not expected or not got or not got[0].startswith(expected[0]):
+        return False
+    rest = iter(got[1:])
+    return all(any(line.startswith(start) for line in rest) for start in expected[1:])
+
+
 def canonical(value) -> list[str]:
     if isinstance(value, pd.DataFrame):
         lines = [" | ".join(str(c) for c in value.columns)]
@@ -86,9 +114,8 @@ def test_sql_client_script(shell, script):
             with capture_output() as captured:
                 shell.run_cell_magic("flink_sql", "-o _q", case.statement)
         except UsageError as error:
-            got = str(error).split("\n")
-            ok = case.marker == "!error" and len(got) >= len(case.expected) and all(
-                line.startswith(start) for start, line in zip(case.expected, got))
+            got = unwrapped(str(error))
+            ok = case.marker == "!error" and said_in_order(case.expected, got)
         else:
             got = canonical(shell.user_ns.get("_q"))
             if case.marker == "!ok":

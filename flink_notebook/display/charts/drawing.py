@@ -12,6 +12,7 @@ import pandas as pd
 from IPython.core.error import UsageError
 
 from flink_notebook.display.charts.data import chart_frame, records
+from flink_notebook.display.words import plural
 
 if TYPE_CHECKING:
     from flink_notebook.display.charts.spec import ChartSpec
@@ -107,14 +108,14 @@ class ChartDrawing:
         total = 0 if self.view.rows is None else len(self.view.rows)
         shown = len(self.part())
         if shown < total:
-            return f"the chart shows {shown:,} of {total:,} rows (the newest; " \
+            return f"the chart shows {shown:,} of {plural(total, 'row')} (the newest; " \
                    f"notebook.max-rows and notebook.chart-window)"
         return None
 
     def summary(self) -> str:
         """One line: what is plotted, over how many points, with the value's range."""
         part = self.part()
-        text = f"{self.spec.describe()}: {len(part):,} points"
+        text = f"{self.spec.describe()}: {plural(len(part), 'point')}"
         if len(part):
             value = part[self.spec.value]
             text += f", {self.spec.value} {value.min():g} to {value.max():g}"

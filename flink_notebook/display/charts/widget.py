@@ -27,7 +27,10 @@ class LiveChart:
         import ipywidgets as widgets
 
         self.drawing = drawing
-        self.widget = widgets.Output()
+        # A chart has its own width: in a narrow cell it scrolls sideways on its own, never
+        # the whole view.
+        self.widget = widgets.Output(layout=widgets.Layout(overflow_x="auto",
+                                                           max_width="100%"))
         self.widget.add_class(CHART_CLASS)
         self._sent: list | None = None
         self._final = False

@@ -14,6 +14,10 @@ from flink_notebook.display.view import JobView
 class HtmlRenderer(Renderer):
     """One output, updated in place."""
 
+    #: It redraws its output in place, also after its cell returned: the monitor draws
+    #: an ended view's last state (follow.py).
+    in_place = True
+
     def __init__(self, view: JobView) -> None:
         super().__init__(view)
         self._handle = None

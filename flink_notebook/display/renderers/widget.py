@@ -20,6 +20,7 @@ from flink_notebook.display.clicks import Clicks
 from flink_notebook.display.poller import JobPoller
 from flink_notebook.display.renderers.base import Renderer
 from flink_notebook.display.renderers.snapshot import (
+    WRAPS_WORDS,
     bundle,
     details_html,
     head_html,
@@ -32,6 +33,10 @@ class WidgetRenderer(Renderer):
     """The view as one HTML widget, with Cancel and Stop-with-savepoint buttons that act
     on the job through ``poller``. Savepoints go to ``savepoint_dir``, else where the job's
     handle says when Stop is clicked (``state.savepoints.dir``)."""
+
+    #: It redraws its output in place, also after its cell returned: the monitor draws
+    #: an ended view's last state (follow.py).
+    in_place = True
 
     def __init__(self, poller: JobPoller, savepoint_dir: str | None = None) -> None:
         import ipywidgets as widgets
@@ -66,6 +71,8 @@ class WidgetRenderer(Renderer):
         self._handle: Any = None
         self._drawn = -1
         self._clicks: Clicks | None = None
+        if view.ended:  # a job that ended before its view was made (a failed detached one)
+            self._ended()
 
     def take_clicks(self, clicks: Clicks) -> None:
         """While the cell follows the job, the buttons' clicks arrive at once (a kernel
@@ -116,6 +123,8 @@ class WidgetRenderer(Renderer):
     def update(self) -> None:
         if self._hinted:
             self._show_hint()
+        if self.view.ended:
+            self._ended()  # whether or not the view changed since it was last drawn
         if self.view.version == self._drawn:
             return
         self._drawn = self.view.version
@@ -127,11 +136,10 @@ class WidgetRenderer(Renderer):
             details = _wrap(details_html(self.view))
             if details != self.details.value:
                 self.details.value = details
-        if self.view.ended:
-            self._ended()
 
     def _ended(self) -> None:
-        """Both buttons off, saying why."""
+        """Both buttons off, saying why (unchanged traits send nothing: it may run again,
+        as the view's last state arrives)."""
         why = f"The job has ended ({self.view.state})."
         for button in (self.cancel_button, self.savepoint_button):
             button.disabled = True
@@ -163,8 +171,10 @@ def _body(view, charted: bool = False) -> str:
 
 def _wrap(content: str) -> str:
     """An HTML widget's content has a form field's line height (28 px), which spread
-    every table row over two lines' height: a text's instead."""
-    return f"<div class='flink-view' style='line-height:1.4'>{content}</div>"
+    every table row over two lines' height: a text's instead. Its text wraps at the
+    cell's edge rather than run under the next widget."""
+    return (f"<div class='flink-view' style='line-height:1.4;{WRAPS_WORDS};max-width:100%'>"
+            f"{content}</div>")
 
 
 def _live_chart(view) -> Any:

@@ -4,6 +4,9 @@
 // string per call: one py4j round trip instead of one per name (a catalog of 1,000 tables is
 // one call). Nothing here starts a job. A catalog or database that fails to list is reported
 // in its own entry ("error"); the others are still read.
+//
+// Flink members used here that are not public API are in engine/ledger.py, checked
+// against the installed Flink by tests/engine/test_ledger.py (docs/versions.md).
 package flink_notebook;
 
 import java.lang.reflect.Field;

@@ -5,6 +5,9 @@
 // cell's thread (and so TableEnvironment.create and StreamTableEnvironment.create, which
 // call it) returns an environment whose jobs go through the notebook's executor. Only that
 // thread's: the factory is Flink's thread-local one; other threads get Flink's default.
+//
+// Flink members used here that are not public API are in engine/ledger.py, checked
+// against the installed Flink by tests/engine/test_ledger.py (docs/versions.md).
 package flink_notebook;
 
 import java.lang.reflect.Field;

@@ -2,6 +2,9 @@
 // query rows never cross py4j one at a time: a Java thread drains the collect
 // iterator into a bounded buffer, and Python pulls whole pages as Arrow IPC bytes.
 // Janino accepts Java without generics' type checking: keep casts explicit, no lambdas.
+//
+// Flink members used here that are not public API are in engine/ledger.py, checked
+// against the installed Flink by tests/engine/test_ledger.py (docs/versions.md).
 package flink_notebook;
 
 import java.io.ByteArrayOutputStream;

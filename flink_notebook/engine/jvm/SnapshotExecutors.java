@@ -14,8 +14,13 @@
 // each submission gets a copy, taken when it is submitted: routing the next job elsewhere
 // leaves earlier jobs be.
 //
+// On Flink 1.20, a query's collect sink gets a fresh uid (prepared(): why there).
+//
 // Each job's operator descriptions (Flink's web UI and REST show them: an OPTIONS hint's
 // "options:{csv.password=...}") have the values of secret options masked on the way.
+//
+// Flink members used here that are not public API are in engine/ledger.py, checked
+// against the installed Flink by tests/engine/test_ledger.py (docs/versions.md).
 package flink_notebook;
 
 import java.util.stream.Stream;
@@ -65,14 +70,31 @@ public class SnapshotExecutors implements PipelineExecutorServiceLoader {
             "(?i)([\\w.-]*(?:" + any + ")[\\w.-]*'?\\s*=\\s*)('(?:[^']|'')*'?|[^,}\\]\\s]+)");
     }
 
-    Pipeline masked(Pipeline pipeline) {
-        java.util.regex.Pattern pattern = secretOption;
-        if (pattern == null || !(pipeline instanceof StreamGraph)) {
+    Pipeline prepared(Pipeline pipeline) {
+        if (!(pipeline instanceof StreamGraph)) {
             return pipeline;
         }
-        java.util.Iterator nodes = ((StreamGraph) pipeline).getStreamNodes().iterator();
+        StreamGraph graph = (StreamGraph) pipeline;
+        java.util.regex.Pattern pattern = secretOption;
+        java.util.Iterator nodes = graph.getStreamNodes().iterator();
         while (nodes.hasNext()) {
             StreamNode node = (StreamNode) nodes.next();
+            // @flink < 2.0
+            // Flink 1.20 gives a query's collect sink the same operator ID in every job of
+            // the same query, so a job resumed from a savepoint restores the sink's offset
+            // from the earlier job, and its results never reach the new client (it asks
+            // from offset 0 and is answered nothing, forever). A fresh uid leaves that
+            // state unclaimed, as in 2.x; the operators before it keep theirs.
+            if (node.getOperatorFactory() instanceof
+                    org.apache.flink.streaming.api.operators.collect.CollectSinkOperatorFactory
+                    && node.getTransformationUID() == null) {
+                graph.setTransformationUID(node.getId(),
+                    "flink-notebook-collect-" + java.util.UUID.randomUUID());
+            }
+            // @end
+            if (pattern == null) {
+                continue;
+            }
             String description = node.getOperatorDescription();
             if (description != null) {
                 node.setOperatorDescription(
@@ -150,7 +172,7 @@ public class SnapshotExecutors implements PipelineExecutorServiceLoader {
         public java.util.concurrent.CompletableFuture execute(
                 Pipeline pipeline, Configuration configuration, ClassLoader userCodeClassloader)
                 throws Exception {
-            return executor.execute(owner.masked(pipeline), owner.routed(configuration),
+            return executor.execute(owner.prepared(pipeline), owner.routed(configuration),
                                     userCodeClassloader);
         }
     }
@@ -191,8 +213,13 @@ public class SnapshotExecutors implements PipelineExecutorServiceLoader {
         public java.util.concurrent.CompletableFuture execute(
                 Pipeline pipeline, Configuration configuration, ClassLoader userCodeClassloader)
                 throws Exception {
+            // @flink >= 2.0
             StreamGraph graph = PipelineExecutorUtils.getStreamGraph(pipeline, configuration);
             graph.serializeUserDefinedInstances();
+            // @else
+            org.apache.flink.runtime.jobgraph.JobGraph graph =
+                PipelineExecutorUtils.getJobGraph(pipeline, configuration, userCodeClassloader);
+            // @end
             return cluster.submitJob(graph).thenApply(new ToJobClient(cluster, userCodeClassloader));
         }
     }

@@ -14,7 +14,7 @@ SQL error at line 2, column 3: Object 'missing_table' not found
 
 SELECT 1 FROM (VALUES (1)) AS t(x) GROUP x;
 SQL error at line 1, column 42: Syntax error at "x"
-Expected: "BY"
+Expected: BY
 !error
 
 CREATE TEMPORARY TABLE q_bad (a INT) WITH ('connector' = 'datagen', 'number-of-row' = '5');
