@@ -50,8 +50,10 @@ default_suite() {
       bash scripts/setup-venv.sh &&
     part "Flink $FLINK_DEFAULT: the browser for the browser tests" bash scripts/setup-browser.sh
   then
+    # Two workers (pytest-xdist) here too: these tests are independent and mostly CPU-bound
+    # (a minute on two workers, twice that on one).
     part "Flink $FLINK_DEFAULT: the tests that start no Flink" \
-      .venv/bin/python -m pytest -q -m "not cluster" || true
+      .venv/bin/python -m pytest -q -m "not cluster" -n 2 || true
     # Two workers (pytest-xdist): the cluster tests mostly wait on JVMs and clusters
     # starting, so two overlap well on two cores. A test file stays on one worker (its
     # module fixtures, such as a remote cluster, start once); each worker has its own state

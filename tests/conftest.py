@@ -390,12 +390,40 @@ COMPAT_SUITE = (
 )
 
 
+#: The test files that take longest (minutes of one worker: --durations of CI runs), run
+#: first. pytest-xdist's loadfile hands out files in collection order, and collection order
+#: put the longest two (the benchmarks, the teaching notebooks) last: one worker ran them
+#: for minutes while the other had nothing left. Longest first, the short files fill in.
+LONGEST_FIRST = (
+    "tests/notebooks/test_notebooks_teaching.py",
+    "tests/test_benchmarks.py",
+    "tests/cells/test_flink_run.py",
+    "tests/flink/test_multi_host.py",
+    "tests/browser/test_views_in_lab.py",
+    "tests/engine/test_context_environments.py",
+    "tests/executors/test_executors_per_job.py",
+    "tests/browser/test_jupyterlab.py",
+)
+
+
+def _longest_first(item: pytest.Item) -> int:
+    path = item.nodeid.split("::", 1)[0]
+    return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
 def _compat_entry(entry: str, nodeid: str) -> bool:
     return nodeid == entry or nodeid.startswith((entry + "::", entry + "["))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the tests COMPAT_SUITE names ``compat``; fail on an entry that names none."""
+    """Mark the tests COMPAT_SUITE names ``compat``; fail on an entry that names none. Put
+    the longest files first (LONGEST_FIRST; a stable sort keeps each file's tests together
+    and in order)."""
+    root = Path(__file__).parents[1]
+    gone = [path for path in LONGEST_FIRST if not (root / path).is_file()]
+    if gone:
+        raise pytest.UsageError(f"tests/conftest.py LONGEST_FIRST names no file: {gone}")
+    items.sort(key=_longest_first)
     for item in items:
         if any(_compat_entry(entry, item.nodeid) for entry in COMPAT_SUITE):
             item.add_marker(pytest.mark.compat)
