@@ -56,6 +56,11 @@ def attach(session: FlinkSession, job_id: str, rest_url: str | None) -> JobClien
     return job
 
 
+#: The handles left_running made, by job id: a later listing gives the same handle (and
+#: its one connection to the cluster) instead of opening another each time.
+_LEFT: dict[str, JobClient] = {}
+
+
 def left_running() -> list[JobClient]:
     """Handles for the detached jobs that other kernels (earlier ones, or others running)
     left on their per-job clusters of this host, each with ``origin`` saying whose."""
@@ -67,18 +72,26 @@ def left_running() -> list[JobClient]:
         alive = owner is not None and owner.alive()
         if alive and owner.pid == os.getpid():
             continue  # this kernel's own: its notebook has their handles
-        rest = RestClient(cluster.rest_url)
+        known = [job for job in _LEFT.values() if job.cluster.rest_url == cluster.rest_url]
+        rest = known[0].rest if known else RestClient(cluster.rest_url)
         try:
             jobs = rest.jobs_overview()
         except UsageError:
-            rest.close()
-            continue  # stopping right now
+            rest.close()  # stopping right now (asked again, it opens a connection)
+            continue
         whose = "another kernel" if alive else "an earlier kernel"
         origin = f"{whose} ({cluster.notebook})" if cluster.notebook else whose
-        for overview in jobs:
-            if overview.get("state") in TERMINAL:
-                continue
-            job = JobClient(overview["jid"], rest, name=overview.get("name"), cluster=cluster)
+        running = [overview for overview in jobs if overview.get("state") not in TERMINAL]
+        for overview in running:
+            job = _LEFT.get(overview["jid"])
+            if job is None:
+                job = JobClient(overview["jid"], rest, name=overview.get("name"),
+                                cluster=cluster)
+                _LEFT[job.job_id] = job
             job.origin = origin
             found.append(job)
+        if not running:
+            rest.close()
+    _LEFT.clear()  # jobs no longer running are forgotten
+    _LEFT.update((job.job_id, job) for job in found)
     return found

@@ -92,6 +92,9 @@ def test_a_detached_job_runs_on_after_its_kernel_and_a_later_one_cancels_it(shel
         # A later kernel (here: the test's own notebook) sees it, marked as whose it is.
         [listed] = [job for job in left_running() if job.job_id == job_id]
         assert listed.origin == "an earlier kernel (pipelines/orders.ipynb)"
+        # Listed again: the same handle, not one more connection to the cluster.
+        assert [job for job in left_running() if job.job_id == job_id] == [listed]
+        assert next(job for job in left_running() if job.job_id == job_id) is listed
         table = shell.run_line_magic("flink_jobs", "").set_index("job_id")  # no widgets here
         assert table.loc[job_id, "state"] == "RUNNING"
         assert table.loc[job_id, "target"] == (
