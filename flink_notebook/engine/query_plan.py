@@ -7,6 +7,7 @@ as a materialized table (updating).
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -14,6 +15,8 @@ from flink_notebook.engine.internals import java_table, planner, table_env_of
 from flink_notebook.engine.result_mode import UNLIMITED, ResultMode, RowOrder
 
 _SOURCE_CLASSES = ("SourceTransformation", "LegacySourceTransformation")
+log = logging.getLogger(__name__)
+
 _CHANGELOG = re.compile(r"changelogMode=\[([A-Z,]+)\]")
 
 
@@ -78,10 +81,16 @@ def row_order(table: Any) -> RowOrder:
     """The ORDER BY and unique key of a query's result, from its logical plan (Calcite's
     tree as Flink's parser left it: nothing is optimized again). What cannot be read is
     left unknown: the rows are then drawn in the order of their columns."""
+    from py4j.protocol import Py4JError
+    from pyflink.util.exceptions import JavaException  # what PyFlink turns Java's into
+
     try:
         rel = _logical_plan(table)
         return RowOrder(_sort(rel), _key(rel))
-    except Exception:  # py4j's errors, a plan of another shape: the order only helps
+    except (Py4JError, JavaException, AttributeError, TypeError, ValueError):
+        # Java's errors, a plan of another shape (a member another Flink lacks): the order
+        # only helps. Anything else is a bug of ours, and raises.
+        log.debug("no row order read from the plan", exc_info=True)
         return RowOrder()
 
 

@@ -172,3 +172,21 @@ def test_the_order_and_key_are_read_from_the_querys_plan(shell):
     table = t_env.from_path("rows_table_ticks").group_by(col("k")).select(
         col("v").sum.alias("total"), col("k"))
     assert row_order(table) == RowOrder(key=(1,))  # the Table API's plan too
+
+
+def test_a_plan_that_cannot_be_read_leaves_the_order_unknown_and_a_bug_of_ours_raises(
+        monkeypatch):
+    from flink_notebook.engine import query_plan
+
+    def unreadable(table):
+        raise AttributeError("a plan of another shape")
+
+    monkeypatch.setattr(query_plan, "_logical_plan", unreadable)
+    assert query_plan.row_order(object()) == RowOrder()
+
+    def broken(table):
+        raise NameError("a bug")
+
+    monkeypatch.setattr(query_plan, "_logical_plan", broken)
+    with pytest.raises(NameError):
+        query_plan.row_order(object())
