@@ -79,9 +79,11 @@ def run_sql_cell(
     if not statements:
         raise UsageError(f"{source or 'The cell'} holds no SQL statement.")
     configuration = request.configuration(notebook.configuration)
-    if configuration.get("execution.target") == "remote" and any(
+    if configuration.get("execution.target") == "remote" and not notebook.session.ready and any(
             s.kind in JOB_STATEMENTS or s.kind is StatementKind.BEGIN_SET for s in statements):
-        check_versions(configuration, notebook.session)  # said before Java starts
+        # Said before Java starts (seconds, not the start's half minute). Once it runs, the
+        # submission asks the cluster itself, once (/overview: its version and free slots).
+        check_versions(configuration, notebook.session)
     notebook.session.ensure_started()
     request = resuming(request, text, configuration,
                        query=any(s.kind is StatementKind.QUERY for s in statements))  # --resume
