@@ -113,8 +113,15 @@ class JobsWidget(JobList):
     # -- showing -------------------------------------------------------------
 
     def show(self) -> None:
-        """Display the list and keep it current while any job runs."""
+        """Display the list and keep it current while any job runs. Its buttons' clicks
+        go to a kernel subshell where the kernel has them (display/clicks.py): they act
+        at once, while another cell keeps the main thread busy (cancelling and stopping
+        are REST requests, safe on any thread)."""
+        from flink_notebook.display.clicks import Clicks
+
         self._handle = display(self._bundle(), raw=True, display_id=True)
+        Clicks().route(*(button for row in self._rows.values()
+                         for button in (row.cancel, row.stop)))
         self.start()
 
     def _bundle(self) -> dict[str, Any]:
@@ -135,6 +142,15 @@ class JobsWidget(JobList):
                 shown.set_buttons(False)
             else:
                 shown.to_word(ended_cell(row), row.ended)
+
+    def superseded(self) -> None:
+        """A newer list refreshes instead: this one's states are no longer current, and its
+        buttons go (the newer list has them)."""
+        with self._lock:
+            for row in self.rows:
+                if row.running:
+                    self._rows[row.job.job_id].set_buttons(False)
+            self._say("This list is no longer refreshed: a newer %flink_jobs list is.")
 
     def finish(self) -> None:
         """The final state, also for frontends without widgets (a saved notebook)."""

@@ -6,16 +6,19 @@ frontend (:func:`jobs_table`); in a widget frontend as a live grid
 job has not ended, a background thread reads the rows every ``interval`` seconds (one
 overview request per cluster, :mod:`~flink_notebook.display.job_rows`) and draws them in
 the cell that showed the list (:mod:`~flink_notebook.display.parent`). It stops when every
-listed job has ended or the list is closed; while a cluster does not answer, the reads come
-ever further apart. No event loop is involved: a plain thread that sleeps on an event.
+listed job has ended, the list is closed, or a newer list starts (one list refreshes at a
+time: an output cleared or scrolled away leaves no thread polling clusters); while a cluster
+does not answer, the reads come ever further apart. No event loop is involved: a plain
+thread that sleeps on an event.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 
@@ -55,7 +58,11 @@ def jobs_table(jobs: list[JobClient], target: Callable[[Any], str] | None = None
 class JobList:
     """The listed jobs' rows, read by :meth:`step` (which :meth:`start` repeats on a thread
     while any job runs). Subclasses draw: :meth:`draw` each read, :meth:`finish` once no
-    job will change again."""
+    job will change again, :meth:`superseded` when a newer list took over the refresh."""
+
+    #: The list that refreshes now (the newest one started).
+    _refreshing: ClassVar[weakref.ref[JobList] | None] = None
+    _one_at_a_time: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(self, jobs: list[JobClient], target: Callable[[Any], str] = lambda j: "",
                  interval: float = LIST_REFRESH) -> None:
@@ -110,6 +117,12 @@ class JobList:
         self._parent = self._parent or current_parent()
         if self.ended or self.closed or self.refreshing:
             return
+        with JobList._one_at_a_time:
+            before = JobList._refreshing() if JobList._refreshing is not None else None
+            JobList._refreshing = weakref.ref(self)
+        if before is not None and before is not self and before.refreshing:
+            before.stop_refreshing()
+            before.superseded()
         self._thread = threading.Thread(target=self._run, daemon=True, name="flink-jobs list")
         self._thread.start()
 
@@ -127,9 +140,13 @@ class JobList:
             except Exception:  # a list must outlive one bad read
                 log.warning("%flink_jobs refresh failed", exc_info=True)
 
-    def close(self) -> None:
-        """Stop refreshing (the thread ends within one pause)."""
+    def stop_refreshing(self) -> None:
+        """Stop refreshing (the thread ends within one pause); what is shown stays."""
         self._closed.set()
+
+    def close(self) -> None:
+        """Stop refreshing (subclasses also close what they show)."""
+        self.stop_refreshing()
 
     def _finish(self) -> None:
         if not self._finished:
@@ -138,6 +155,9 @@ class JobList:
 
     def draw(self, rows: list[JobRow]) -> None:
         """Show ``rows`` (called on the refresh thread or the click's)."""
+
+    def superseded(self) -> None:
+        """A newer list refreshes instead of this one (which stopped): say so."""
 
     def finish(self) -> None:
         """Every job has ended: let go of what only running jobs need."""

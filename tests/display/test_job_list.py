@@ -285,3 +285,27 @@ def test_clusters_are_named_local_by_their_name_or_host_and_never_with_a_passwor
     left = job("http://127.0.0.1:9999", cluster=object())
     left.origin = "an earlier kernel (pipelines/orders.ipynb)"
     assert name(left) == "per-job, from an earlier kernel (pipelines/orders.ipynb)"
+
+
+def test_a_newer_list_takes_over_the_refresh_and_the_older_one_says_so():
+    """One list refreshes at a time: an earlier one (its output perhaps cleared) stops
+    polling its clusters, keeps what it showed and says it is no longer current."""
+    rest = FakeRest()
+    job = _job(1, rest)
+    older = JobsWidget([job], interval=0.05)
+    older.start()
+    assert older.refreshing
+    newer = JobsWidget([job], interval=0.05)
+    try:
+        newer.start()
+        until(lambda: not older.refreshing, "the older list's refresh stopping", seconds=30)
+        assert newer.refreshing and not older.box.children[-1].layout.display
+        assert "no longer refreshed" in older.note.value
+        assert all(b.disabled for b in _buttons(older, job))  # the newer one has them
+        assert not any(b.disabled for b in _buttons(newer, job))
+        assert older.box.comm is not None  # still shown, not closed
+        rest.states[job.job_id] = "FINISHED"
+        until(lambda: not newer.refreshing, "the newer list's refresh stopping", seconds=30)
+    finally:
+        older.close()
+        newer.close()
