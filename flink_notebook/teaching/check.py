@@ -57,22 +57,25 @@ def check(result: Any, expected: Any, *, name: str | None = None,
     to ``timeout`` seconds for the query to end (a streaming exercise is checked over a
     bounded replay). ``expected``: a DataFrame, or a list of tuples (in the answer's column
     order) or of dicts. Rows are compared in any order unless ``ordered`` (None: ordered when
-    the handle's query has an ORDER BY the planner reports); floats equal within
+    the handle's query has an ORDER BY its plan shows: rows that tie on it may come in
+    any order); floats equal within
     ``tolerance`` (relative or absolute), or rounded to ``decimals`` places if given."""
-    rows, query_orders = final_rows(result, timeout)
+    rows, order_by = final_rows(result, timeout)
     verdict = compare(rows, expected, name=name,
-                      ordered=query_orders if ordered is None else ordered,
-                      tolerance=tolerance, decimals=decimals)
+                      ordered=bool(order_by) if ordered is None else ordered,
+                      order_by=order_by, tolerance=tolerance, decimals=decimals)
     if not verdict.ok:
         raise CheckFailed(verdict.message)
     print(verdict.message)
 
 
 def compare(result: Any, expected: Any, *, name: str | None = None, ordered: bool = False,
-            tolerance: float = 1e-6, decimals: int | None = None,
-            examples: int = 5) -> Verdict:
+            order_by: Sequence[str] = (), tolerance: float = 1e-6,
+            decimals: int | None = None, examples: int = 5) -> Verdict:
     """The verdict on ``result``'s rows against ``expected``'s (each a DataFrame or a list
-    of tuples or dicts), without raising: at most ``examples`` rows shown per kind."""
+    of tuples or dicts), without raising: at most ``examples`` rows shown per kind.
+    ``ordered``: the rows' order counts too, or only that of the ``order_by`` columns'
+    values when given (rows that tie on them may come in any order)."""
     title = f"{name}: " if name else ""
     if _is_tuples(result) and not _is_tuples(expected):  # named by the expected rows
         theirs = _frame(expected, "expected")
@@ -94,7 +97,8 @@ def compare(result: Any, expected: Any, *, name: str | None = None, ordered: boo
     closeness = Closeness(tolerance, decimals)
     missing, extra = unmatched(got, want, closeness)
     if not missing and not extra:
-        wrong_place = first_out_of_order(got, want, closeness) if ordered else None
+        sorted_on = [wanted.index(c) for c in order_by if c in wanted] or range(len(wanted))
+        wrong_place = first_out_of_order(got, want, closeness, sorted_on) if ordered else None
         if wrong_place is None:
             return Verdict(True, f"✓ {title}{plural(len(want), 'row')}, as expected")
         at, row, expected_row = wrong_place
@@ -204,11 +208,12 @@ def pair_up(missing: list[Row], extra: list[Row], got: list[Row], want: list[Row
     return pairs
 
 
-def first_out_of_order(got: list[Row], want: list[Row], closeness: Closeness
-                       ) -> tuple[int, Row, Row] | None:
-    """The first place where the answer's row is not the expected one (same rows)."""
+def first_out_of_order(got: list[Row], want: list[Row], closeness: Closeness,
+                       columns: Sequence[int]) -> tuple[int, Row, Row] | None:
+    """The first place where the answer's row is not the expected one in ``columns`` (the
+    same rows, in another order)."""
     for at, (row, expected) in enumerate(zip(got, want)):
-        if not _same(row, expected, closeness):
+        if not all(closeness.same(row[i], expected[i]) for i in columns):
             return at, row, expected
     return None
 

@@ -130,6 +130,15 @@ def test_order_counts_when_asked():
     assert compare(WINDOWS, WINDOWS, ordered=True).ok
 
 
+def test_rows_that_tie_on_the_order_by_may_come_in_any_order():
+    top = pd.DataFrame({"driver": [7, 8, 9], "tips": [12.5, 3.0, 3.0]})
+    tie_swapped = [(7, 12.5), (9, 3.0), (8, 3.0)]
+    assert compare(top, tie_swapped, ordered=True, order_by=["tips"]).ok
+    assert not compare(top, tie_swapped, ordered=True).ok
+    assert not compare(top, [(8, 3.0), (9, 3.0), (7, 12.5)], ordered=True,
+                       order_by=["tips"]).ok
+
+
 def test_a_long_wrong_answer_is_a_few_lines():
     answer = pd.DataFrame({"id": range(0, 1000), "v": 1.5})
     expected = pd.DataFrame({"id": range(500, 1500), "v": 1.5})
@@ -227,3 +236,17 @@ def test_a_stream_that_does_not_end_has_no_final_table(shell):
         handle.cancel()
     with pytest.raises(UsageError, match="was cancelled before its end"):
         check(handle, [])
+
+
+@pytest.mark.cluster
+def test_a_top_n_query_is_checked_in_its_order(shell):
+    shell.run_cell_magic("flink_sql", "--detached -o top_tips", """
+        SELECT driver, SUM(tip) AS tips
+        FROM (VALUES (7, 10.0), (7, 2.5), (8, 3.0), (9, 1.25)) AS t(driver, tip)
+        GROUP BY driver ORDER BY tips DESC LIMIT 2""")
+    handle = shell.user_ns["top_tips"]
+    check(handle, [(7, 12.5), (8, 3.0)])  # ordered: the plan's ORDER BY is known
+    with pytest.raises(CheckFailed, match="the right rows in the wrong order: row 1 is "
+                                          r"\(driver=7, tips=12.5\), expected"):
+        check(handle, [(8, 3.0), (7, 12.5)])
+    check(handle, [(8, 3.0), (7, 12.5)], ordered=False)
