@@ -25,7 +25,7 @@ class TeachingMagics(Magics):
     @argument("--ordered", action="store_true", default=None,
               help="rows must come in the expected order (default: when the query's "
                    "ORDER BY is known)")
-    @argument("--unordered", dest="ordered", action="store_false",
+    @argument("--unordered", dest="ordered", action="store_false", default=None,
               help="rows may come in any order")
     @argument("--decimals", type=int, metavar="N", help="compare floats rounded to N places")
     @argument("--tolerance", type=float, default=1e-6, metavar="T",

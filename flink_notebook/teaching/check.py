@@ -128,7 +128,12 @@ def compare(result: Any, expected: Any, *, name: str | None = None, ordered: boo
 
 def column_problem(have: Sequence[str], want: Sequence[str]) -> str | None:
     """The answer's columns against the expected ones, in one line (None when they are the
-    same, in any order): a column named in another case is said to be named wrongly."""
+    same, in any order): a column named in another case is said to be named wrongly, a
+    name given twice is said first."""
+    twice = sorted({c for c in have if list(have).count(c) > 1})
+    if twice:
+        return f"{'column' if len(twice) == 1 else 'columns'} {', '.join(twice)} more than " \
+               "once: give each column its own name (AS ...)"
     missing = [c for c in want if c not in have]
     extra = [c for c in have if c not in want]
     if not missing and not extra:

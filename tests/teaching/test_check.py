@@ -80,6 +80,22 @@ def test_missing_and_extra_columns_are_one_line():
                             "(expected columns: window_start, rides)")
 
 
+def test_a_column_name_given_twice_is_said():
+    answer = pd.DataFrame([[1, 2, 3]], columns=["k", "n", "n"])
+    assert str(compare(answer, [{"k": 1, "n": 2}])) == \
+        "✗ column n more than once: give each column its own name (AS ...)"
+
+
+def test_the_magics_order_options():
+    from flink_notebook.magics.options import parse_options
+    from flink_notebook.magics.teaching import TeachingMagics
+
+    magic = TeachingMagics.flink_check
+    assert parse_options(magic, "a b").ordered is None  # the query's ORDER BY decides
+    assert parse_options(magic, "a b --ordered").ordered is True
+    assert parse_options(magic, "a b --unordered").ordered is False
+
+
 def test_tuples_of_another_width_are_a_usage_error():
     with pytest.raises(UsageError, match=r"expected rows have 3 values; the answer has 2 "
                                          r"columns \(window_start, rides\)"):
@@ -250,3 +266,33 @@ def test_a_top_n_query_is_checked_in_its_order(shell):
                                           r"\(driver=7, tips=12.5\), expected"):
         check(handle, [(8, 3.0), (7, 12.5)])
     check(handle, [(8, 3.0), (7, 12.5)], ordered=False)
+
+
+def test_a_headless_run_stops_at_a_failed_check_but_not_at_a_compare(tmp_path):
+    import io
+
+    import nbformat
+
+    from flink_notebook.cli.run import run_notebook
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in (
+        "from flink_notebook.teaching import check, compare",
+        "print(compare([(1,)], [(2,)], name='shown'))",
+        "check([(1,)], [(1,)], name='right')",
+        "check([(1,)], [(2,)], name='wrong')",
+        "print('never')",
+    )]
+    path = tmp_path / "exercise.ipynb"
+    nbformat.write(notebook, path)
+    out = io.StringIO()
+    assert run_notebook(path, stream=out, output=tmp_path / "done.ipynb") == 1
+    assert "stdout: '✗ shown: 1 row missing, 1 extra row" in out.getvalue()  # no stop
+    assert "error: CheckFailed: ✗ wrong: 1 row missing, 1 extra row" in out.getvalue()
+    assert "stopped at cell 4 of 5" in out.getvalue()
+    done = nbformat.read(tmp_path / "done.ipynb", as_version=4)
+    assert done.cells[2].outputs[0]["text"] == "✓ right: 1 row, as expected\n"
+    # The notebook shows the verdict's lines, not a traceback.
+    assert done.cells[3].outputs[0]["traceback"] == [
+        "✗ wrong: 1 row missing, 1 extra row (expected 1 row, your result has 1)",
+        "  missing: (2)", "  extra: (1)"]
