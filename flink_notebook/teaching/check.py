@@ -58,8 +58,8 @@ def check(result: Any, expected: Any, *, name: str | None = None,
     bounded replay). ``expected``: a DataFrame, or a list of tuples (in the answer's column
     order) or of dicts. Rows are compared in any order unless ``ordered`` (None: ordered when
     the handle's query has an ORDER BY its plan shows: rows that tie on it may come in
-    any order); floats equal within
-    ``tolerance`` (relative or absolute), or rounded to ``decimals`` places if given."""
+    any order); floats equal within ``tolerance`` (relative or absolute), or rounded to
+    ``decimals`` places if given."""
     rows, order_by = final_rows(result, timeout)
     verdict = compare(rows, expected, name=name,
                       ordered=bool(order_by) if ordered is None else ordered,
@@ -77,16 +77,7 @@ def compare(result: Any, expected: Any, *, name: str | None = None, ordered: boo
     ``ordered``: the rows' order counts too, or only that of the ``order_by`` columns'
     values when given (rows that tie on them may come in any order)."""
     title = f"{name}: " if name else ""
-    if _is_tuples(result) and not _is_tuples(expected):  # named by the expected rows
-        theirs = _frame(expected, "expected")
-        mine = _frame(result, "result", [str(c) for c in theirs.columns])
-    elif _is_tuples(result):  # nothing names the columns: rows shown as plain tuples
-        width = len(next(iter(result), None) or next(iter(expected), None) or ())
-        mine = _frame(result, "result", _unnamed(width))
-        theirs = _frame(expected, "expected", _unnamed(width))
-    else:
-        mine = _frame(result, "result")
-        theirs = _frame(expected, "expected", [str(c) for c in mine.columns])
+    mine, theirs = _frames(result, expected)
     columns = [str(c) for c in mine.columns]
     wanted = [str(c) for c in theirs.columns]
     problem = column_problem(columns, wanted)
@@ -104,6 +95,14 @@ def compare(result: Any, expected: Any, *, name: str | None = None, ordered: boo
         at, row, expected_row = wrong_place
         return Verdict(False, f"✗ {title}the right rows in the wrong order: row {at + 1} is "
                               f"{_row(wanted, row)}, expected {_row(wanted, expected_row)}")
+    return Verdict(False, _mismatch(title, wanted, got, want, missing, extra, closeness,
+                                    examples))
+
+
+def _mismatch(title: str, columns: list[str], got: list[Row], want: list[Row],
+              missing: list[Row], extra: list[Row], closeness: Closeness,
+              examples: int) -> str:
+    """What is wrong with the rows: a line of counts, then examples of each kind."""
     different = pair_up(missing, extra, got, want, closeness)
     paired_missing = {id(m) for m, _ in different}
     paired_extra = {id(e) for _, e in different}
@@ -117,13 +116,13 @@ def compare(result: Any, expected: Any, *, name: str | None = None, ordered: boo
     lines = [f"✗ {title}{', '.join(counts)} (expected {plural(len(want), 'row')}, "
              f"your result has {len(got):,})"]
     if different:
-        lines.append("  different: " + _some([_difference(wanted, m, e, closeness)
+        lines.append("  different: " + _some([_difference(columns, m, e, closeness)
                                                 for m, e in different], examples, "; "))
     if missing:
-        lines.append("  missing: " + _some([_row(wanted, r) for r in missing], examples))
+        lines.append("  missing: " + _some([_row(columns, r) for r in missing], examples))
     if extra:
-        lines.append("  extra: " + _some([_row(wanted, r) for r in extra], examples))
-    return Verdict(False, "\n".join(lines))
+        lines.append("  extra: " + _some([_row(columns, r) for r in extra], examples))
+    return "\n".join(lines)
 
 
 def column_problem(have: Sequence[str], want: Sequence[str]) -> str | None:
@@ -221,6 +220,20 @@ def first_out_of_order(got: list[Row], want: list[Row], closeness: Closeness,
         if not all(closeness.same(row[i], expected[i]) for i in columns):
             return at, row, expected
     return None
+
+
+def _frames(result: Any, expected: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both sides as DataFrames: lists of tuples take the other side's column names, or
+    none (then rows are shown as plain tuples)."""
+    if _is_tuples(result) and not _is_tuples(expected):
+        theirs = _frame(expected, "expected")
+        return _frame(result, "result", [str(c) for c in theirs.columns]), theirs
+    if _is_tuples(result):
+        width = len(next(iter(result), None) or next(iter(expected), None) or ())
+        return (_frame(result, "result", _unnamed(width)),
+                _frame(expected, "expected", _unnamed(width)))
+    mine = _frame(result, "result")
+    return mine, _frame(expected, "expected", [str(c) for c in mine.columns])
 
 
 def _frame(rows: Any, what: str, columns: Sequence[str] = ()) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import numbers
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 Row = tuple[Any, ...]
@@ -51,18 +52,18 @@ def canonical(value: Any) -> Any:
             return None
     except (TypeError, ValueError):
         pass
-    if isinstance(value, (bool, _np_bool())):
+    if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, numbers.Integral):
         return int(value)
     if isinstance(value, (numbers.Real, decimal.Decimal)):
         return float(value)  # 3.0 == 3, and both hash alike
-    if isinstance(value, (pd.Timestamp, dt.datetime)) or _is_datetime64(value):
+    if isinstance(value, (pd.Timestamp, dt.datetime, np.datetime64)):
         stamp = pd.Timestamp(value)
         return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
     if isinstance(value, (bytes, bytearray)):
         return bytes(value)
-    if isinstance(value, (list, tuple)) or type(value).__name__ == "ndarray":
+    if isinstance(value, (list, tuple, np.ndarray)):
         return tuple(canonical(v) for v in value)
     if isinstance(value, dict):
         return tuple(sorted((k, canonical(v)) for k, v in value.items()))
@@ -70,8 +71,7 @@ def canonical(value: Any) -> Any:
 
 
 def canonical_rows(frame: pd.DataFrame) -> list[Row]:
-    """The frame's rows (its index ignored) as tuples of canonical values; a column whose
-    values are timestamps on the other side is read as timestamps (:func:`align_text`)."""
+    """The frame's rows (its index ignored) as tuples of canonical values."""
     return [tuple(canonical(v) for v in row)
             for row in frame.itertuples(index=False, name=None)]
 
@@ -107,16 +107,6 @@ def shown(value: Any) -> str:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _np_bool() -> type:
-    import numpy as np
-
-    return np.bool_
-
-
-def _is_datetime64(value: Any) -> bool:
-    return type(value).__name__ == "datetime64"
 
 
 def _time_kind(value: Any) -> str | None:
