@@ -83,7 +83,7 @@ export class FlinkSqlCompleter implements ICompletionProvider<IFlinkSqlItem> {
 /**
  * JupyterLab's completer model, except in a `%%flink_sql` cell: there it keeps only the
  * kernel's items (no words of the editor's text), in the kernel's order also once the
- * list is filtered by what is typed.
+ * list is filtered by what is typed (those that start with it first).
  */
 export class FlinkSqlCompleterModel extends CompleterModel {
   private order = new Map<string, number>(); // empty outside %%flink_sql cells
@@ -106,11 +106,15 @@ export class FlinkSqlCompleterModel extends CompleterModel {
     if (!this.query || !this.order.size) {
       return items;
     }
-    // Filtered by a query, CompleterModel sorts by match score, then alphabetically. It
-    // returns the same list until the query or the items change: sorted once per list.
+    // Filtered by a query, CompleterModel sorts by match score, then alphabetically; here
+    // the items that start with the query come first, each group in the kernel's order.
+    // It returns the same list until the query or the items change: sorted once per list.
     if (items !== this.filtered) {
+      const typed = this.query.toLowerCase();
+      const size = this.order.size;
       const rank = (item: CompletionHandler.ICompletionItem): number =>
-        this.order.get(key(item)) ?? this.order.size;
+        (key(item).toLowerCase().startsWith(typed) ? 0 : size + 1) +
+        (this.order.get(key(item)) ?? size);
       this.filtered = items;
       this.ranked = [...items].sort((a, b) => rank(a) - rank(b));
     }

@@ -2,11 +2,17 @@
 Tab offers the kernel's items only, in the kernel's order. JupyterLab by itself adds the
 words of the cell's own text (``%%flink_sql``, ``SELECT``, a column's name after ``FROM``)
 and sorts the list alphabetically once the items share a prefix, which puts a table's
-columns out of order."""
+columns out of order.
+
+The screenshot goes to the test's folder, and to ``$FLINK_NOTEBOOK_SCREENSHOTS`` when set
+(docs/screenshots/completion.png is taken so)."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 from jupyter_lab import WAIT_MS, browser_page, isolated_lab, write_notebook
@@ -17,7 +23,9 @@ pytestmark = pytest.mark.cluster  # a browser, JupyterLab and a kernel that star
 CELLS = [
     "%load_ext flink_notebook",
     "%%flink_sql\nCREATE TEMPORARY TABLE orders (order_ts TIMESTAMP(3), order_id BIGINT, "
-    "order_amount DOUBLE) WITH ('connector' = 'datagen')",
+    "order_amount DOUBLE) WITH ('connector' = 'datagen');\n"
+    "CREATE TEMPORARY TABLE totals (total_amount DOUBLE, amount DOUBLE) "
+    "WITH ('connector' = 'datagen')",
 ]
 COLUMNS = ["order_ts", "order_id", "order_amount"]  # the kernel's order: the table's
 
@@ -70,6 +78,8 @@ def test_a_flink_sql_cell_offers_the_kernels_items_in_the_kernels_order(
         shot = tmp_path / "completion.png"
         box = _union(editor.bounding_box(), completer.bounding_box())
         page.screenshot(path=str(shot), clip=box)
+        if os.environ.get("FLINK_NOTEBOOK_SCREENSHOTS"):
+            shutil.copy(shot, Path(os.environ["FLINK_NOTEBOOK_SCREENSHOTS"]) / shot.name)
         with capsys.disabled():  # shown on every run, not only on failure
             print(f"\ncompletion screenshot: {shot}")
 
@@ -86,6 +96,23 @@ def test_a_flink_sql_cell_offers_the_kernels_items_in_the_kernels_order(
         page.keyboard.press("Tab")
         expect(labels.first).to_be_visible(timeout=WAIT_MS)
         assert labels.all_inner_texts() == ["orders"]
+        page.keyboard.press("Escape")
+
+        # Typing filters the list: the items that start with what is typed come first,
+        # then the others, each in the kernel's order.
+        _new_cell(page, cells)
+        page.keyboard.type("%%flink_sql")
+        page.keyboard.press("Enter")
+        page.keyboard.type("SELECT  FROM totals t")
+        page.keyboard.press("Home")
+        for _ in "SELECT ":
+            page.keyboard.press("ArrowRight")
+        page.keyboard.type("t.")
+        page.keyboard.press("Tab")
+        expect(labels.first).to_be_visible(timeout=WAIT_MS)
+        assert labels.all_inner_texts() == ["total_amount", "amount"]
+        page.keyboard.type("am")
+        expect(labels).to_have_text(["amount", "total_amount"])
 
 
 def _new_cell(page, cells):
