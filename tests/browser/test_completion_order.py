@@ -97,6 +97,7 @@ def test_a_flink_sql_cell_offers_the_kernels_items_in_the_kernels_order(
         expect(labels.first).to_be_visible(timeout=WAIT_MS)
         assert labels.all_inner_texts() == ["orders"]
         page.keyboard.press("Escape")
+        expect(completer).to_be_hidden()
 
         # Typing filters the list: the items that start with what is typed come first,
         # then the others, each in the kernel's order.
