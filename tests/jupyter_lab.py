@@ -1,10 +1,12 @@
 """What the browser tests share: JupyterLab on 127.0.0.1 with nothing of the user's Jupyter
-setup, Debian's Chromium driven by Playwright (its own browser download is never used),
-and a notebook opened once its kernel is idle."""
+setup and the JupyterLab extension built beside the code under test, Debian's Chromium
+driven by Playwright (its own browser download is never used), and a notebook opened once
+its kernel is idle."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +17,7 @@ import nbformat
 import psutil
 from waiting import until
 
+import flink_notebook
 from flink_notebook.cli.lab import LabServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -46,6 +49,15 @@ def isolated_lab(folder: Path, tmp_path: Path, monkeypatch: Any) -> Iterator[Lab
     news = tmp_path / "jupyterlab_settings_dir" / "@jupyterlab" / "apputils-extension"
     news.mkdir(parents=True)
     (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+    # The extension built beside the package under test (a worktree's own build, found first
+    # on JUPYTER_PATH), not the copy scripts/build-labextension.sh put in the environment.
+    built = Path(flink_notebook.__file__).parent / "labextension"
+    if (built / "package.json").is_file():
+        extensions = tmp_path / "jupyter_path" / "labextensions"
+        extensions.mkdir(parents=True)
+        (extensions / "flink-notebook-sql").symlink_to(built, target_is_directory=True)
+        monkeypatch.setenv("JUPYTER_PATH", os.pathsep.join(
+            p for p in (str(tmp_path / "jupyter_path"), os.environ.get("JUPYTER_PATH")) if p))
     server = LabServer(folder)
     try:
         server.wait_ready(timeout=90)

@@ -14,6 +14,11 @@ import { FLINK_SQL_MIME } from './language';
 
 const MAGIC = /^(?:[ \t]*\n)*%%flink_sql(?:\s|$)/; // blank lines first: IPython drops them
 
+/** Whether a cell's source is a `%%flink_sql` cell. */
+export function isFlinkSql(source: string): boolean {
+  return MAGIC.test(source);
+}
+
 export class FlinkSqlCells {
   constructor(private readonly notebook: Notebook) {
     notebook.modelChanged.connect(this.watchModel, this);
@@ -55,7 +60,7 @@ export class FlinkSqlCells {
     if (cell.isDisposed) {
       return;
     }
-    const wanted = MAGIC.test(cell.sharedModel.getSource())
+    const wanted = isFlinkSql(cell.sharedModel.getSource())
       ? FLINK_SQL_MIME
       : cell.mimeType === FLINK_SQL_MIME
         ? this.notebook.codeMimetype
