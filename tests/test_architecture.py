@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).parent.parent / "flink_notebook"
 #: Top to bottom. A package may import the packages of later lines, never of earlier ones.
 LAYERS = [
     ("cli", "magics", "testing"),
-    ("authoring",),
+    ("authoring", "teaching"),
     ("cells",),
     ("display",),
     ("executors",),

@@ -1,0 +1,1 @@
+"""Material for lessons: example data sets (``%flink_dataset``)."""
