@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 
 import pytest
 from IPython.core.error import UsageError
@@ -170,3 +171,13 @@ def test_products_are_a_versioned_view_for_temporal_joins(shell):
         JOIN shop_products FOR SYSTEM_TIME AS OF l.order_time AS p
         ON l.product_id = p.product_id""")
     assert len(priced) == len(lines) > 30 and all(price is not None for _, price in priced)
+
+
+@pytest.mark.cluster
+def test_speed_paces_the_rows(shell):
+    """Ten readings a second of event time, at --speed 1: datagen hands out 10 rows a
+    second, so 30 rows take two seconds at least (the first ten at once)."""
+    shell.run_line_magic("flink_dataset", "sensors --rows 30 --speed 1")
+    began = time.monotonic()
+    assert len(read(shell, "SELECT * FROM sensor_readings")) == 30
+    assert time.monotonic() - began >= 2.0
