@@ -11,6 +11,7 @@ import time
 import pytest
 from IPython.core.error import UsageError
 
+from flink_notebook.cells.notebook import Notebook
 from flink_notebook.teaching.datasets import SETS, dataset, listing, statements
 from flink_notebook.teaching.ddl import UNPACED, rate
 from flink_notebook.teaching.loading import dataset_list, parse_speed
@@ -181,3 +182,18 @@ def test_speed_paces_the_rows(shell):
     began = time.monotonic()
     assert len(read(shell, "SELECT * FROM sensor_readings")) == 30
     assert time.monotonic() - began >= 2.0
+
+
+@pytest.mark.cluster
+def test_a_set_without_late_rows_gives_the_same_windows_at_any_parallelism(shell):
+    create(shell, "taxi")
+    hourly = """SELECT window_start, driver_id, SUM(tip) AS tips
+        FROM TABLE(TUMBLE(TABLE taxi_fares, DESCRIPTOR(event_time), INTERVAL '1' HOUR))
+        GROUP BY window_start, window_end, driver_id"""
+    one = read(shell, hourly)
+    shell.run_cell_magic("flink_sql", "-o _dataset_rows -D parallelism.default=2", hourly)
+    frame = shell.user_ns.pop("_dataset_rows")
+    two = [tuple(row) for row in frame.itertuples(index=False)]
+    job = Notebook.current().jobs[-1]
+    assert {v["parallelism"] for v in job.rest.job(job.job_id)["vertices"]} == {1, 2}
+    assert one and digest(two) == digest(one)
