@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flink_notebook.teaching import clicks, sensors, shop, taxi
-from flink_notebook.teaching.ddl import MAX_ROWS, Relation
+from flink_notebook.teaching.ddl import MAX_ROWS, Relation, in_order
 
 
 @dataclass(frozen=True)
@@ -48,17 +48,23 @@ def dataset(name: str) -> DataSet:
     return found
 
 
-def statements(name: str, seed: int = 1, rows: int | None = None,
-               speed: float | None = None) -> list[str]:
-    """The set's DROP (of what an earlier call made) and CREATE statements, in order."""
+def relations(name: str, seed: int = 1, rows: int | None = None,
+              speed: float | None = None) -> list[Relation]:
+    """The set's tables and views, each after those it reads; a ValueError for a wrong
+    name, row count or speed."""
     chosen = dataset(name)
     rows = chosen.default_rows if rows is None else rows
     if not 1 <= rows <= MAX_ROWS:
         raise ValueError(f"--rows takes 1 to {MAX_ROWS:,}, got {rows}.")
     if speed is not None and not speed > 0:
         raise ValueError(f"--speed takes a number above 0 (or fast), got {speed}.")
-    relations = chosen.build(int(seed), rows, speed)
-    return [r.drop for r in reversed(relations)] + [r.create for r in relations]
+    return chosen.build(int(seed), rows, speed)
+
+
+def statements(name: str, seed: int = 1, rows: int | None = None,
+               speed: float | None = None) -> list[str]:
+    """The set's DROP (of what an earlier call made) and CREATE statements, in order."""
+    return in_order(relations(name, seed, rows, speed))
 
 
 def listing() -> list[tuple[str, str, str, str]]:

@@ -23,6 +23,11 @@ class Relation:
         return f"DROP TEMPORARY {self.kind} IF EXISTS {self.name}"
 
 
+def in_order(relations: list[Relation]) -> list[str]:
+    """DROP what an earlier run made (views before the tables they read), then CREATE."""
+    return [r.drop for r in reversed(relations)] + [r.create for r in relations]
+
+
 def rate(rows_per_event_second: float, speed: float | None) -> int:
     """datagen's rows-per-second (a whole number, per source subtask: the sources have
     one) for ``speed`` times real time; None: unpaced."""

@@ -11,7 +11,8 @@ from IPython.core.error import UsageError
 from flink_notebook.cells.sql import sql_errors
 from flink_notebook.core.errors import first_line, java_error_summary
 from flink_notebook.display.notes import note
-from flink_notebook.teaching.datasets import dataset, listing, statements
+from flink_notebook.teaching.datasets import dataset, listing, relations
+from flink_notebook.teaching.ddl import in_order
 
 if TYPE_CHECKING:
     from flink_notebook.engine.session import FlinkSession
@@ -39,20 +40,19 @@ def create_dataset(session: FlinkSession, name: str, seed: int = 1, rows: int | 
     pace = parse_speed(speed)
     try:
         chosen = dataset(name)
-        sql = statements(chosen.name, seed, rows, pace)
+        made = relations(chosen.name, seed, rows, pace)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     session.ensure_started()
-    for statement in sql:
+    for statement in in_order(made):
         try:
             session.t_env.execute_sql(statement)
         except sql_errors() as exc:
             raise UsageError(f"Could not create the {chosen.name} data set: "
                              f"{first_line(java_error_summary(exc)[0])}") from None
-    made = [s.split()[3] for s in sql if s.startswith("CREATE")]
     count = chosen.default_rows if rows is None else rows
     paced = "unpaced" if pace is None else f"{pace:g} times real time"
-    helpers = [m for m in made if m not in chosen.tables]
+    helpers = [r.name for r in made if r.name not in chosen.tables]
     sources = f" and their sources {', '.join(helpers)}" if helpers else ""
     note(f"{chosen.name}: created {', '.join(chosen.tables)}{sources} "
          f"({count:,} {chosen.unit}, seed {seed}, {paced}).")
