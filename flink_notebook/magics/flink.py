@@ -51,7 +51,7 @@ class FlinkMagics(Magics):
         args = parse_options(self.flink_sql, line)
         request = cell_request(args)
         notebook = Notebook.current()
-        with _progress(notebook):  # from before the first cell's imports (seconds)
+        with progress_line(notebook):  # from before the first cell's imports (seconds)
             from flink_notebook.cells.scripts import run_init_sql, run_sql_file
             from flink_notebook.cells.sql import run_sql_cell
 
@@ -72,7 +72,7 @@ class FlinkMagics(Magics):
         args = parse_options(self.flink_sql_file, line)
         request = cell_request(args)
         notebook = Notebook.current()
-        with _progress(notebook):
+        with progress_line(notebook):
             from flink_notebook.cells.scripts import run_init_sql, run_sql_file
 
             run_init_sql(notebook)
@@ -86,7 +86,7 @@ class FlinkMagics(Magics):
         notebook's executor. A Table as the last expression is run and shown."""
         request = cell_request(parse_options(self.flink, line))
         notebook = Notebook.current()
-        with _progress(notebook):
+        with progress_line(notebook):
             from flink_notebook.cells.python import run_python_cell
             from flink_notebook.cells.scripts import run_init_sql
 
@@ -105,7 +105,7 @@ class FlinkMagics(Magics):
         args = parse_options(self.flink_run, line)
         request = cell_request(args)
         notebook = Notebook.current()
-        with _progress(notebook):
+        with progress_line(notebook):
             from flink_notebook.cells.python import run_program
 
             result = run_program(notebook, args.program, list(args.args), request)
@@ -201,7 +201,7 @@ class FlinkMagics(Magics):
         return None
 
 
-def _progress(notebook: Notebook) -> Any:
+def progress_line(notebook: Notebook) -> Any:
     """The cell's progress line ("Starting Flink… 3 s", "Planning…") until its job view."""
     from flink_notebook.display.progress import cell_progress
 
