@@ -78,6 +78,14 @@ def parser(t_env: Any) -> Any:
     return java_table_env(t_env).getParser()
 
 
+def table_of(t_env: Any, query_operation: Any) -> Any:
+    """A PyFlink Table of a Java QueryOperation (what a sink's statement feeds it), as
+    ``sql_query`` makes one of a query's."""
+    from pyflink.table import Table
+
+    return Table(java_table_env(t_env).createTable(query_operation), t_env)
+
+
 def planner(t_env: Any) -> Any:
     """Flink's planner of a PyFlink TableEnvironment (``TableEnvironmentImpl``)."""
     return java_table_env(t_env).getPlanner()
