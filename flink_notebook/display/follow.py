@@ -71,7 +71,7 @@ def follow(job: JobClient, configuration: Configuration, timeout: float | None =
                 view.note = timeout_note or view.note
                 poller.cancel()
                 break
-            if view.result is not None and view.result.stopped:  # its rows' bound
+            if poller.bound_hit:  # its rows' bound (a preview's)
                 poller.cancel()
                 break
             if time.monotonic() - drawn >= refresh:  # at most one update per refresh tick

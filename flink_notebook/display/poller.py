@@ -79,6 +79,8 @@ class JobPoller:
         self._waiting_since: float | None = None  # since when its tasks wait to be scheduled
         self._ended_at = float("inf")  # when the view ended (its end awaited from REST since)
         self._at_sink = -1  # the collect sink's own count of what it took in (-1: unknown)
+        #: Reading its rows stopped at their bound (a preview's, ``QueryResult.stop_after``).
+        self.bound_hit = False
 
     @property
     def job(self) -> JobClient:
@@ -120,7 +122,8 @@ class JobPoller:
             view.received, view.in_view = counters.received, counters.in_view
             view.truncated = counters.truncated
             self._at_sink = counters.at_sink
-            if counters.stopped:
+            if counters.stopped:  # at its row bound (a preview's): its job is to be cancelled
+                self.bound_hit = True
                 view.note = view.note or bound_note(result)
             if result.mode is not ResultMode.ALL:  # a chart plots up to max-rows rows
                 charted = view.look is not None and view.look.chart is not None
