@@ -22,22 +22,28 @@ from flink_notebook.core.progress import step
 from flink_notebook.display.follow import follow
 from flink_notebook.display.notes import note
 from flink_notebook.display.progress import done as progress_done
-from flink_notebook.engine.internals import java_table, parser, table_of
+from flink_notebook.engine import query_plan
+from flink_notebook.engine.internals import java_table, parser, table_env_of, table_of
+from flink_notebook.engine.result_mode import ResultMode
 from flink_notebook.sql.operations import parsed
-from flink_notebook.sql.sinks import NotASink, Sink, sinks_of
+from flink_notebook.sql.sinks import NotASink, Sink, sink_of, sinks_of
 from flink_notebook.sql.statements import Statement, StatementKind
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from flink_notebook.cells.notebook import Notebook
-    from flink_notebook.cells.request import CellRequest, Preview
+    from flink_notebook.cells.request import CellRequest
     from flink_notebook.core.config import Configuration
+    from flink_notebook.jobs.client import JobClient
 
 #: What --preview is for, said when a cell has nothing it applies to.
 FOR = ("--preview shows what INSERT, a statement set or CREATE TABLE ... AS SELECT would "
        "write, without writing it; this cell has none of them.")
 DETACHED = "--preview shows its rows in the cell: it cannot run detached."
+#: What --preview is for in a %%flink cell whose code wrote nowhere.
+FOR_CODE = ("--preview shows what execute_insert, execute_sql('INSERT ...') or a statement "
+            "set would write, without writing it; this cell's code called none of them.")
 _WRITES = (StatementKind.INSERT, StatementKind.STATEMENT_SET, StatementKind.BEGIN_SET,
            StatementKind.END_SET)
 #: CREATE ... AS: a CTAS whose source the cell creates first cannot be parsed before.
@@ -71,7 +77,6 @@ def run_preview(notebook: Notebook, statement: Statement, configuration: Configu
     """Preview one statement's sinks, one view each; the DataFrame of its one sink, or a
     dict of them by table name."""
     session = notebook.session
-    bounds = request.preview
     try:
         sinks = sinks_of(session.t_env, statement.text)
     except NotASink as exc:
@@ -82,13 +87,13 @@ def run_preview(notebook: Notebook, statement: Statement, configuration: Configu
                          "Run it without --preview.")
     frames: dict[str, pd.DataFrame] = {}
     for sink in sinks:
-        frames[sink.table] = _preview_sink(notebook, sink, configuration, request, bounds)
+        frames[sink.table] = _preview_sink(notebook, sink, configuration, request)
     return next(iter(frames.values())) if len(sinks) == 1 else frames
 
 
 def _preview_sink(notebook: Notebook, sink: Sink, configuration: Configuration,
-                  request: CellRequest, bounds: Preview) -> pd.DataFrame:
-    session = notebook.session
+                  request: CellRequest) -> pd.DataFrame:
+    session, bounds = notebook.session, request.preview
     name = f"preview of {sink.table}"
     configuration = configuration.with_cell({"notebook.max-rows": bounds.rows})
     with step("Planning"):
@@ -99,13 +104,65 @@ def _preview_sink(notebook: Notebook, sink: Sink, configuration: Configuration,
         job = notebook.executor_for(configuration).execute(pipeline, configuration)
     notebook.register(job, request, configuration)
     progress_done()
+    _follow(notebook, job, sink, configuration, request)
+    return job.to_pandas()
+
+
+def preview_in_code(cell: Any, owner: Any, operations: list[Any]) -> PreviewResult:
+    """A ``%%flink --preview`` cell's call that would write (``execute_insert``,
+    ``execute_sql("INSERT ...")``, a statement set's ``execute``): a view per sink of what
+    it would receive, run through the cell's (its PythonCell's) environments; nothing is
+    written."""
+    bounds = cell.request.preview
+    t_env = table_env_of(owner)
+    views = []
+    for operation in operations:
+        try:
+            sink = sink_of(operation)
+        except NotASink as exc:
+            raise UsageError(f"--preview cannot show these rows: {exc}. Run it without "
+                             "--preview.") from None
+        with step("Planning"):
+            table = as_sink_receives(t_env, sink)
+            mode, kept = query_plan.result_mode(t_env, table, cell.request.mode, bounds.rows)
+            job, _ = cell.submit(f"preview of {sink.table}", "query",
+                                 lambda table=table: java_table(table).execute(), owner=table,
+                                 result_mode=mode, max_rows=kept, stop_after=bounds.rows)
+        if mode is ResultMode.UPDATE and job.query_result is not None:
+            job.query_result.order = query_plan.row_order(table)
+        progress_done()
+        _follow(cell.notebook, job, sink, cell.configuration, cell.request)
+        views.append(job)
+    return PreviewResult(views)
+
+
+class PreviewResult:
+    """What a previewed call returns instead of PyFlink's TableResult: its ``wait()`` is
+    over at once (the previews were followed), and it has no rows of its own."""
+
+    def __init__(self, jobs: list[JobClient]) -> None:
+        self.jobs = jobs  #: the previews' handles, a sink each
+
+    def wait(self, timeout_ms: int | None = None) -> None:
+        """Nothing to wait for: the previews have ended."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # IPython's display hooks and the like
+            raise AttributeError(name)
+        raise UsageError(f"--preview wrote nothing, so there is no TableResult.{name}(): "
+                         "the rows are in the previews (their handles: .jobs).")
+
+
+def _follow(notebook: Notebook, job: JobClient, sink: Sink, configuration: Configuration,
+            request: CellRequest) -> None:
+    """Follow a preview's job in its cell, within its bounds."""
+    bounds = request.preview
     note(f"Preview of {sink.table}: the rows it would receive (nothing is written).")
     seconds = bounds.seconds if request.timeout is None else min(bounds.seconds,
                                                                  request.timeout)
     follow(job, configuration, seconds, notebook.look_of(job),
            timeout_note=f"Preview stopped after {seconds:g} s (its --preview-seconds bound):"
                         " the job was cancelled.")
-    return job.to_pandas()
 
 
 def as_sink_receives(t_env: Any, sink: Sink) -> Any:

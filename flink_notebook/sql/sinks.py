@@ -40,19 +40,26 @@ def sinks_of(t_env: Any, text: str) -> list[Sink]:
     """Every sink ``text`` writes to, in order (a statement set's each); [] when it writes
     none (DDL, a query). Raises Flink's error if it does not parse, NotASink for a job whose
     sink is not a table's."""
-    found: list[Sink] = []
+    return [sink_of(modify) for modify in modify_operations(t_env, text) or []]
+
+
+def modify_operations(t_env: Any, text: str) -> list[Any] | None:
+    """The Java ModifyOperations ``text`` parses into (a statement set's each); None when it
+    writes nothing. Raises Flink's error if it does not parse, NotASink for EXECUTE PLAN."""
+    found: list[Any] = []
     for operation in parser(t_env).parse(text):
         name = str(operation.getClass().getSimpleName())
         if name == "StatementSetOperation":
-            found += [_sink(modify) for modify in operation.getOperations()]
+            found += list(operation.getOperations())
         elif is_instance(operation, _MODIFY):
-            found.append(_sink(operation))
+            found.append(operation)
         elif name.endswith("PlanOperation"):  # EXECUTE PLAN, COMPILE AND EXECUTE PLAN
             raise NotASink(f"{operation.asSummaryString()} runs a compiled plan")
-    return found
+    return found or None
 
 
-def _sink(modify: Any) -> Sink:
+def sink_of(modify: Any) -> Sink:
+    """The sink a Java ModifyOperation writes to."""
     name = str(modify.getClass().getSimpleName())
     if name in _CREATING:
         created = modify.getCreateTableOperation()

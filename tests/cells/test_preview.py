@@ -165,3 +165,46 @@ def test_preview_cannot_be_detached(shell):
 def test_a_preview_bound_without_preview_is_refused(shell):
     with pytest.raises(UsageError, match="add --preview"):
         shell.run_cell_magic("flink_sql", "--preview-rows 5", "INSERT INTO t VALUES (1)")
+
+
+# -- %%flink --preview: the code's writing calls show their sinks' rows instead --------------
+
+
+@pytest.mark.cluster
+def test_a_flink_cell_previews_execute_sql_execute_insert_and_a_statement_set(
+        shell, flink, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    sink = _name("code_files")
+    shell.user_ns["preview_path"] = out.as_uri()
+    before = jobs_now()
+    with capture_output() as captured:
+        flink(f"""
+t_env.execute_sql("CREATE TEMPORARY TABLE {sink} (id BIGINT, word STRING) WITH ("
+                  "'connector' = 'filesystem', 'format' = 'csv', 'path' = '" + preview_path + "')")
+t_env.execute_sql("INSERT INTO {sink} VALUES (1, 'a'), (2, 'b')").wait()
+t_env.from_elements([(3, 'c')], ['n', 's']).execute_insert("{sink}").wait()
+both = t_env.create_statement_set()
+both.add_insert_sql("INSERT INTO {sink} VALUES (4, 'd')")
+both.add_insert("{sink}", t_env.from_elements([(5, 'e')], ['n', 's']))
+both.execute().wait()
+""", "--preview")
+    previews = added_since(before)
+    assert [job.name for job in previews] == [f"preview of default_catalog.default_database."
+                                              f"{sink}"] * 4
+    rows = [job.to_pandas() for job in previews]
+    assert [list(frame.columns) for frame in rows] == [["id", "word"]] * 4
+    assert [sorted(frame.values.tolist()) for frame in rows] == [
+        [[1, "a"], [2, "b"]], [[3, "c"]], [[4, "d"]], [[5, "e"]]]
+    plain = "".join(o.data.get("text/plain", "") for o in captured.outputs) + captured.stdout
+    assert plain.count("Preview of default_catalog") == 4
+    assert list(out.iterdir()) == []
+    flink(f"t_env.execute_sql(\"INSERT INTO {sink} VALUES (1, 'a')\").wait()")
+    assert list(out.iterdir()) != []  # without --preview it writes: the check above can fail
+
+
+@pytest.mark.cluster
+def test_a_flink_cell_whose_code_writes_nothing_says_what_preview_is_for(shell, flink):
+    with pytest.raises(UsageError, match="this cell's code called none of them"):
+        with capture_output():
+            flink("t_env.execute_sql('SELECT 1').wait()", "--preview")
