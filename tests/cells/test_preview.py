@@ -9,6 +9,8 @@ from handles import added_since, jobs_now
 from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 
+from flink_notebook.engine.java_classes import kernel_flink
+
 _names = itertools.count()
 
 
@@ -171,7 +173,7 @@ def test_a_preview_bound_without_preview_is_refused(shell):
 
 
 @pytest.mark.cluster
-def test_a_flink_cell_previews_execute_sql_execute_insert_and_a_statement_set(
+def test_a_flink_cell_previews_execute_sql_execute_insert_statement_sets_and_pipelines(
         shell, flink, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
@@ -188,16 +190,19 @@ both = t_env.create_statement_set()
 both.add_insert_sql("INSERT INTO {sink} VALUES (4, 'd')")
 both.add_insert("{sink}", t_env.from_elements([(5, 'e')], ['n', 's']))
 both.execute().wait()
+if hasattr(t_env.from_elements([(0, '')], ['n', 's']), "insert_into"):
+    t_env.from_elements([(6, 'f')], ['n', 's']).insert_into("{sink}").execute().wait()
 """, "--preview")
     previews = added_since(before)
+    calls = 5 if kernel_flink() >= (2, 1) else 4  # Table.insert_into: PyFlink 2.1 on
     assert [job.name for job in previews] == [f"preview of default_catalog.default_database."
-                                              f"{sink}"] * 4
+                                              f"{sink}"] * calls
     rows = [job.to_pandas() for job in previews]
-    assert [list(frame.columns) for frame in rows] == [["id", "word"]] * 4
+    assert [list(frame.columns) for frame in rows] == [["id", "word"]] * calls
     assert [sorted(frame.values.tolist()) for frame in rows] == [
-        [[1, "a"], [2, "b"]], [[3, "c"]], [[4, "d"]], [[5, "e"]]]
+        [[1, "a"], [2, "b"]], [[3, "c"]], [[4, "d"]], [[5, "e"]], [[6, "f"]]][:calls]
     plain = "".join(o.data.get("text/plain", "") for o in captured.outputs) + captured.stdout
-    assert plain.count("Preview of default_catalog") == 4
+    assert plain.count("Preview of default_catalog") == calls
     assert list(out.iterdir()) == []
     flink(f"t_env.execute_sql(\"INSERT INTO {sink} VALUES (1, 'a')\").wait()")
     assert list(out.iterdir()) != []  # without --preview it writes: the check above can fail
