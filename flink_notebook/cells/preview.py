@@ -75,7 +75,7 @@ def _may_write(t_env: Any, statement: Statement) -> bool:
 def run_preview(notebook: Notebook, statement: Statement, configuration: Configuration,
                 request: CellRequest) -> Any:
     """Preview one statement's sinks, one view each; the DataFrame of its one sink, or a
-    dict of them by table name."""
+    dict of them by table name (``name #2`` for a table written twice)."""
     session = notebook.session
     try:
         sinks = sinks_of(session.t_env, statement.text)
@@ -87,7 +87,8 @@ def run_preview(notebook: Notebook, statement: Statement, configuration: Configu
                          "Run it without --preview.")
     frames: dict[str, pd.DataFrame] = {}
     for sink in sinks:
-        frames[sink.table] = _preview_sink(notebook, sink, configuration, request)
+        key = sink.table if sink.table not in frames else f"{sink.table} #{len(frames) + 1}"
+        frames[key] = _preview_sink(notebook, sink, configuration, request)
     return next(iter(frames.values())) if len(sinks) == 1 else frames
 
 

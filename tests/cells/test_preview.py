@@ -99,14 +99,18 @@ def test_a_statement_set_gives_one_view_per_sink_each_with_its_columns(shell):
 
 
 @pytest.mark.cluster
-def test_begin_statement_set_to_end_is_previewed_too(shell):
+def test_begin_statement_set_to_end_is_previewed_a_view_per_insert(shell):
     sink = _name("bh_set")
     shell.run_cell_magic("flink_sql", "--preview -o rows", f"""
         CREATE TEMPORARY TABLE {sink} (k INT) WITH ('connector' = 'blackhole');
         BEGIN STATEMENT SET;
         INSERT INTO {sink} VALUES (7);
+        INSERT INTO {sink} VALUES (8);
         END""")
-    assert shell.user_ns["rows"]["k"].tolist() == [7]
+    table = f"default_catalog.default_database.{sink}"
+    views = shell.user_ns["rows"]  # the same table twice: a view each
+    assert {key: view["k"].tolist() for key, view in views.items()} == {
+        table: [7], f"{table} #2": [8]}
 
 
 @pytest.mark.cluster
