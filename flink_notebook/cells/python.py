@@ -60,10 +60,22 @@ class PythonCell:
         self.secrets: set[str] = set()
         #: (file name it was compiled as, text, what it is to a user) of the code run
         self._source: tuple[str, str, str] | None = None
+        self._previewed = False  # --preview: a call that would write was previewed
 
     @property
     def attached(self) -> bool:
         return bool(self.configuration.get("execution.attached"))
+
+    @property
+    def previewing(self) -> bool:
+        return self.request.preview is not None
+
+    def preview(self, owner: Any, operations: list[Any]) -> Any:
+        """A call that would write shows its sinks' rows instead (``--preview``)."""
+        from flink_notebook.cells.preview import preview_in_code
+
+        self._previewed = True
+        return preview_in_code(self, owner, operations)
 
     def original(self, owner: str, method: str) -> Callable:
         """PyFlink's own method (``owner`` a class name), while the cell's calls are routed."""
@@ -133,6 +145,10 @@ class PythonCell:
 
     def _run(self, execute: Callable[[], Any], show_value: bool) -> Any:
         session = self.session
+        if self.previewing and not self.attached:
+            from flink_notebook.cells.preview import DETACHED
+
+            raise UsageError(DETACHED)
         with session.context_environments(self.configuration), \
                 routed_calls(self) as originals:
             self._originals = originals
@@ -168,6 +184,10 @@ class PythonCell:
             progress_done()
             for job in self.jobs:
                 show(job, self.configuration, self.notebook.look_of(job))
+        if self.previewing and not self._previewed:
+            from flink_notebook.cells.preview import FOR_CODE
+
+            raise UsageError(FOR_CODE)
         if wants_look(self.request):  # said, not raised: the cell's jobs and value stay
             print("flink-notebook: --chart and --mode single draw the Table a %%flink cell "
                   "ends with, and this cell ended with none; job.chart(...) charts a "
@@ -204,12 +224,13 @@ class PythonCell:
     def submit(
         self, name: str, kind: str, send: Callable[[], Any], owner: Any = None,
         result_mode: ResultMode | None = None, max_rows: int = query_plan.UNLIMITED,
-        drawn: bool = False,
+        drawn: bool = False, stop_after: int = 0,
     ) -> tuple[JobClient, Any]:
         """Run ``send`` (PyFlink's own call on ``owner``: an environment, table environment,
         table, stream...) through the executor; return the handle and what PyFlink returned
         (for queries with ``result_mode``, rows kept in the JVM). ``drawn``: the job's views
-        draw the cell's chart or card (the Table the cell ends with)."""
+        draw the cell's chart or card (the Table the cell ends with). ``stop_after``: a
+        preview's row bound (``QueryResult``)."""
         native: dict[str, Any] = {}
         session, configuration = self.session, self.configuration
         j_env = self.environment(owner)
@@ -226,7 +247,7 @@ class PythonCell:
             result = None
             if result_mode is not None:
                 result = QueryResult(session.gateway, native["value"], result_mode, max_rows,
-                                     zone, session.runs_here(address))
+                                     zone, session.runs_here(address), stop_after)
             return Submission(job_id_of(native["value"]), result)
 
         parallelism = (session.parallelism(configuration) if j_env is None

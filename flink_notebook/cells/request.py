@@ -15,6 +15,14 @@ if TYPE_CHECKING:
 _runs = itertools.count(1)
 
 
+@dataclass(frozen=True)
+class Preview:
+    """``--preview``: each sink's rows shown instead of written, within these bounds."""
+
+    rows: int = 1000  #: --preview-rows
+    seconds: float = 180.0  #: --preview-seconds
+
+
 @dataclass
 class CellRequest:
     """Parsed magic options: the cell configuration layer and the output handling."""
@@ -30,6 +38,7 @@ class CellRequest:
     run: int = field(default_factory=lambda: next(_runs))
     chart: ChartSpec | None = None  #: --chart: a live chart of each query's rows
     template: str | None = None  #: --mode single: a card ('' for the default template)
+    preview: Preview | None = None  #: --preview: sinks replaced by live views, bounded
 
     def configuration(self, notebook: Configuration) -> Configuration:
         """The notebook's configuration with this cell's options on top (read fresh, so a

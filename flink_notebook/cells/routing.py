@@ -20,14 +20,17 @@ from flink_notebook.core.flink_versions import minor_tuple
 from flink_notebook.engine import query_plan
 from flink_notebook.engine.internals import (
     apply_chaining_optimization,
+    insert_operation,
     java_data_stream,
     java_job_client,
     java_table,
     java_table_result,
+    pending_modify_operations,
     table_env_of,
 )
 from flink_notebook.engine.java_classes import kernel_flink
 from flink_notebook.sql.operations import parsed
+from flink_notebook.sql.sinks import NotASink, modify_operations
 from flink_notebook.sql.statements import StatementKind, job_name, split_statements
 
 if TYPE_CHECKING:
@@ -61,6 +64,14 @@ class RoutedCell(Protocol):
                result_mode: ResultMode | None = None, max_rows: int = ...,
                ) -> tuple[JobClient, Any]:
         """Run ``send`` through the notebook's executor; the handle and what it returned."""
+
+    @property
+    def previewing(self) -> bool:
+        """``--preview``: a call that would write to sinks shows their rows instead."""
+
+    def preview(self, owner: Any, operations: list[Any]) -> Any:
+        """Show what each Java ModifyOperation's sink would receive, writing nothing;
+        what the call returns instead of PyFlink's TableResult."""
 
 
 def job_id_of(value: Any) -> str:
@@ -198,6 +209,28 @@ def _execute_and_collect(cell: RoutedCell, route: Route, original: Callable) -> 
     return execute_and_collect
 
 
+# -- what a call would write (--preview): its Java ModifyOperations, or None ---------------
+
+def _statement_writes(t_env: Any, stmt: str, *args: Any, **kwargs: Any) -> list[Any] | None:
+    from IPython.core.error import UsageError
+
+    try:
+        return modify_operations(t_env, stmt)
+    except NotASink as exc:
+        raise UsageError(f"--preview cannot show this statement's rows: {exc}. Run it "
+                         "without --preview.") from None
+    except Exception:  # noqa: BLE001 - PyFlink's own call raises the same error, shown as ever
+        return None
+
+
+def _pending_writes(obj: Any, *args: Any, **kwargs: Any) -> list[Any]:
+    return pending_modify_operations(obj)
+
+
+def _insert_writes(table: Any, target: Any, overwrite: bool = False) -> list[Any]:
+    return [insert_operation(table, target, overwrite)]
+
+
 @dataclass(frozen=True)
 class Route:
     """One PyFlink method that submits a job."""
@@ -208,6 +241,9 @@ class Route:
     default_name: str  #: the job name when neither the call nor pipeline.name gives one
     how: Callable[[RoutedCell, Route, Callable], Callable]
     since: str | None = None  #: the first Flink minor whose PyFlink has the method
+    #: What the call would write, from its arguments (--preview): Java ModifyOperations,
+    #: or None when it writes nothing; None for a call that never writes to a table.
+    writes: Callable[..., list[Any] | None] | None = None
 
     @property
     def exists(self) -> bool:
@@ -228,15 +264,16 @@ ROUTES = (
           "Flink Streaming Job", _execute_async),
     Route("pyflink.datastream:DataStream", "execute_and_collect", "collect",
           "Flink Streaming Job", _execute_and_collect),
-    Route("pyflink.table:TableEnvironment", "execute_sql", "(statement)", "", _execute_sql),
+    Route("pyflink.table:TableEnvironment", "execute_sql", "(statement)", "", _execute_sql,
+          writes=_statement_writes),
     Route("pyflink.table:StatementSet", "execute", "statement-set", "statement set",
-          _returns_table_result),
+          _returns_table_result, writes=_pending_writes),
     Route("pyflink.table:Table", "execute", "query", "table query", _returns_table_result),
     Route("pyflink.table:Table", "execute_insert", "insert", "table insert",
-          _returns_table_result),
+          _returns_table_result, writes=_insert_writes),
     Route("pyflink.table:Table", "to_pandas", "query", "to_pandas", _to_pandas),
     Route("pyflink.table.table_pipeline:TablePipeline", "execute", "insert", "table insert",
-          _returns_table_result, since="2.1"),
+          _returns_table_result, since="2.1", writes=_pending_writes),
 )
 
 
@@ -260,11 +297,27 @@ def routed_calls(cell: RoutedCell) -> Iterator[dict[tuple[str, str], Callable]]:
             cls = route.owner_class
             original = originals[(cls, route.method)]
             setattr(cls, route.method,
-                    _on_thread(thread, route.how(cell, route, original), original))
+                    _on_thread(thread, _previewed(cell, route, route.how(cell, route, original)),
+                               original))
         yield by_name
     finally:
         for (cls, method), original in originals.items():
             setattr(cls, method, original)
+
+
+def _previewed(cell: RoutedCell, route: Route, routed: Callable) -> Callable:
+    """``routed``, except that with ``--preview`` a call that would write shows its sinks'
+    rows instead (cells/preview.py)."""
+    if route.writes is None or not cell.previewing:
+        return routed
+
+    def call(obj: Any, *args: Any, **kwargs: Any) -> Any:
+        operations = route.writes(obj, *args, **kwargs)
+        if operations is None:
+            return routed(obj, *args, **kwargs)
+        return cell.preview(obj, operations)
+
+    return call
 
 
 def _on_thread(thread: int, routed: Callable, original: Callable) -> Callable:

@@ -18,6 +18,8 @@ from IPython.display import display
 from flink_notebook.cells import job_statements, statement_set
 from flink_notebook.cells.analyze import run_analyze
 from flink_notebook.cells.looks import check_look
+from flink_notebook.cells.preview import check_cell, run_preview
+from flink_notebook.cells.queries import query_pipeline
 from flink_notebook.cells.resume import resuming
 from flink_notebook.cells.routing import JOB_STATEMENTS, job_id_of
 from flink_notebook.core.errors import SubmissionFailed
@@ -27,10 +29,8 @@ from flink_notebook.display.follow import follow
 from flink_notebook.display.monitor import show
 from flink_notebook.display.notes import Notes, note
 from flink_notebook.display.progress import done as progress_done
-from flink_notebook.engine import query_plan
-from flink_notebook.engine.internals import java_table
 from flink_notebook.engine.jars import added_jars_hidden, remove_jar
-from flink_notebook.engine.results import QueryResult, ResultMode
+from flink_notebook.engine.results import ResultMode
 from flink_notebook.executors.remote import check_versions
 from flink_notebook.jobs.pipeline import ClusterAddress, Pipeline, Submission
 from flink_notebook.sql.confirmations import confirmation
@@ -85,6 +85,9 @@ def run_sql_cell(
         # submission asks the cluster itself, once (/overview: its version and free slots).
         check_versions(configuration, notebook.session)
     notebook.session.ensure_started()
+    if request.preview is not None:  # refused in one line before any statement runs
+        check_cell(notebook.session.t_env, statements, configuration,
+                   open_set=notebook.statement_set is not None)
     request = resuming(request, text, configuration,
                        query=any(s.kind is StatementKind.QUERY for s in statements))  # --resume
     last: Any = None
@@ -131,6 +134,10 @@ def _run_statement(
     if statement.kind is StatementKind.RESET:
         return _reset(session, statement, notes)
     statement = parsed(session.t_env, statement)  # CREATE TABLE ... AS SELECT is a job
+    if request.preview is not None and statement.kind in JOB_STATEMENTS and \
+            statement.kind is not StatementKind.QUERY:  # its sinks as views, nothing written
+        notes.flush()
+        return run_preview(notebook, statement, configuration, request)
     if statement.kind in JOB_STATEMENTS:
         notes.flush()
         return _run_job(notebook, statement, configuration, request)
@@ -245,34 +252,14 @@ def sql_pipeline(
     its errors point into the cell before any cluster is involved; ``check`` sees its
     Table too (a chart's columns)."""
     t_env = session.t_env
-    max_rows = int(configuration.get("notebook.max-rows"))
     name = configuration.get("pipeline.name") or statement.job_name
     named = configuration.with_cell({"pipeline.name": name})
     if statement.kind is StatementKind.QUERY:
         table = t_env.sql_query(statement.text)
         if check is not None:
             check(table)
-
-        def submit(address: ClusterAddress) -> Submission:
-            with session.routed(address, named):
-                j_result = java_table(table).execute()
-                zone = session.local_zone()  # TIMESTAMP_LTZ values are shown in it
-            try:
-                # Read from the plan while the job starts (a warm cell's job takes about
-                # 0.15 s to its rows, the plan 0.05 s: B2); the rows wait in its sink.
-                kept_as, kept = query_plan.result_mode(t_env, table, mode, max_rows)
-            except BaseException:
-                try:  # no handle would reach the job
-                    j_result.getJobClient().get().cancel()
-                except Exception:  # the plan's error is the one to report
-                    pass
-                raise
-            result = QueryResult(session.gateway, j_result, kept_as, kept, zone,
-                                 session.runs_here(address))
-            if kept_as is ResultMode.UPDATE:  # drawn in a stable order (tens of ms)
-                result.order = query_plan.row_order(table)
-            return Submission(job_id_of(j_result), result)
-    elif statement.kind is StatementKind.ANALYZE:
+        return query_pipeline(session, table, name, configuration, mode)
+    if statement.kind is StatementKind.ANALYZE:
 
         def submit(address: ClusterAddress) -> Submission:
             return Submission(run_analyze(session, address, named,

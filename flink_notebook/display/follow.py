@@ -41,13 +41,15 @@ HEADLESS = "FLINK_NOTEBOOK_HEADLESS"
 
 
 def follow(job: JobClient, configuration: Configuration, timeout: float | None = None,
-           look: Look | None = None) -> JobView:
+           look: Look | None = None, timeout_note: str | None = None) -> JobView:
     """Show the job live until it ends; return its final view. A job that failed raises
     a UsageError that points at the view (:func:`~flink_notebook.core.errors.job_failed`):
     the view says why, the cell does not say it twice. ``timeout`` cancels the job
     that many seconds after it started running (its start-up does not count, but a job that
     never gets to run is cancelled after ``notebook.startup-timeout`` on top). ``look``: how
-    the view draws the rows besides the table."""
+    the view draws the rows besides the table. ``timeout_note``: what the view says when
+    ``timeout`` cancels the job (a preview's bound). A query whose reading stopped at its row
+    bound (a preview's, ``QueryResult.stop_after``) has its job cancelled."""
     refresh = float(configuration.get("notebook.refresh-interval"))
     poller = poller_for(job, configuration, look)
     view = poller.view
@@ -66,6 +68,10 @@ def follow(job: JobClient, configuration: Configuration, timeout: float | None =
                 running_since = now
             if timeout is not None and (now > give_up or (
                     running_since is not None and now - running_since > timeout)):
+                view.note = timeout_note or view.note
+                poller.cancel()
+                break
+            if poller.bound_hit:  # its rows' bound (a preview's)
                 poller.cancel()
                 break
             if time.monotonic() - drawn >= refresh:  # at most one update per refresh tick

@@ -17,7 +17,7 @@ second for 20 views, before).
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
@@ -79,6 +79,8 @@ class JobPoller:
         self._waiting_since: float | None = None  # since when its tasks wait to be scheduled
         self._ended_at = float("inf")  # when the view ended (its end awaited from REST since)
         self._at_sink = -1  # the collect sink's own count of what it took in (-1: unknown)
+        #: Reading its rows stopped at their bound (a preview's, ``QueryResult.stop_after``).
+        self.bound_hit = False
 
     @property
     def job(self) -> JobClient:
@@ -120,6 +122,9 @@ class JobPoller:
             view.received, view.in_view = counters.received, counters.in_view
             view.truncated = counters.truncated
             self._at_sink = counters.at_sink
+            if counters.stopped:  # at its row bound (a preview's): its job is to be cancelled
+                self.bound_hit = True
+                view.note = view.note or bound_note(result)
             if result.mode is not ResultMode.ALL:  # a chart plots up to max-rows rows
                 charted = view.look is not None and view.look.chart is not None
                 shown = SHOWN_ROWS
@@ -196,6 +201,8 @@ class JobPoller:
             view.received, view.in_view = counters.received, counters.in_view
             view.truncated = counters.truncated  # the last poll may have come before
             self._at_sink = counters.at_sink
+            if counters.stopped:
+                view.note = view.note or bound_note(result)
         self._ended_at = time.monotonic()
         if view.state == "FAILED":
             self._read_failure()
@@ -344,6 +351,13 @@ class JobPoller:
 
 #: The collect sink's vertex, as Flink names it (a query's rows leave the job there).
 _COLLECT_SINK = "Collect table sink"
+
+
+def bound_note(result: Any) -> str:
+    """What a view says of a result whose reading stopped at its row bound (a preview's)."""
+    what = "row" if result.mode in (ResultMode.APPEND, ResultMode.ALL) else "change"
+    return (f"Preview stopped at {plural(result.stop_after, what)} (its --preview-rows "
+            "bound): the job was cancelled.")
 
 
 def _all_ended(details: dict | None) -> bool:

@@ -78,6 +78,30 @@ def parser(t_env: Any) -> Any:
     return java_table_env(t_env).getParser()
 
 
+def table_of(t_env: Any, query_operation: Any) -> Any:
+    """A PyFlink Table of a Java QueryOperation (what a sink's statement feeds it), as
+    ``sql_query`` makes one of a query's."""
+    from pyflink.table import Table
+
+    return Table(java_table_env(t_env).createTable(query_operation), t_env)
+
+
+def pending_modify_operations(obj: Any) -> list[Any]:
+    """The Java ModifyOperations a PyFlink StatementSet or TablePipeline would execute."""
+    if hasattr(obj, "_j_statement_set"):
+        return list(obj._j_statement_set.getOperations())  # StatementSetImpl's
+    return [private_field(obj._j_table_pipeline, "TablePipelineImpl", "operation")]
+
+
+def insert_operation(table: Any, target: Any, overwrite: bool = False) -> Any:
+    """The Java ModifyOperation ``table.execute_insert(target, overwrite)`` would execute
+    (``target`` a table path or a PyFlink TableDescriptor)."""
+    if not isinstance(target, str):
+        target = target._j_table_descriptor
+    return private_field(java_table(table).insertInto(target, overwrite), "TablePipelineImpl",
+                         "operation")
+
+
 def planner(t_env: Any) -> Any:
     """Flink's planner of a PyFlink TableEnvironment (``TableEnvironmentImpl``)."""
     return java_table_env(t_env).getPlanner()

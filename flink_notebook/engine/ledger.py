@@ -99,6 +99,13 @@ PYFLINK = (
     _p(_TABLE, "_j_table", PYTHON_ATTRIBUTE, _INTERNALS,
        "the Java Table: executed, planned and its schema read by the cells"),
     _p(_TABLE, "_t_env", PYTHON_ATTRIBUTE, _INTERNALS, "a Table's TableEnvironment"),
+    _p("pyflink.table.statement_set:StatementSet", "_j_statement_set", PYTHON_ATTRIBUTE,
+       _INTERNALS, "%%flink --preview: the INSERTs a statement set would execute"),
+    _p("pyflink.table.table_pipeline:TablePipeline", "_j_table_pipeline", PYTHON_ATTRIBUTE,
+       _INTERNALS, "%%flink --preview: the INSERT a table pipeline would execute",
+       since="2.1"),
+    _p("pyflink.table.table_descriptor:TableDescriptor", "_j_table_descriptor",
+       PYTHON_ATTRIBUTE, _INTERNALS, "%%flink --preview: execute_insert into a descriptor"),
     _p("pyflink.table.statement_set:StatementSet", "_t_env", PYTHON_ATTRIBUTE, _INTERNALS,
        "a StatementSet's TableEnvironment: where its job is routed"),
     _p("pyflink.table.table_pipeline:TablePipeline", "_t_env", PYTHON_ATTRIBUTE, _INTERNALS,
@@ -183,6 +190,7 @@ _CONTEXTS = "engine/jvm/ContextEnvironments.java"
 _SNAPSHOT = "engine/jvm/SnapshotExecutors.java"
 _CATALOG = "engine/jvm/CatalogReader.java"
 _PY4J_THREADS = "engine/py4j_threads.py"
+_SINKS = "sql/sinks.py"
 
 JAVA = (
     # The table environment's insides.
@@ -204,6 +212,31 @@ JAVA = (
        "engine/query_plan.py", "a VALUES source's InputFormat (it ends, though it says not)"),
     _j(_OPERATIONS + "StatementSetOperation", "", JAVA_CLASS, "sql/operations.py",
        "matched by simple name: a statement set submits a job"),
+    # --preview: each sink's query, run instead of the sink (sql/sinks.py, cells/preview.py).
+    _j(_IMPL, "createTable", JAVA_METHOD, _INTERNALS,
+       "--preview: a Table of the query that feeds a sink", params=("QueryOperation",)),
+    _j(_OPERATIONS + "StatementSetOperation", "getOperations", JAVA_METHOD, _SINKS,
+       "--preview: a statement set's INSERTs"),
+    _j(_API + "StatementSetImpl", "getOperations", JAVA_METHOD, _INTERNALS,
+       "%%flink --preview: the INSERTs a PyFlink statement set would execute"),
+    _j(_API + "TablePipelineImpl", "operation", JAVA_FIELD, _INTERNALS,
+       "%%flink --preview: the INSERT execute_insert or a table pipeline would execute"),
+    _j(_OPERATIONS + "ModifyOperation", "getChild", JAVA_METHOD, _SINKS,
+       "--preview: the query whose rows a sink would receive"),
+    _j(_OPERATIONS + "SinkModifyOperation", "getContextResolvedTable", JAVA_METHOD, _SINKS,
+       "--preview: an INSERT's table, its name and columns"),
+    _j(_OPERATIONS + "CreateTableASOperation", "getCreateTableOperation", JAVA_METHOD, _SINKS,
+       "--preview: the table CREATE TABLE ... AS would create, its name and columns"),
+    _j(_OPERATIONS + "ReplaceTableAsOperation", "getCreateTableOperation", JAVA_METHOD,
+       _SINKS, "--preview: the table REPLACE TABLE ... AS would create"),
+    _j(_OPERATIONS + "ddl.CreateTableOperation", "getTableIdentifier", JAVA_METHOD, _SINKS,
+       "--preview: a created table's name"),
+    _j(_OPERATIONS + "ddl.CreateTableOperation", "getCatalogTable", JAVA_METHOD, _SINKS,
+       "--preview: a created table's columns"),
+    _j("org.apache.flink.table.catalog.ContextResolvedTable", "getIdentifier", JAVA_METHOD,
+       _SINKS, "--preview: an INSERT's table name"),
+    _j("org.apache.flink.table.catalog.ContextResolvedTable", "getResolvedSchema",
+       JAVA_METHOD, _SINKS, "--preview: an INSERT's table columns"),
     _j(_OPERATIONS + "command.ExecutePlanOperation", "", JAVA_CLASS, "sql/operations.py",
        "matched by simple name: EXECUTE PLAN submits a job"),
     _j(_OPERATIONS + "CompileAndExecutePlanOperation", "", JAVA_CLASS, "sql/operations.py",

@@ -68,12 +68,14 @@ class ResultCounters:
     #: The rows (changes) Flink's collect sink took in, by its own count, read from the
     #: job's final accumulator once the rows ended; -1 while unknown (ResultBuffer.java).
     at_sink: int = -1
+    #: Reading stopped at the result's row bound (``stop_after``: a preview's).
+    stopped: bool = False
 
     @classmethod
     def parse(cls, text: str) -> ResultCounters:
         v = [int(x) for x in text.split(",")]
         return cls(v[0], v[1], v[2], v[3], v[4], v[5], bool(v[6]), bool(v[7]),
-                   v[9] if len(v) > 9 else -1)
+                   v[9] if len(v) > 9 else -1, bool(v[10]) if len(v) > 10 else False)
 
 
 def arrow_page(text: str | None) -> pa.Table | None:
@@ -103,8 +105,12 @@ class QueryResult:
         max_rows: int,
         zone: str | None = None,
         in_this_jvm: bool = False,
+        stop_after: int = 0,
     ) -> None:
+        """``stop_after``: stop reading once that many rows (changes) came, and so end the
+        job (its collect iterator, closed, cancels it): a preview's bound; 0 for none."""
         self.mode = mode
+        self.stop_after = stop_after
         self.max_rows = max_rows
         #: Every row is kept (a bounded query's whole answer), not only the newest.
         self.whole = mode is ResultMode.ALL or max_rows >= UNLIMITED
@@ -118,6 +124,8 @@ class QueryResult:
         self._main_buffer = new_instance(gateway, java_class(gateway, "ResultBuffer"))
         self._background_buffer: Any = None
         self.released = False  # every row is in Python; the Java buffer is gone
+        if stop_after > 0:
+            self._buffer.stopAfter(stop_after)
         #: Whether its fetcher asks for rows every ``FAST_FETCH_MS`` (``_fetch_millis``).
         self.fetch_paced = bool(self._buffer.open(
             j_table_result.collectInternal(),
@@ -130,7 +138,7 @@ class QueryResult:
         self._batches: list[pa.Table] = []
         self._fetched = 0
         self._final: pd.DataFrame | None = None
-        self.closed = False  # reading stopped early: done, but not the whole answer
+        self._closed = False  # close() was called
         #: Why its rows were let go (the notebook keeps only so many), once they were:
         #: asking for them then raises this, never answers short.
         self.dropped: str | None = None
@@ -156,6 +164,17 @@ class QueryResult:
 
     def counters(self) -> ResultCounters:
         return ResultCounters.parse(self._buffer.counters())
+
+    @property
+    def closed(self) -> bool:
+        """Reading stopped early (closed, or at its ``stop_after`` bound): done, but not
+        the whole answer."""
+        return self._closed or self.stopped
+
+    @property
+    def stopped(self) -> bool:
+        """Reading stopped at the ``stop_after`` bound."""
+        return self.stop_after > 0 and self.counters().stopped
 
     @property
     def done(self) -> bool:
@@ -252,7 +271,7 @@ class QueryResult:
 
     def close(self) -> None:
         """Stop reading rows (the job itself is cancelled by its JobClient)."""
-        self.closed = True
+        self._closed = True
         self._buffer.close()
 
     @property

@@ -8,7 +8,7 @@ from typing import Any, Callable
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from flink_notebook.cells.request import CellRequest
+from flink_notebook.cells.request import CellRequest, Preview
 from flink_notebook.core.config import seconds
 from flink_notebook.display.charts.spec import ChartSpec
 from flink_notebook.engine.result_mode import ResultMode
@@ -44,6 +44,14 @@ _CELL_ARGUMENTS = [
     argument("--cancel-with-savepoint", action="store_true",
              help="an interrupt, --timeout or Cancel stops the job with a savepoint, "
                   "for --resume (notebook.cancel-with-savepoint)"),
+    argument("--preview", action="store_true",
+             help="run the INSERTs, statement sets and CREATE TABLE ... AS SELECT with each "
+                  "sink replaced by a live view of the rows it would receive: nothing is "
+                  "written, no table created"),
+    argument("--preview-rows", type=int, metavar="N",
+             help="--preview: stop each view (and its job) at N rows (default 1000)"),
+    argument("--preview-seconds", type=seconds, metavar="SECONDS",
+             help="--preview: stop each view (and its job) after SECONDS (default 180)"),
     argument("--resume", nargs="?", const="savepoint", choices=["savepoint", "checkpoint"],
              help="start the job from the last savepoint of this cell's job (the default), "
                   "or its latest completed checkpoint (notebook.resume)"),
@@ -104,4 +112,20 @@ def cell_request(args: Any) -> CellRequest:
     chart = ChartSpec.parse(args.chart) if args.chart is not None else None
     return CellRequest(options=options, out=args.out, mode=mode, timeout=args.timeout,
                        resume=args.resume, chart=chart,
-                       template=(template or "") if single else None)
+                       template=(template or "") if single else None, preview=_preview(args))
+
+
+def _preview(args: Any) -> Preview | None:
+    """--preview and its bounds, checked."""
+    bounds = {name: value for name, value in (("rows", args.preview_rows),
+                                              ("seconds", args.preview_seconds))
+              if value is not None}
+    if not args.preview:
+        if bounds:
+            raise UsageError(f"--preview-{next(iter(bounds))} bounds a preview: add --preview.")
+        return None
+    if args.detached:
+        raise UsageError("--preview shows its rows in the cell: it cannot be --detached.")
+    if any(value <= 0 for value in bounds.values()):
+        raise UsageError("--preview-rows and --preview-seconds must be above 0.")
+    return Preview(**bounds)

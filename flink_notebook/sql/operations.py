@@ -36,9 +36,9 @@ def _operation_kind(t_env: Any, text: str) -> StatementKind | None:
     if len(operations) != 1:
         return None
     operation = operations[0]
-    if _is(operation, "org.apache.flink.table.operations.QueryOperation"):
+    if is_instance(operation, "org.apache.flink.table.operations.QueryOperation"):
         return StatementKind.QUERY
-    if _is(operation, "org.apache.flink.table.operations.ModifyOperation"):
+    if is_instance(operation, "org.apache.flink.table.operations.ModifyOperation"):
         return StatementKind.INSERT
     name = operation.getClass().getSimpleName()
     if name == "StatementSetOperation":
@@ -50,7 +50,7 @@ def _operation_kind(t_env: Any, text: str) -> StatementKind | None:
     return None
 
 
-def _is(java_object: Any, interface: str) -> bool:
+def is_instance(java_object: Any, interface: str) -> bool:
     """``java_object instanceof interface`` (the interface as the object's own loader sees it:
     the planner's classes come from their own class loader)."""
     loader = java_object.getClass().getClassLoader()

@@ -661,13 +661,13 @@ def test_a_query_whose_plan_cannot_be_read_after_its_submission_is_cancelled(she
     fails, the job no handle would reach is cancelled, and the cell says why."""
     from waiting import until
 
-    from flink_notebook.cells import sql as sql_cells
+    from flink_notebook.cells import queries
     from flink_notebook.jobs.rest import RestClient
 
     def unreadable(*args, **kwargs):
         raise UsageError("the plan could not be read")
 
-    monkeypatch.setattr(sql_cells.query_plan, "result_mode", unreadable)
+    monkeypatch.setattr(queries.query_plan, "result_mode", unreadable)
     shell.run_cell_magic("flink_sql", "", "CREATE TEMPORARY TABLE IF NOT EXISTS unread_ticks "
                          "(n BIGINT) WITH ('connector'='datagen', 'rows-per-second'='5')")
     with pytest.raises(UsageError, match="the plan could not be read"):

@@ -444,7 +444,8 @@ def test_the_monitor_keeps_polling_a_view_whose_job_ended_before_its_last_rows_w
             self.reads_left -= 1
 
         def counters(self):
-            return SimpleNamespace(received=5, in_view=5, truncated=False, at_sink=5)
+            return SimpleNamespace(received=5, in_view=5, truncated=False, at_sink=5,
+                                   stopped=False)
 
         def wait(self):
             pass
@@ -557,7 +558,8 @@ class _DoneRows:
     mode, closed, done, dropped, max_rows = ResultMode.UPDATE, False, True, None, 1000
 
     def counters(self):
-        return SimpleNamespace(received=1371, in_view=5, truncated=False, at_sink=1371)
+        return SimpleNamespace(received=1371, in_view=5, truncated=False, at_sink=1371,
+                               stopped=False)
 
     def page(self, max_rows=None):
         return self.to_pandas()

@@ -75,6 +75,9 @@ public class ResultBuffer implements Runnable {
     private byte[] lastKinds = new byte[0];
     private volatile boolean done;
     private volatile boolean closed;
+    // A preview's row bound: reading stops once this many rows (changes) came (0: none).
+    private long stopAfter;
+    private volatile boolean stopped;
     private volatile String error;
     // The rows the collect sink took in, by its own count, once the rows ended; -1: unknown.
     private volatile long atSink = -1;
@@ -197,10 +200,17 @@ public class ResultBuffer implements Runnable {
         }
     }
 
+    /** Stop reading once `rows` rows (changes) came, as if closed (call before open). */
+    public void stopAfter(long rows) { stopAfter = rows; }
+
     public void run() {
         try {
             while (!closed && iterator.hasNext()) {
                 add((RowData) iterator.next());
+                if (stopAfter > 0 && received >= stopAfter) {
+                    stopped = true;
+                    close();
+                }
             }
             if (!closed) {
                 atSink = countAtSink(fetcher);
@@ -377,7 +387,8 @@ public class ResultBuffer implements Runnable {
     public String lastKinds() { return Base64.getEncoder().encodeToString(lastKinds); }
 
     /**
-     * "received,inserts,updates,deletes,inView,version,done,truncated,stringMode,atSink":
+     * "received,inserts,updates,deletes,inView,version,done,truncated,stringMode,atSink,
+     * stopped":
      * one py4j call.
      */
     public String counters() {
@@ -385,7 +396,7 @@ public class ResultBuffer implements Runnable {
             long inView = mode == UPDATE ? tableRows : rows.size();
             return received + "," + inserts + "," + updates + "," + deletes + "," + inView + ","
                     + version + "," + (done ? 1 : 0) + "," + (truncated ? 1 : 0) + ","
-                    + (stringFallback ? 1 : 0) + "," + atSink;
+                    + (stringFallback ? 1 : 0) + "," + atSink + "," + (stopped ? 1 : 0);
         }
     }
 
