@@ -4,6 +4,7 @@ and of the views the pipeline names."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -16,16 +17,34 @@ PLAN_FILE = "plan.json"
 
 
 def compile_plan(t_env: Any, pipeline: Statement, folder: Path) -> str:
-    """The compiled plan's JSON of ``pipeline`` (an INSERT or ``EXECUTE STATEMENT SET``),
-    written by Flink to ``folder/plan.json``. Flink's SQL error when a table is missing."""
+    """The compiled plan's JSON of ``pipeline`` (an INSERT or ``EXECUTE STATEMENT SET``).
+    Flink's SQL error when a table is missing: its position is in :func:`compiling`'s
+    statement."""
+    if pipeline.kind is StatementKind.INSERT:
+        return t_env.compile_plan_sql(pipeline.text).as_json_string()
+    # compilePlanSql takes an INSERT only; a set compiles by COMPILE PLAN, into the folder
+    t_env.execute_sql(compiling(pipeline, folder).text).collect().close()
     target = folder / PLAN_FILE
-    text = pipeline.text
-    if pipeline.kind is StatementKind.STATEMENT_SET:
-        text = text.split(None, 1)[1]  # COMPILE PLAN ... FOR STATEMENT SET BEGIN ... END
-    quoted = str(target).replace("'", "''")
-    t_env.execute_sql(f"COMPILE PLAN '{quoted}' FOR {text}").collect().close()
     os.chmod(target, 0o600)
     return target.read_text()
+
+
+def compiling(pipeline: Statement, folder: Path) -> Statement:
+    """The statement that compiles ``pipeline``, positioned in the cell as ``pipeline`` is:
+    Flink's errors in it point at the cell's lines and columns."""
+    if pipeline.kind is StatementKind.INSERT:
+        return pipeline
+    quoted = str(folder / PLAN_FILE).replace("'", "''")
+    prefix = f"COMPILE PLAN '{quoted}' FOR "
+    rest = pipeline.text.split(None, 1)[1]  # STATEMENT SET BEGIN ... END
+    moved = len(prefix) - (len(pipeline.text) - len(rest))  # how far line 1 moved right
+    if pipeline.shift is None:
+        shift = (1, 1, pipeline.column - 1 - moved)
+    elif pipeline.shift[0] == 1:
+        shift = (1, pipeline.shift[1] + moved, pipeline.shift[2] - moved)
+    else:
+        shift = pipeline.shift
+    return dataclasses.replace(pipeline, text=prefix + rest, shift=shift)
 
 
 def catalog_ddl(t_env: Any, plan: str, pipeline: str) -> tuple[list[str], list[str], list[str]]:

@@ -22,6 +22,7 @@ from flink_notebook.core.progress import step
 from flink_notebook.core.secrets import mask_text
 from flink_notebook.deploy import artifact as artifacts
 from flink_notebook.deploy.build import artifact as build_artifact
+from flink_notebook.deploy.build import compiling
 from flink_notebook.deploy.records import Records, check_name
 from flink_notebook.display.monitor import show
 from flink_notebook.display.notes import note
@@ -53,15 +54,14 @@ def deploy(notebook: Notebook, name: str, cell: str, request: CellRequest,
     if target not in TARGETS:
         raise UsageError(f"A deployment runs on {' or '.join(TARGETS)}, not {target}: "
                          f"--target per-job (its own cluster) or --target remote.")
-    if setup.strip():
-        run_sql_cell(notebook, setup, request, None)  # CREATE, SET...: as %%flink_sql
-        configuration = request.configuration(notebook.configuration)  # SET counts
     records = Records()
-    key = cell_key(text)
-    notebook_name, _, cell_id = key.partition("#")
-    version = records.reserve(name, notebook_name, cell_id, target)
+    notebook_name, _, cell_id = cell_key(text).partition("#")
+    version = records.reserve(name, notebook_name, cell_id, target)  # before the cell runs
     label = f"{name} v{version}"
     try:
+        if setup.strip():
+            run_sql_cell(notebook, setup, request, None)  # CREATE, SET...: as %%flink_sql
+            configuration = request.configuration(notebook.configuration)  # SET counts
         job, folder = _deploy(notebook, name, version, pipeline, text, configuration,
                               target, notebook_name, cell_id)
     except BaseException as exc:
@@ -84,9 +84,13 @@ def _deploy(notebook: Notebook, name: str, version: int, pipeline: Statement, te
     verbose = bool(configuration.get("notebook.verbose-errors"))
     try:
         with step("Compiling the plan"):
-            built = build_artifact(session.t_env, name, version, pipeline, folder,
-                                   configuration.flink_options(), target, notebook_name,
-                                   cell_id, kernel_version())
+            try:
+                built = build_artifact(session.t_env, name, version, pipeline, folder,
+                                       configuration.flink_options(), target, notebook_name,
+                                       cell_id, kernel_version())
+            except sql_errors() as exc:  # located in the statement that compiled
+                raise UsageError(format_sql_error(exc, compiling(pipeline, folder), text,
+                                                  verbose)) from None
             artifacts.write(built, folder)
         named = configuration.with_cell({"execution.attached": False, "pipeline.name": label})
         plan_file = str(folder / "plan.json").replace("'", "''")
