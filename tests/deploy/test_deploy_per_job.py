@@ -1,7 +1,8 @@
 """``%%flink_deploy`` on per-job: an INSERT from datagen into a filesystem sink becomes
 ``orders v1``, RUNNING on its own cluster, its files appear; list and show say so with
-secrets masked; ``stop`` ends it and its cluster. Its artifact is private and holds what
-the pipeline needs (a table made in an earlier cell too)."""
+secrets masked; ``stop --savepoint`` ends it with a savepoint, and its cluster. Its
+artifact is private and holds what the pipeline needs (a table made in an earlier cell
+too)."""
 
 from __future__ import annotations
 
@@ -74,11 +75,19 @@ def test_an_insert_deploys_runs_detached_and_stops_with_its_cluster(shell, tmp_p
         with pytest.raises(UsageError, match=r"orders v1 runs \(job "):
             shell.run_cell_magic("flink_deploy", "orders", cell)
 
-        shell.run_line_magic("flink_deploy", "stop orders")
+        shell.run_line_magic("flink_deploy", "stop orders --savepoint")
         said = capsys.readouterr().out.splitlines()  # the job's view may print too
-        assert f"stopped orders v1 (job {job.job_id}, CANCELED)" in said
+        [stopped] = [line for line in said if line.startswith("stopped")]
+        assert stopped.startswith(f"stopped orders v1 (job {job.job_id}, FINISHED); savepoint ")
+        savepoint = stopped.split("; savepoint ")[1]
+        assert Path(savepoint.removeprefix("file:")).is_dir()
         until(lambda: cluster.status() == "stopped", "its cluster stopping", seconds=60)
-        assert Records().latest()[0].state == "CANCELED"
+        [version] = Records().latest()
+        assert (version.state, version.savepoint) == ("FINISHED", savepoint)
+        shell.run_line_magic("flink_deploy", "list")
+        [row] = [line.split() for line in capsys.readouterr().out.splitlines()
+                 if line.startswith("orders")]
+        assert row[3:6] == ["FINISHED", cluster.name, savepoint]
     finally:
         cluster.stop()
         shell.run_cell_magic("flink_sql", "", "RESET 'fs.s3.secret-key'; DROP TEMPORARY VIEW "
