@@ -114,3 +114,37 @@ def test_a_table_with_no_ddl_is_named_where_it_is_read(shell, pipeline, where):
     assert version.status == "failed" and version.job_id is None
     assert not Path(os.environ["FLINK_NOTEBOOK_STATE_DIR"], "deployments", "broken",
                     f"v{version.version}").exists()
+
+
+def test_a_deployment_on_remote_runs_on_that_cluster_and_stops(shell, capsys):
+    from flink_notebook.engine.session import FlinkSession
+
+    FlinkSession.current().ensure_started()
+    url = FlinkSession.current().embedded_cluster().address.url  # a session cluster at hand
+    port = url.rsplit(":", 1)[1]
+    shell.run_cell_magic(
+        "flink_deploy", f"on_remote --target remote -D rest.address=127.0.0.1 -D rest.port={port}"
+        " -o remote_job",
+        "CREATE TEMPORARY TABLE IF NOT EXISTS r_src (n INT) WITH ('connector'='datagen', "
+        "'rows-per-second'='5');\n"
+        "CREATE TEMPORARY TABLE IF NOT EXISTS r_sink (n INT) WITH ('connector'='blackhole');\n"
+        "EXECUTE STATEMENT SET BEGIN INSERT INTO r_sink SELECT n FROM r_src; END")
+    job = shell.user_ns["remote_job"]
+    try:
+        assert job.cluster is None and job.rest.url == url
+        until(lambda: job.status() == "RUNNING", "the deployment running", seconds=120)
+        assert httpx.get(f"{url}/jobs/{job.job_id}", timeout=5).json()["name"] == "on_remote v1"
+        capsys.readouterr()
+        shell.run_line_magic("flink_deploy", "list")
+        [row] = [line.split() for line in capsys.readouterr().out.splitlines()
+                 if line.startswith("on_remote")]
+        assert row[:5] == ["on_remote", "v1", job.job_id, "RUNNING", url]
+        shell.run_line_magic("flink_deploy", "stop on_remote")
+        assert f"stopped on_remote v1 (job {job.job_id}, CANCELED)" in \
+            capsys.readouterr().out.splitlines()
+        assert job.status() == "CANCELED"
+    finally:
+        if job.status() not in ("CANCELED", "FINISHED", "FAILED"):
+            job.cancel()
+        shell.run_cell_magic("flink_sql", "", "DROP TEMPORARY TABLE r_src; "
+                             "DROP TEMPORARY TABLE r_sink")
