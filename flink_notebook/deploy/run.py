@@ -9,6 +9,7 @@ which outlives the kernel and stops when the job ends) or ``remote``, as job ``N
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from flink_notebook.cells.notebook import Notebook
     from flink_notebook.cells.request import CellRequest
     from flink_notebook.core.address import ClusterAddress
+    from flink_notebook.core.config import Configuration
     from flink_notebook.jobs.client import JobClient
 
 #: Where a deployment runs: detached, outliving the kernel.
@@ -76,9 +78,12 @@ def deploy(notebook: Notebook, name: str, cell: str, request: CellRequest,
 
 
 def _deploy(notebook: Notebook, name: str, version: int, pipeline: Statement, text: str,
-            configuration: Any, target: str, notebook_name: str, cell_id: str,
-            ) -> tuple[JobClient, Any]:
+            configuration: Configuration, target: str, notebook_name: str, cell_id: str,
+            ) -> tuple[JobClient, Path]:
+    """Build ``name`` ``version``'s artifact and run its plan; its job and its folder (gone
+    again when it did not start)."""
     session = notebook.session
+    session.ensure_started()
     label = f"{name} v{version}"
     folder = artifacts.private_folder(artifacts.folder_of(name, version))
     verbose = bool(configuration.get("notebook.verbose-errors"))

@@ -67,8 +67,14 @@ class DeployMagics(Magics):
         options["execution.target"] = args.target or ("remote" if remote else "per-job")
         if args.parallelism is not None:
             options["parallelism.default"] = args.parallelism
-        job = deploy(notebook, args.words[0], cell, CellRequest(options=options, out=args.out),
-                     self.shell.user_ns)
+        from flink_notebook.cells.scripts import run_init_sql
+        from flink_notebook.display.progress import cell_progress
+
+        with cell_progress(notebook.configuration.get("notebook.renderer") or "auto",
+                           started=notebook.session.ready):  # "Starting Flink… 3 s"
+            run_init_sql(notebook)  # its tables are the session's, as for %%flink_sql
+            job = deploy(notebook, args.words[0], cell,
+                         CellRequest(options=options, out=args.out), self.shell.user_ns)
         if args.out:
             if not args.out.isidentifier():
                 raise UsageError(f"-o needs a Python variable name, got {args.out!r}.")
