@@ -9,7 +9,8 @@ connector secrets in clear, as they must to run):
   read;
 - ``options.json``: the Flink options set in the session (and the cell's);
 - ``plan.json``: Flink's compiled plan (``COMPILE PLAN``), the topology that runs;
-- ``deployment.json``: name, version, target, notebook and cell, tables, jars.
+- ``deployment.json``: name, version, target, notebook and cell, tables, jars;
+- ``jars/``: the jars added to the session (``ADD JAR``), when there are any.
 
 What a person sees of it (:func:`shown`) has every secret masked.
 """

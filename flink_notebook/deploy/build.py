@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,25 @@ def jars(t_env: Any) -> list[str]:
     return [str(row[0]) for row in t_env.execute_sql("SHOW JARS").collect()]
 
 
+def copy_jars(paths: list[str], folder: Path) -> list[str]:
+    """Each local jar of ``paths`` copied into ``folder/jars/`` (0600), named there by its
+    path in the folder; a jar elsewhere (a remote file system's) by its URI."""
+    kept = []
+    for path in paths:
+        local = Path(path.removeprefix("file://").removeprefix("file:"))
+        if not local.is_file():
+            kept.append(path)
+            continue
+        target = folder / "jars" / local.name
+        target.parent.mkdir(mode=0o700, exist_ok=True)
+        if target.exists():  # two jars of one name from different folders
+            target = target.with_name(f"{len(kept)}-{local.name}")
+        shutil.copyfile(local, target)
+        os.chmod(target, 0o600)
+        kept.append(str(target.relative_to(folder)))
+    return kept
+
+
 def artifact(t_env: Any, name: str, version: int, pipeline: Statement, folder: Path,
              options: dict[str, str], target: str, notebook: str | None, cell: str | None,
              flink_version: str | None) -> Artifact:
@@ -80,7 +100,7 @@ def artifact(t_env: Any, name: str, version: int, pipeline: Statement, folder: P
     plan = compile_plan(t_env, pipeline, folder)
     ddl, tables, views = catalog_ddl(t_env, plan, pipeline.text)
     return Artifact(name, version, pipeline.text, ddl, options, plan, target, notebook, cell,
-                    tables, views, jars(t_env), flink_version)
+                    tables, views, copy_jars(jars(t_env), folder), flink_version)
 
 
 def _show_create(t_env: Any, kind: str, identifier: str) -> str:

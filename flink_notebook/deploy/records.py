@@ -219,13 +219,17 @@ class Records:
         except _Empty:
             return []
 
-    def find(self, name: str) -> Version:
-        """``name``'s newest version; UsageError naming the known ones when there is none."""
+    def get(self, name: str) -> Version | None:
+        """``name``'s newest version, None when there is none."""
         try:
             with self._transaction(write=False) as db:
-                found = _latest(db, name)
+                return _latest(db, name)
         except _Empty:
-            found = None
+            return None
+
+    def find(self, name: str) -> Version:
+        """``name``'s newest version; UsageError naming the known ones when there is none."""
+        found = self.get(name)
         if found is None:
             known = ", ".join(v.name for v in self.latest()) or "none yet"
             raise UsageError(f"No deployment named {name!r} (known: {known}); "

@@ -24,6 +24,7 @@ from flink_notebook.core.secrets import mask_text
 from flink_notebook.deploy import artifact as artifacts
 from flink_notebook.deploy.build import artifact as build_artifact
 from flink_notebook.deploy.build import compiling
+from flink_notebook.deploy.lifecycle import refreshed
 from flink_notebook.deploy.records import Records, check_name
 from flink_notebook.display.monitor import show
 from flink_notebook.display.notes import note
@@ -57,6 +58,9 @@ def deploy(notebook: Notebook, name: str, cell: str, request: CellRequest,
         raise UsageError(f"A deployment runs on {' or '.join(TARGETS)}, not {target}: "
                          f"--target per-job (its own cluster) or --target remote.")
     records = Records()
+    last = records.get(name)
+    if last is not None:  # a job that ended since it was last looked at runs no more
+        refreshed(last, records, configuration)
     notebook_name, _, cell_id = cell_key(text).partition("#")
     version = records.reserve(name, notebook_name, cell_id, target)  # before the cell runs
     label = f"{name} v{version}"

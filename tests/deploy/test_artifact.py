@@ -7,12 +7,14 @@ import json
 import stat
 
 import pytest
+from IPython.core.error import UsageError
 
 from flink_notebook.cli import main
+from flink_notebook.core.config import Configuration
 from flink_notebook.core.secrets import MASK
 from flink_notebook.deploy import artifact as artifacts
 from flink_notebook.deploy import lifecycle
-from flink_notebook.deploy.build import compiling
+from flink_notebook.deploy.build import compiling, copy_jars
 from flink_notebook.deploy.records import Records
 from flink_notebook.sql.statements import split_statements
 
@@ -101,3 +103,36 @@ def test_list_says_the_last_known_state_when_the_cluster_does_not_answer(tmp_pat
     assert capsys.readouterr().err.strip() == (
         "flink-notebook: No deployment named 'nope' (known: orders); "
         "`%%flink_deploy nope` makes one.")
+
+
+def test_local_jars_are_copied_in_and_others_named(tmp_path):
+    first, second = tmp_path / "a" / "udf.jar", tmp_path / "b" / "udf.jar"
+    for jar in (first, second):
+        jar.parent.mkdir()
+        jar.write_bytes(b"PK" + jar.parent.name.encode())
+    folder = artifacts.private_folder(tmp_path / "deployments" / "orders" / "v1")
+    kept = copy_jars([str(first), f"file:{second}", "s3://bucket/x.jar"], folder)
+    assert kept == ["jars/udf.jar", "jars/1-udf.jar", "s3://bucket/x.jar"]
+    assert (folder / "jars" / "1-udf.jar").read_bytes() == b"PKb"
+    assert stat.S_IMODE((folder / "jars" / "udf.jar").stat().st_mode) == 0o600
+
+
+def test_a_per_job_cluster_gone_with_its_job_leaves_its_end_and_frees_the_name(
+        tmp_path, monkeypatch):
+    from flink_notebook.clusters.registry import cluster_folder
+
+    monkeypatch.setenv("FLINK_NOTEBOOK_STATE_DIR", str(tmp_path))
+    records = Records()
+    records.reserve("orders", None, None, "per-job")
+    records.submitted("orders", 1, "/nowhere", "b" * 32, "per-job-1", "http://127.0.0.1:9",
+                      "RUNNING")
+    with pytest.raises(UsageError, match="orders v1 runs"):
+        records.reserve("orders", None, None, "per-job")
+    folder = cluster_folder("per-job-1")
+    folder.mkdir(parents=True)
+    (folder / "ended-jobs.json").write_text(json.dumps({"b" * 32: {"state": "FINISHED"}}))
+    assert lifecycle.refreshed(records.find("orders"), records, Configuration.load()).state \
+        == "FINISHED"
+    assert records.find("orders").state == "FINISHED"
+    assert records.reserve("orders", None, None, "per-job") == 2
+    assert [e for _, _, e, _ in records.outcomes("orders")][-2:] == ["ended", "reserved"]
