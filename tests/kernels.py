@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import queue
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -51,3 +53,25 @@ def run_timed(client: Any, code: str, timeout: float = 120) -> tuple[str, list[t
                 and message["parent_header"].get("msg_id") == msg_id):
             return msg_id, seen
     raise AssertionError(f"cell did not finish: {code!r}")
+
+
+def kill_9(manager: KernelManager) -> None:
+    """SIGKILL the kernel: no atexit, no goodbye (then let its manager clean up)."""
+    os.kill(manager.provisioner.process.pid, signal.SIGKILL)
+    manager.shutdown_kernel(now=True)
+
+
+def run(client, code: str, timeout: float = 180) -> str:
+    """Execute ``code``; its printed text. Fails on an error."""
+    printed, errors = [], []
+
+    def hook(message):
+        content = message["content"]
+        if message["msg_type"] == "stream":
+            printed.append(content["text"])
+        elif message["msg_type"] == "error":
+            errors.append(f"{content['ename']}: {content['evalue']}")
+
+    reply = client.execute_interactive(code, timeout=timeout, output_hook=hook)
+    assert reply["content"]["status"] == "ok", (errors, printed)
+    return "".join(printed)

@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).parent.parent / "flink_notebook"
 LAYERS = [
     ("cli", "magics", "testing"),
     ("authoring", "teaching"),
+    ("deploy",),
     ("cells",),
     ("display",),
     ("executors",),

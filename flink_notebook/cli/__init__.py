@@ -1,4 +1,5 @@
-"""``flink-notebook``: run a notebook headless, start JupyterLab, manage local clusters."""
+"""``flink-notebook``: run a notebook headless, start JupyterLab, manage local clusters and
+deployments."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 from IPython.core.error import UsageError
 
 from flink_notebook import __version__
-from flink_notebook.cli import cluster, lab
+from flink_notebook.cli import cluster, deploy, lab
 
 
 def parser() -> argparse.ArgumentParser:
@@ -25,6 +26,7 @@ def parser() -> argparse.ArgumentParser:
     run.set_defaults(func=_run)
     lab.add_parser(commands)
     cluster.add_parser(commands)
+    deploy.add_parser(commands)
     archive = commands.add_parser(
         "class-archive", help="write the class-data-sharing archive that makes a kernel's "
         "Java start faster (once per PyFlink and Java; kernels use it when it is there)")

@@ -27,10 +27,12 @@ def register(shell: Any) -> None:
         FlinkSession.current().prewarm()
     from flink_notebook.authoring.matcher import SqlCompleter
     from flink_notebook.magics.clusters import ClusterMagics
+    from flink_notebook.magics.deploy import DeployMagics
     from flink_notebook.magics.teaching import TeachingMagics
 
     _quiet_second_load(shell)
-    for ours in (magics, ClusterMagics(shell=shell), TeachingMagics(shell=shell)):
+    for ours in (magics, ClusterMagics(shell=shell), TeachingMagics(shell=shell),
+                 DeployMagics(shell=shell)):
         shell.register_magics(ours)
         _said_in_one_line(shell, ours)
     SqlCompleter(FlinkSession.current()).register(shell)  # completion in SQL

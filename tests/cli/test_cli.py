@@ -59,7 +59,7 @@ def test_sub_commands(capsys):
         main(["--help"])
     assert exited.value.code == 0
     usage = capsys.readouterr().out
-    assert "{run,lab,cluster,class-archive}" in usage
+    assert "{run,lab,cluster,deploy,class-archive}" in usage
     with pytest.raises(SystemExit) as exited:
         main([])
     assert exited.value.code == 2

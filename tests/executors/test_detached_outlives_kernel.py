@@ -6,12 +6,10 @@ An attached job's cluster still goes with a killed kernel."""
 from __future__ import annotations
 
 import os
-import signal
 
 import httpx
 import pytest
-from jupyter_client.manager import KernelManager
-from kernels import started_kernel
+from kernels import kill_9, run, started_kernel
 from waiting import until
 
 from flink_notebook.clusters.standalone import LocalCluster
@@ -26,28 +24,6 @@ TABLES = ("%%flink_sql\n"
 DETACHED = "%%flink_sql --target per-job --detached -o pj\nINSERT INTO o_sink SELECT n FROM o_src"
 ATTACHED = ("%%flink_sql --target per-job -D notebook.renderer=text\n"
             "INSERT INTO o_sink SELECT n FROM o_src")
-
-
-def kill_9(manager: KernelManager) -> None:
-    """SIGKILL the kernel: no atexit, no goodbye (then let its manager clean up)."""
-    os.kill(manager.provisioner.process.pid, signal.SIGKILL)
-    manager.shutdown_kernel(now=True)
-
-
-def run(client, code: str, timeout: float = 180) -> str:
-    """Execute ``code``; its printed text. Fails on an error."""
-    printed, errors = [], []
-
-    def hook(message):
-        content = message["content"]
-        if message["msg_type"] == "stream":
-            printed.append(content["text"])
-        elif message["msg_type"] == "error":
-            errors.append(f"{content['ename']}: {content['evalue']}")
-
-    reply = client.execute_interactive(code, timeout=timeout, output_hook=hook)
-    assert reply["content"]["status"] == "ok", (errors, printed)
-    return "".join(printed)
 
 
 def jobs_on(cluster: LocalCluster) -> list[dict]:
