@@ -21,7 +21,8 @@ _CLAUSES = {"SELECT", "FROM", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "WIN
 #: Windowing table-valued functions: their rows carry the window's columns too.
 _WINDOW_FUNCTIONS = {"TUMBLE", "HOP", "CUMULATE", "SESSION"}
 _WORD = re.compile(r"[A-Za-z0-9_$]*\Z")
-_MAGIC = re.compile(r"\s*%%flink_sql\b")
+#: The cell magics whose body is Flink SQL.
+_MAGIC = re.compile(r"\s*%%flink_(?:sql|deploy)\b")
 #: SQL passed as a string to these in a %%flink cell.
 _SQL_CALL = re.compile(
     r"\b(?:execute_sql|sql_query|add_insert_sql|explain_sql)\(\s*[rRuU]?"

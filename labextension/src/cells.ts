@@ -1,6 +1,7 @@
 /**
  * Which code cells of a notebook are Flink SQL: those whose source starts with
- * `%%flink_sql` get the Flink SQL mime type, the others keep the notebook's (Python).
+ * `%%flink_sql` or `%%flink_deploy` get the Flink SQL mime type, the others keep the
+ * notebook's (Python).
  *
  * The notebook sets every code cell's mime type from the kernel's language (on open, on a
  * kernel change, on each new cell); a cell's own mimeTypeChanged puts Flink SQL back.
@@ -12,9 +13,9 @@ import type { Notebook } from '@jupyterlab/notebook';
 
 import { FLINK_SQL_MIME } from './language';
 
-const MAGIC = /^(?:[ \t]*\n)*%%flink_sql(?:\s|$)/; // blank lines first: IPython drops them
+const MAGIC = /^(?:[ \t]*\n)*%%flink_(?:sql|deploy)(?:\s|$)/; // blank lines first: IPython drops them
 
-/** Whether a cell's source is a `%%flink_sql` cell. */
+/** Whether a cell's source is Flink SQL: a `%%flink_sql` or `%%flink_deploy` cell. */
 export function isFlinkSql(source: string): boolean {
   return MAGIC.test(source);
 }

@@ -235,3 +235,9 @@ def test_no_java_means_no_names_and_no_wait():
     cache = CatalogCache(NotStarted())
     assert cache.names() == CatalogNames() and cache.connectors() == {}
     assert suggest(sql_at("SEL", 3), cache)[0].text == "SELECT"
+
+
+def test_a_flink_deploy_cells_body_is_completed_as_sql():
+    assert offered("%%flink_deploy orders\nINSERT INTO bi|") == [("big_orders", "view")]
+    assert offered("%%flink_deploy orders\nINSERT INTO big_orders SELECT * FROM ord|") == [
+        ("orders", "table")]

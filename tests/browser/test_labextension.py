@@ -213,6 +213,11 @@ def test_flink_sql_cells_are_highlighted_as_sql_and_python_cells_as_python(
         until(lambda: not any(t["text"] == "SELECT" and t["classes"] == keyword
                               for t in tokens(2)), "SELECT no longer a keyword",
               WAIT_MS / 1000)
+        # A %%flink_deploy cell's body is Flink SQL too.
+        page.keyboard.type("%%flink_deploy orders ")
+        until(lambda: any(t["text"] == "SELECT" and t["classes"] == keyword
+                          for t in tokens(2)), "SELECT a keyword in a %%flink_deploy cell",
+              WAIT_MS / 1000)
 
 
 @pytest.mark.cluster  # slow: a browser, JupyterLab and a kernel that starts Flink
