@@ -23,6 +23,11 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("notebook", help="path of the .ipynb file")
     run.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell (600)")
     run.add_argument("--output", help="save the executed notebook (with outputs) here")
+    run.add_argument("--solutions", metavar="FILE",
+                     help="a lesson's solutions (notebooks/solutions/<lesson>.py): put into its "
+                          "exercise cells for this run (docs/teaching.md)")
+    run.add_argument("--wrong", metavar="ID",
+                     help="with --solutions: exercise ID gets its wrong answer instead")
     run.set_defaults(func=_run)
     lab.add_parser(commands)
     cluster.add_parser(commands)
@@ -49,7 +54,10 @@ def _class_archive(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from flink_notebook.cli.run import run_notebook
 
-    return run_notebook(args.notebook, timeout=args.timeout, output=args.output)
+    if args.wrong and not args.solutions:
+        raise UsageError("--wrong ID needs --solutions FILE (where the wrong answers are).")
+    return run_notebook(args.notebook, timeout=args.timeout, output=args.output,
+                        solutions=args.solutions, wrong=args.wrong)
 
 
 def main(argv: list[str] | None = None) -> int:

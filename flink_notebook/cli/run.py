@@ -176,12 +176,16 @@ def run_notebook(
     timeout: int = 600,
     stream: TextIO | None = None,
     output: str | Path | None = None,
+    solutions: str | Path | None = None,
+    wrong: str | None = None,
 ) -> int:
     """Execute the notebook top to bottom in a fresh kernel of this Python, in the notebook's
     folder, printing one line per code cell as it finishes (number, first source line,
     seconds, what it output). Stops at the first error. ``timeout`` is per cell;
-    ``output`` saves the executed notebook. Returns 0 when every cell ran, 1 on an error,
-    130 when interrupted (Ctrl-C)."""
+    ``output`` saves the executed notebook; ``solutions`` (a lesson's solutions file) are
+    put into its exercise cells first, exercise ``wrong``'s wrong answer into its cell
+    (:mod:`flink_notebook.teaching.solutions`). Returns 0 when every cell ran, 1 on an
+    error, 130 when interrupted (Ctrl-C)."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
@@ -193,6 +197,10 @@ def run_notebook(
         notebook = nbformat.read(path, as_version=4)
     except Exception as exc:  # nbformat raises several types for a file that is not a notebook
         raise UsageError(f"{path} is not a notebook: {_first_line(exc)}") from None
+    if solutions is not None:
+        from flink_notebook.teaching.solutions import inject
+
+        notebook = inject(notebook, solutions, wrong)
     code_cells = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
     numbers = {index: number for number, index in enumerate(code_cells, start=1)}
     current: dict[str, Any] = {"number": 0, "started": 0.0}
