@@ -95,7 +95,8 @@ def run_preview(notebook: Notebook, statement: Statement, configuration: Configu
 def _preview_sink(notebook: Notebook, sink: Sink, configuration: Configuration,
                   request: CellRequest) -> pd.DataFrame:
     session, bounds = notebook.session, request.preview
-    name = f"preview of {sink.table}"
+    shown = named(session.t_env, sink)
+    name = f"preview of {shown}"
     configuration = configuration.with_cell({"notebook.max-rows": bounds.rows})
     with step("Planning"):
         table = as_sink_receives(session.t_env, sink)
@@ -105,7 +106,7 @@ def _preview_sink(notebook: Notebook, sink: Sink, configuration: Configuration,
         job = notebook.executor_for(configuration).execute(pipeline, configuration)
     notebook.register(job, request, configuration)
     progress_done()
-    _follow(notebook, job, sink, configuration, request)
+    _follow(notebook, job, shown, configuration, request)
     return job.to_pandas()
 
 
@@ -126,13 +127,14 @@ def preview_in_code(cell: Any, owner: Any, operations: list[Any]) -> PreviewResu
         with step("Planning"):
             table = as_sink_receives(t_env, sink)
             mode, kept = query_plan.result_mode(t_env, table, cell.request.mode, bounds.rows)
-            job, _ = cell.submit(f"preview of {sink.table}", "query",
+            shown = named(t_env, sink)
+            job, _ = cell.submit(f"preview of {shown}", "query",
                                  lambda table=table: java_table(table).execute(), owner=table,
                                  result_mode=mode, max_rows=kept, stop_after=bounds.rows)
         if mode is ResultMode.UPDATE and job.query_result is not None:
             job.query_result.order = query_plan.row_order(table)
         progress_done()
-        _follow(cell.notebook, job, sink, cell.configuration, cell.request)
+        _follow(cell.notebook, job, shown, cell.configuration, cell.request)
         views.append(job)
     return PreviewResult(views)
 
@@ -154,11 +156,17 @@ class PreviewResult:
                          "the rows are in the previews (their handles: .jobs).")
 
 
-def _follow(notebook: Notebook, job: JobClient, sink: Sink, configuration: Configuration,
+def named(t_env: Any, sink: Sink) -> str:
+    """The sink's table as a reader names it: without the current catalog and database."""
+    current = f"{t_env.get_current_catalog()}.{t_env.get_current_database()}."
+    return sink.table[len(current):] if sink.table.startswith(current) else sink.table
+
+
+def _follow(notebook: Notebook, job: JobClient, shown: str, configuration: Configuration,
             request: CellRequest) -> None:
-    """Follow a preview's job in its cell, within its bounds."""
+    """Follow a preview's job (of the sink ``shown``) in its cell, within its bounds."""
     bounds = request.preview
-    note(f"Preview of {sink.table}: the rows it would receive (nothing is written).")
+    note(f"Preview of {shown}: the rows it would receive (nothing is written).")
     seconds = bounds.seconds if request.timeout is None else min(bounds.seconds,
                                                                  request.timeout)
     follow(job, configuration, seconds, notebook.look_of(job),

@@ -58,6 +58,18 @@ def create_dataset(session: FlinkSession, name: str, seed: int = 1, rows: int | 
          f"({count:,} {chosen.unit}, seed {seed}, {paced}).")
 
 
+class _Listing(pd.DataFrame):
+    """The list of sets: a DataFrame whose HTML shows every word (pandas' own cuts a cell
+    at 50 characters, mid-description) and no row numbers; escaped, as pandas does."""
+
+    @property
+    def _constructor(self) -> type[pd.DataFrame]:
+        return pd.DataFrame  # what is made from it is a plain DataFrame
+
+    def _repr_html_(self) -> str:
+        return self.to_html(index=False, escape=True)
+
+
 def dataset_list() -> pd.DataFrame:
     """The sets, their tables and sizes: a table (pandas escapes it in HTML)."""
-    return pd.DataFrame(listing(), columns=["set", "tables", "default --rows", "about"])
+    return _Listing(listing(), columns=["set", "tables", "default --rows", "about"])

@@ -41,7 +41,8 @@ def test_a_previewed_insert_writes_no_file_and_shows_the_rows_with_the_sinks_col
     assert list(rows.columns) == ["id", "word"]  # the sink's names, not the query's
     assert rows.sort_values("id").values.tolist() == [[1, "a"], [2, "b"], [3, "c"]]
     assert str(rows["id"].dtype) == "int64"  # cast to the sink's BIGINT
-    assert f"Preview of default_catalog.default_database.{sink}" in _shown(captured)
+    # Named as the reader wrote it (the current catalog and database go without saying).
+    assert f"Preview of {sink}: the rows it would receive" in _shown(captured)
     assert list(out.iterdir()) == []
     # The same INSERT without --preview writes the files: the check above can fail.
     shell.run_cell_magic("flink_sql", "", f"INSERT INTO {sink} SELECT n, s FROM {source}")
@@ -92,10 +93,9 @@ def test_a_statement_set_gives_one_view_per_sink_each_with_its_columns(shell):
     assert list(second.columns) == ["total"]
     assert second["total"].tolist() == [6]
     previews = added_since(before)
-    assert [job.name for job in previews] == [f"preview of default_catalog.default_database.{n}"
-                                              for n in (one, two)]
+    assert [job.name for job in previews] == [f"preview of {n}" for n in (one, two)]
     plain = "".join(o.data.get("text/plain", "") for o in captured.outputs)
-    assert plain.count("Preview of default_catalog") == 2
+    assert plain.count("Preview of ") == 2
 
 
 @pytest.mark.cluster
@@ -199,14 +199,13 @@ if hasattr(t_env.from_elements([(0, '')], ['n', 's']), "insert_into"):
 """, "--preview")
     previews = added_since(before)
     calls = 5 if kernel_flink() >= (2, 1) else 4  # Table.insert_into: PyFlink 2.1 on
-    assert [job.name for job in previews] == [f"preview of default_catalog.default_database."
-                                              f"{sink}"] * calls
+    assert [job.name for job in previews] == [f"preview of {sink}"] * calls
     rows = [job.to_pandas() for job in previews]
     assert [list(frame.columns) for frame in rows] == [["id", "word"]] * calls
     assert [sorted(frame.values.tolist()) for frame in rows] == [
         [[1, "a"], [2, "b"]], [[3, "c"]], [[4, "d"]], [[5, "e"]], [[6, "f"]]][:calls]
     plain = "".join(o.data.get("text/plain", "") for o in captured.outputs) + captured.stdout
-    assert plain.count("Preview of default_catalog") == calls
+    assert plain.count(f"Preview of {sink}:") == calls
     assert list(out.iterdir()) == []
     flink(f"t_env.execute_sql(\"INSERT INTO {sink} VALUES (1, 'a')\").wait()")
     assert list(out.iterdir()) != []  # without --preview it writes: the check above can fail

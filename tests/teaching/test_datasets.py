@@ -75,6 +75,7 @@ def test_no_name_lists_the_sets_and_their_tables(shell):
     assert list(shown["set"]) == list(SETS) == [row[0] for row in listing()]
     assert "taxi_rides, taxi_fares" in shown.to_string()  # the text form
     frame = dataset_list()
+    assert "rides (a start and an end event each) and their fares" in frame._repr_html_()
     frame.loc[0, "about"] = "<b>x</b>"
     assert "&lt;b&gt;x&lt;/b&gt;" in frame._repr_html_()
 
