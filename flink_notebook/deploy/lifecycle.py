@@ -9,6 +9,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import pandas as pd
 from IPython.core.error import UsageError
 
 from flink_notebook.clusters.registry import cluster_folder
@@ -53,6 +54,12 @@ def rows(records: Records | None = None, configuration: Configuration | None = N
             version.state, version.cluster or version.rest_url or version.target,
             version.savepoint, version.notebook, version.cell)))
     return listed
+
+
+def table(records: Records | None = None, configuration: Configuration | None = None
+          ) -> pd.DataFrame:
+    """The deployments as a DataFrame (``%flink_deploy list``: pandas escapes its HTML)."""
+    return pd.DataFrame(rows(records, configuration), columns=list(COLUMNS))
 
 
 def listing(records: Records | None = None, configuration: Configuration | None = None) -> str:

@@ -46,9 +46,13 @@ class DeployMagics(Magics):
         if action not in ACTIONS or (action == "list") != (not names) or len(names) > 1:
             raise UsageError("%flink_deploy list | show NAME | stop NAME [--savepoint]; "
                              "%%flink_deploy NAME on a cell deploys it.")
-        if action == "list":
-            print(lifecycle.listing())
-        elif action == "show":
+        if action == "list":  # a table (the command line's is text)
+            listed = lifecycle.table()
+            if listed.empty:
+                print(lifecycle.listing())  # says how to make one
+                return None
+            return listed
+        if action == "show":
             print(lifecycle.shown(names[0]))
         else:
             print(lifecycle.stop(names[0], args.savepoint))

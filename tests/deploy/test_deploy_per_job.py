@@ -63,14 +63,14 @@ def test_an_insert_deploys_runs_detached_and_stops_with_its_cluster(shell, tmp_p
             "INSERT INTO d_sink SELECT n, s FROM d_view;\n"
 
         capsys.readouterr()
-        shell.run_line_magic("flink_deploy", "list")
-        listed = capsys.readouterr().out
-        [row] = [line for line in listed.splitlines() if line.startswith("orders")]
-        assert row.split()[:5] == ["orders", "v1", job.job_id, "RUNNING", cluster.name]
+        listed = shell.run_line_magic("flink_deploy", "list")  # a table in a notebook
+        row = listed.set_index("name").loc["orders"]
+        assert list(row[["version", "job", "state", "cluster"]]) == [
+            "v1", job.job_id, "RUNNING", cluster.name]
         shell.run_line_magic("flink_deploy", "show orders")
         showed = capsys.readouterr().out
         assert "INSERT INTO d_sink" in showed and f"fs.s3.secret-key = {MASK}" in showed
-        assert SECRET not in listed + showed
+        assert SECRET not in listed.to_string() + listed._repr_html_() + showed
 
         with pytest.raises(UsageError, match=r"orders v1 runs \(job "):
             shell.run_cell_magic("flink_deploy", "orders", cell)
@@ -84,10 +84,9 @@ def test_an_insert_deploys_runs_detached_and_stops_with_its_cluster(shell, tmp_p
         until(lambda: cluster.status() == "stopped", "its cluster stopping", seconds=60)
         [version] = Records().latest()
         assert (version.state, version.savepoint) == ("FINISHED", savepoint)
-        shell.run_line_magic("flink_deploy", "list")
-        [row] = [line.split() for line in capsys.readouterr().out.splitlines()
-                 if line.startswith("orders")]
-        assert row[3:6] == ["FINISHED", cluster.name, savepoint]
+        row = shell.run_line_magic("flink_deploy", "list").set_index("name").loc["orders"]
+        assert list(row[["state", "cluster", "savepoint"]]) == [
+            "FINISHED", cluster.name, savepoint]
     finally:
         cluster.stop()
         shell.run_cell_magic("flink_sql", "", "RESET 'fs.s3.secret-key'; DROP TEMPORARY VIEW "
@@ -135,10 +134,9 @@ def test_a_deployment_on_remote_runs_on_that_cluster_and_stops(shell, capsys):
         until(lambda: job.status() == "RUNNING", "the deployment running", seconds=120)
         assert httpx.get(f"{url}/jobs/{job.job_id}", timeout=5).json()["name"] == "on_remote v1"
         capsys.readouterr()
-        shell.run_line_magic("flink_deploy", "list")
-        [row] = [line.split() for line in capsys.readouterr().out.splitlines()
-                 if line.startswith("on_remote")]
-        assert row[:5] == ["on_remote", "v1", job.job_id, "RUNNING", url]
+        row = shell.run_line_magic("flink_deploy", "list").set_index("name").loc["on_remote"]
+        assert list(row[["version", "job", "state", "cluster"]]) == [
+            "v1", job.job_id, "RUNNING", url]
         shell.run_line_magic("flink_deploy", "stop on_remote")
         assert f"stopped on_remote v1 (job {job.job_id}, CANCELED)" in \
             capsys.readouterr().out.splitlines()
