@@ -19,7 +19,7 @@ from benchmarks.common import MARK, Figure
 #: Scenario codes and the module measuring them (B4 and B6 share one live run).
 MODULES = {"B1": "startup", "B2": "startup", "B3": "fetch", "B4": "live", "B5": "perjob",
            "B6": "live", "B7": "many", "B8": "memory", "B9": "long_session",
-           "B10": "completion"}
+           "B10": "completion", "B11": "startup"}
 
 #: A quick run's modules, in one process, in this order: those that start no JVM in it
 #: first (B1 measures fresh processes; B8 sums the memory of this process's children, so
