@@ -27,7 +27,8 @@ def parser() -> argparse.ArgumentParser:
                      help="a lesson's solutions (notebooks/solutions/<lesson>.py): put into its "
                           "exercise cells for this run (docs/teaching.md)")
     run.add_argument("--wrong", metavar="ID",
-                     help="with --solutions: exercise ID gets its wrong answer instead")
+                     help="with --solutions: exercise ID gets its wrong answer instead; all: "
+                          "each wrong answer is checked after its solution's check")
     run.set_defaults(func=_run)
     lab.add_parser(commands)
     cluster.add_parser(commands)

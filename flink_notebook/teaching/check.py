@@ -64,9 +64,28 @@ def check(result: Any, expected: Any, *, name: str | None = None,
     verdict = compare(rows, expected, name=name,
                       ordered=bool(order_by) if ordered is None else ordered,
                       order_by=order_by, tolerance=tolerance, decimals=decimals)
+    if _wrong_answer is not None:  # a course's test: this answer is known to be wrong
+        if verdict.ok:
+            raise CheckFailed(f"✗ the wrong answer to {_wrong_answer} passed its check: "
+                              "the check cannot tell it from the solution")
+        print(f"wrong answer to {_wrong_answer}, as its check says:\n{verdict.message}")
+        return
     if not verdict.ok:
         raise CheckFailed(verdict.message)
     print(verdict.message)
+
+
+#: The exercise whose known wrong answer the next checks see (None: a student's answer).
+_wrong_answer: str | None = None
+
+
+def expect_wrong(exercise: str | None) -> None:
+    """From now on, checks see the known wrong answer to ``exercise`` (None: no longer): a
+    failing check prints its verdict instead of failing the cell, and a passing one fails
+    it. How a course's test proves each check catches its typical mistake in the same run
+    as the solutions (:func:`flink_notebook.teaching.solutions.inject`)."""
+    global _wrong_answer
+    _wrong_answer = exercise
 
 
 def compare(result: Any, expected: Any, *, name: str | None = None, ordered: bool = False,

@@ -65,11 +65,23 @@ def exercise_cells(notebook: Any) -> dict[str, Any]:
     return cells
 
 
+#: ``wrong=ALL``: every wrong answer, each checked after its exercise's check.
+ALL = "all"
+#: What marks a check cell: the first code cell after an exercise cell that holds one.
+_CHECK = re.compile(r"(?m)^\s*(?:%flink_check\b|.*\bcheck\()")
+
+
 def inject(notebook: Any, solutions: str | Path, wrong: str | None = None) -> Any:
     """A copy of ``notebook`` with each exercise cell's source replaced by its solution, and
     the one of exercise ``wrong`` (if given) by its wrong answer. Every exercise needs a
     solution, and every section an exercise: a lesson and its solutions that drifted apart
-    are said, not run half."""
+    are said, not run half.
+
+    ``wrong=ALL`` (``--wrong all``): the solutions, and after each exercise's check cell,
+    its wrong answer and that check again (which must fail, and prints its verdict:
+    :func:`~flink_notebook.teaching.check.expect_wrong`), then the solution again for the
+    cells after it. One run proves every check passes the solution and catches its
+    mistake."""
     answers, mistakes = read_solutions(solutions)
     notebook = copy.deepcopy(notebook)
     cells = exercise_cells(notebook)
@@ -82,9 +94,39 @@ def inject(notebook: Any, solutions: str | Path, wrong: str | None = None) -> An
     unsolved = [exercise for exercise in cells if exercise not in answers]
     if unsolved:
         raise UsageError(f"{solutions} has no solution for {', '.join(unsolved)}.")
+    if wrong == ALL:
+        return _with_wrong_answers(notebook, cells, answers, mistakes, solutions)
     if wrong is not None and wrong not in mistakes:
         raise UsageError(f"{solutions} has no wrong answer for {wrong!r} "
                          f"(it has: {', '.join(mistakes) or 'none'}).")
     for exercise, cell in cells.items():
         cell.source = (mistakes if exercise == wrong else answers)[exercise].rstrip("\n")
+    return notebook
+
+
+def _with_wrong_answers(notebook: Any, cells: dict[str, Any], answers: dict[str, str],
+                        mistakes: dict[str, str], solutions: str | Path) -> Any:
+    import nbformat
+
+    new_cell = nbformat.v4.new_code_cell
+    if not mistakes:
+        raise UsageError(f"{solutions} has no '# %% wrong:ID' section.")
+    for exercise, cell in cells.items():
+        cell.source = answers[exercise].rstrip("\n")
+    for exercise in mistakes:
+        at = notebook.cells.index(cells[exercise])
+        check = next((c for c in notebook.cells[at + 1:]
+                      if c.cell_type == "code" and _CHECK.search(c.source)), None)
+        if check is None:
+            raise UsageError(f"No check cell after exercise {exercise} (a code cell calling "
+                             "check(...) or %flink_check).")
+        after = notebook.cells.index(check) + 1
+        notebook.cells[after:after] = [
+            new_cell(f"from flink_notebook.teaching.check import expect_wrong\n"
+                     f"expect_wrong({exercise!r})"),
+            new_cell(mistakes[exercise].rstrip("\n")),
+            new_cell(check.source),
+            new_cell("expect_wrong(None)"),
+            new_cell(answers[exercise].rstrip("\n")),  # the solution again, for what follows
+        ]
     return notebook

@@ -298,3 +298,19 @@ def test_a_headless_run_stops_at_a_failed_check_but_not_at_a_compare(tmp_path):
     assert done.cells[3].outputs[0]["traceback"] == [
         "✗ wrong: 1 row missing, 1 extra row (expected 1 row, your result has 1)",
         "  missing: (2)", "  extra: (1)"]
+
+
+def test_a_known_wrong_answer_must_fail_its_check_which_then_prints_its_verdict(capsys):
+    from flink_notebook.teaching.check import expect_wrong
+
+    expect_wrong("ex1")
+    try:
+        check([(54,)], [(42,)], name="answer")  # caught: said, the cell goes on
+        assert capsys.readouterr().out.startswith(
+            "wrong answer to ex1, as its check says:\n✗ answer: 1 row missing, 1 extra row")
+        with pytest.raises(CheckFailed, match="the wrong answer to ex1 passed its check"):
+            check([(42,)], [(42,)], name="answer")  # a check that cannot tell them apart
+    finally:
+        expect_wrong(None)
+    with pytest.raises(CheckFailed):
+        check([(54,)], [(42,)], name="answer")  # a student's answer again

@@ -29,13 +29,18 @@ answer1 = 6 * 9
 """
 
 
+CHECK = ("from flink_notebook.teaching import check\n"
+         "check([(answer1,)], [(42,)], name='the answer')")
+
+
 def lesson(tmp_path, *, tags=("exercise:ex1", "exercise:ex-2")):
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_markdown_cell("# tiny"),
                       nbformat.v4.new_code_cell("# EXERCISE: make answer1 the answer\n..."),
+                      nbformat.v4.new_code_cell(CHECK),
                       nbformat.v4.new_code_cell("# EXERCISE: answer2\n..."),
-                      nbformat.v4.new_code_cell("assert answer1 == 42, answer1\nprint('ok')")]
-    for cell, tag in zip(notebook.cells[1:3], tags):
+                      nbformat.v4.new_code_cell("print('ok', answer1)")]
+    for cell, tag in zip((notebook.cells[1], notebook.cells[3]), tags):
         cell.metadata["tags"] = [tag]
     path = tmp_path / "tiny.ipynb"
     nbformat.write(notebook, path)
@@ -56,12 +61,19 @@ def test_solutions_or_one_wrong_answer_go_into_the_exercise_cells(tmp_path):
     path, solutions = lesson(tmp_path)
     notebook = nbformat.read(path, as_version=4)
     solved = inject(notebook, solutions)
-    assert [c.source for c in solved.cells[1:3]] == [
-        "answer1 = 6 * 7", 'answer2 = "forty-two"\nprint(answer2)']
+    assert [c.source for c in solved.cells[1:4]] == [
+        "answer1 = 6 * 7", CHECK, 'answer2 = "forty-two"\nprint(answer2)']
     assert notebook.cells[1].source.startswith("# EXERCISE")  # the lesson is untouched
     mistaken = inject(notebook, solutions, wrong="ex1")
-    assert [c.source for c in mistaken.cells[1:3]] == [
-        "answer1 = 6 * 9", 'answer2 = "forty-two"\nprint(answer2)']
+    assert [c.source for c in mistaken.cells[1:4]] == [
+        "answer1 = 6 * 9", CHECK, 'answer2 = "forty-two"\nprint(answer2)']
+    # all: after each check, its wrong answer checked again, then the solution again.
+    every = inject(notebook, solutions, wrong="all")
+    assert [c.source for c in every.cells[1:9]] == [
+        "answer1 = 6 * 7", CHECK,
+        "from flink_notebook.teaching.check import expect_wrong\nexpect_wrong('ex1')",
+        "answer1 = 6 * 9", CHECK, "expect_wrong(None)", "answer1 = 6 * 7",
+        'answer2 = "forty-two"\nprint(answer2)']
     assert list(exercise_cells(solved)) == ["ex1", "ex-2"]
 
 
@@ -97,9 +109,19 @@ def test_the_runner_runs_the_lesson_with_its_solutions_or_a_wrong_answer(tmp_pat
     path, solutions = lesson(tmp_path)
     out = io.StringIO()
     assert run_notebook(path, stream=out, solutions=solutions) == 0, out.getvalue()
-    assert "stdout: 'ok'" in out.getvalue()
+    assert "stdout: 'ok 42'" in out.getvalue()
     out = io.StringIO()
     assert run_notebook(path, stream=out, solutions=solutions, wrong="ex1") == 1
-    assert "AssertionError: 54" in out.getvalue()
+    assert "CheckFailed: ✗ the answer: 1 row missing, 1 extra row" in out.getvalue()
+    # Every wrong answer in one run: each check catches its mistake, the rest still runs.
+    out, done = io.StringIO(), tmp_path / "done.ipynb"
+    assert run_notebook(path, stream=out, solutions=solutions, wrong="all",
+                        output=done) == 0, out.getvalue()
+    printed = [o.get("text", "") for c in nbformat.read(done, as_version=4).cells
+               if c.cell_type == "code" for o in c.outputs]
+    assert "wrong answer to ex1, as its check says:\n✗ the answer: 1 row missing, " \
+           "1 extra row (expected 1 row, your result has 1)\n  missing: (42)\n" \
+           "  extra: (54)\n" in printed
+    assert printed[-1] == "ok 42\n"  # the solution again after the wrong answer
     assert main(["run", str(path), "--wrong", "ex1"]) == 2
     assert "--wrong ID needs --solutions FILE" in capsys.readouterr().err
