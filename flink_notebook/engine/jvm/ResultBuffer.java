@@ -15,6 +15,7 @@ import java.lang.reflect.Modifier;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,6 +60,11 @@ public class ResultBuffer implements Runnable {
     // one after the other, but a snapshot (or a cancel) can fall between them: the -U is only
     // applied when a +U comes, so the table never shows a key missing half-way through an update.
     private final ArrayDeque pendingBefore = new ArrayDeque();
+    // UPDATE mode: rows retracted before they were added, with how often. The collect sink
+    // merges the streams of several subtasks, and a join's -U for a row can come before that
+    // row's +I/+U: the retraction is owed, and cancels the row when it comes (dropping it
+    // left the row in the table for good: 4 rows where the answer has 3).
+    private final HashMap owed = new HashMap();
     private CloseableIterator iterator;
     private RowType rowType;
     private RowDataToStringConverter stringConverter;
@@ -278,6 +284,12 @@ public class ResultBuffer implements Runnable {
     }
 
     private void insert(RowData row) {
+        Integer due = (Integer) owed.get(row);
+        if (due != null) {  // retracted before it came: the two cancel
+            if (due.intValue() <= 1) owed.remove(row);
+            else owed.put(row, Integer.valueOf(due.intValue() - 1));
+            return;
+        }
         Integer count = (Integer) table.get(row);
         table.put(row, Integer.valueOf(count == null ? 1 : count.intValue() + 1));
         tableRows++;
@@ -292,7 +304,11 @@ public class ResultBuffer implements Runnable {
 
     private void retract(RowData row) {
         Integer count = (Integer) table.get(row);
-        if (count == null) return;
+        if (count == null) {  // not here (yet): owed until it comes
+            Integer due = (Integer) owed.get(row);
+            owed.put(row, Integer.valueOf(due == null ? 1 : due.intValue() + 1));
+            return;
+        }
         tableRows--;
         if (count.intValue() <= 1) table.remove(row);
         else table.put(row, Integer.valueOf(count.intValue() - 1));
