@@ -7,7 +7,7 @@
 SELECT window_start, window_end, driver_id, tips
 FROM (
   SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end
-                               ORDER BY tips DESC) AS rownum
+                               ORDER BY tips DESC, driver_id) AS rownum
   FROM (
     SELECT window_start, window_end, driver_id, SUM(tip) AS tips
     FROM TABLE(TUMBLE(TABLE taxi_fares, DESCRIPTOR(event_time), INTERVAL '1' HOUR))
@@ -22,7 +22,7 @@ WHERE rownum <= 1
 SELECT window_start, window_end, driver_id, tips
 FROM (
   SELECT *, ROW_NUMBER() OVER (PARTITION BY window_start, window_end
-                               ORDER BY tips DESC) AS rownum
+                               ORDER BY tips DESC, driver_id) AS rownum
   FROM (
     SELECT window_start, window_end, driver_id, MAX(tip) AS tips
     FROM TABLE(TUMBLE(TABLE taxi_fares, DESCRIPTOR(event_time), INTERVAL '1' HOUR))
@@ -44,8 +44,11 @@ hourly = (fares_table
                   col("driver_id"), col("tip").sum.alias("tips")))
 top = (hourly.group_by(col("window_start"))
              .select(col("window_start").alias("top_start"), col("tips").max.alias("top_tips")))
-hourly.join(top, (col("window_start") == col("top_start")) & (col("tips") == col("top_tips"))) \
-      .select(col("window_start"), col("window_end"), col("driver_id"), col("tips"))
+best = hourly.join(top, (col("window_start") == col("top_start"))
+                  & (col("tips") == col("top_tips")))
+best.group_by(col("window_start"), col("window_end"), col("tips")) \
+    .select(col("window_start"), col("window_end"), col("driver_id").min.alias("driver_id"),
+            col("tips"))
 
 # %% wrong:tips-table
 %%flink -o answer2
@@ -58,7 +61,7 @@ hourly = (fares_table
           .window(Tumble.over(lit(1).hours).on(col("event_time")).alias("w"))
           .group_by(col("w"), col("driver_id"))
           .select(col("w").start.alias("window_start"), col("w").end.alias("window_end"),
-                  col("driver_id"), col("tips").sum.alias("tips")))
+                  col("driver_id"), col("tip").sum.alias("tips")))
 top = hourly.select(col("tips").max.alias("top_tips"))
 hourly.join(top, col("tips") == col("top_tips")) \
       .select(col("window_start"), col("window_end"), col("driver_id"), col("tips"))
