@@ -1,0 +1,78 @@
+"""The course's lessons (06 on) run headless with their solutions put in, and every check
+passes; with a wrong answer put in, its check fails and says what differs.
+
+Each headless run starts a kernel and Flink (about half a minute here), so each lesson runs
+twice: solved, and with ONE of its wrong answers (the solutions file has one per exercise;
+``flink-notebook run LESSON --solutions FILE --wrong ID`` runs any other). The lessons as a
+student gets them are not run: their exercise cells are checked to hold a placeholder that
+is not the solution (the quick test below)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from flink_notebook.cli.run import run_notebook
+from flink_notebook.teaching.solutions import exercise_cells, read_solutions
+
+NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
+LESSONS = ["06-lesson-time-and-watermarks"]
+
+
+def run(stem: str, tmp_path: Path, wrong: str | None = None) -> tuple[int, str]:
+    """Run the lesson with its solutions (and exercise ``wrong``'s wrong answer); return the
+    runner's exit code and the text of the log and all outputs."""
+    log, done = io.StringIO(), tmp_path / f"{stem}.ipynb"
+    code = run_notebook(NOTEBOOKS / f"{stem}.ipynb", output=done, stream=log,
+                        solutions=NOTEBOOKS / "solutions" / f"{stem}.py", wrong=wrong)
+    parts = [log.getvalue()]
+    if done.exists():
+        for cell in nbformat.read(done, as_version=4).cells:
+            for output in cell.get("outputs", []):
+                parts.append(str(output.get("text", "")) + str(output.get("evalue", "")))
+                parts.extend(str(v) for v in output.get("data", {}).values())
+    return code, "\n".join(parts)
+
+
+def solved(stem: str, tmp_path: Path, checks: dict[str, int]) -> str:
+    code, text = run(stem, tmp_path)
+    assert code == 0, text
+    for name, rows in checks.items():
+        assert f"✓ {name}: {rows} rows, as expected" in text, text
+    return text
+
+
+@pytest.mark.parametrize("stem", LESSONS)
+def test_a_students_lesson_does_not_hold_the_solutions(stem):
+    """Every exercise cell starts from a placeholder (``EXERCISE``) that is not its solution,
+    and every exercise has a wrong answer."""
+    notebook = nbformat.read(NOTEBOOKS / f"{stem}.ipynb", as_version=4)
+    answers, wrong = read_solutions(NOTEBOOKS / "solutions" / f"{stem}.py")
+    cells = exercise_cells(notebook)
+    assert set(cells) == set(answers) == set(wrong), (set(cells), set(answers), set(wrong))
+    for exercise, cell in cells.items():
+        assert "EXERCISE" in cell.source, exercise
+        assert cell.source.strip() != answers[exercise].strip(), exercise
+
+
+@pytest.mark.cluster
+def test_lesson_time_and_watermarks(tmp_path):
+    text = solved("06-lesson-time-and-watermarks", tmp_path,
+                  {"exercise 1": 69, "exercise 2": 29, "exercise 3": 28})
+    assert "69 readings are late; the windows dropped 28 of them" in text
+    assert "✗ every reading counted: " in text  # the lesson's wrong-answer example
+
+
+@pytest.mark.cluster
+def test_lesson_time_and_watermarks_wrong_answer(tmp_path):
+    """A regular GROUP BY counts the late readings too: the window check says which counts
+    differ."""
+    code, text = run("06-lesson-time-and-watermarks", tmp_path, wrong="per-minute")
+    assert code == 1
+    assert "✗ exercise 2: " in text and "(expected 29 rows, your result has 30)" in text
+    assert "different: (window_start=2023-12-31 23:59:00, sensor_id=1) has readings=3, " \
+           "expected 2" in text
+    assert "✓ exercise 3" not in text  # the run stopped at the failed check
