@@ -19,7 +19,7 @@ from flink_notebook.cli.run import run_notebook
 from flink_notebook.teaching.solutions import exercise_cells, read_solutions
 
 NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
-LESSONS = ["06-lesson-time-and-watermarks"]
+LESSONS = ["06-lesson-time-and-watermarks", "07-lesson-joins"]
 
 
 def run(stem: str, tmp_path: Path, wrong: str | None = None) -> tuple[int, str]:
@@ -76,3 +76,21 @@ def test_lesson_time_and_watermarks_wrong_answer(tmp_path):
     assert "different: (window_start=2023-12-31 23:59:00, sensor_id=1) has readings=3, " \
            "expected 2" in text
     assert "✓ exercise 3" not in text  # the run stopped at the failed check
+
+
+@pytest.mark.cluster
+def test_lesson_joins(tmp_path):
+    text = solved("07-lesson-joins", tmp_path,
+                  {"exercise 1": 3, "exercise 2": 14, "exercise 3": 613})
+    assert "240 orders, 613 lines, 213 shipments, 24 price changes" in text
+    assert "✗ priced at the latest prices: 277 rows different" in text  # the lesson's example
+
+
+@pytest.mark.cluster
+def test_lesson_joins_wrong_answer(tmp_path):
+    """A regular join prices every line at its product's latest price: the temporal join's
+    check says which lines' prices differ."""
+    code, text = run("07-lesson-joins", tmp_path, wrong="priced")
+    assert code == 1
+    assert "✗ exercise 3: 277 rows different (expected 613 rows, your result has 613)" in text
+    assert "different: (order_id=" in text
