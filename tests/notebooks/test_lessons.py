@@ -19,7 +19,7 @@ from flink_notebook.cli.run import run_notebook
 from flink_notebook.teaching.solutions import exercise_cells, read_solutions
 
 NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
-LESSONS = ["06-lesson-time-and-watermarks", "07-lesson-joins"]
+LESSONS = ["06-lesson-time-and-watermarks", "07-lesson-joins", "08-lesson-changelogs"]
 
 
 def run(stem: str, tmp_path: Path, wrong: str | None = None) -> tuple[int, str]:
@@ -94,3 +94,20 @@ def test_lesson_joins_wrong_answer(tmp_path):
     assert code == 1
     assert "✗ exercise 3: 277 rows different (expected 613 rows, your result has 613)" in text
     assert "different: (order_id=" in text
+
+
+@pytest.mark.cluster
+def test_lesson_changelogs(tmp_path):
+    text = solved("08-lesson-changelogs", tmp_path, {"exercise 1": 7, "exercise 2": 5})
+    assert "9 changes for 6 orders; row kinds: ['+I', '+U', '-U']" in text
+    assert "✗ retractions ignored: 4 rows different" in text  # the lesson's example
+
+
+@pytest.mark.cluster
+def test_lesson_changelogs_wrong_answer(tmp_path):
+    """A changelog predicted without its retractions: the check lists the missing -U rows."""
+    code, text = run("08-lesson-changelogs", tmp_path, wrong="predict")
+    assert code == 1
+    assert "✗ exercise 1: 2 rows missing (expected 7 rows, your result has 5)" in text
+    assert "missing: (op='-U', channel='web', orders=1), (op='-U', channel='web', " \
+           "orders=2)" in text
