@@ -19,7 +19,8 @@ from flink_notebook.cli.run import run_notebook
 from flink_notebook.teaching.solutions import exercise_cells, read_solutions
 
 NOTEBOOKS = Path(__file__).parents[2] / "notebooks"
-LESSONS = ["06-lesson-time-and-watermarks", "07-lesson-joins", "08-lesson-changelogs"]
+LESSONS = ["06-lesson-time-and-watermarks", "07-lesson-joins", "08-lesson-changelogs",
+           "09-lesson-top-n-and-dedup"]
 
 
 def run(stem: str, tmp_path: Path, wrong: str | None = None) -> tuple[int, str]:
@@ -111,3 +112,21 @@ def test_lesson_changelogs_wrong_answer(tmp_path):
     assert "✗ exercise 1: 2 rows missing (expected 7 rows, your result has 5)" in text
     assert "missing: (op='-U', channel='web', orders=1), (op='-U', channel='web', " \
            "orders=2)" in text
+
+
+@pytest.mark.cluster
+def test_lesson_top_n_and_dedup(tmp_path):
+    text = solved("09-lesson-top-n-and-dedup", tmp_path, {"exercise 1": 3, "exercise 2": 190})
+    # No tie in the top 3: the ranking is exact.
+    assert "units sold per product: {2: 128, 9: 121, 6: 117, 11: 109," in text
+    assert "✗ last orders: 41 rows missing, 41 extra rows" in text  # the lesson's example
+
+
+@pytest.mark.cluster
+def test_lesson_top_n_and_dedup_wrong_answer(tmp_path):
+    """Each customer's last order kept instead of the first: the check names the rows."""
+    code, text = run("09-lesson-top-n-and-dedup", tmp_path, wrong="first-order")
+    assert code == 1
+    assert "✗ exercise 2: 41 rows missing, 41 extra rows (expected 190 rows, your result " \
+           "has 190)" in text
+    assert "missing: (customer_id=21, order_id=15, order_time=2024-01-01 00:03:52)" in text
