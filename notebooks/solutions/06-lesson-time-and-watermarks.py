@@ -4,17 +4,17 @@
 #       --solutions notebooks/solutions/06-lesson-time-and-watermarks.py [--wrong ID]
 
 # %% exercise:late
-%%flink_sql -o answer1
+%%flink_sql -o answer1 --max-rows 2000
 SELECT reading_id, sensor_id, event_time
 FROM sensor_readings
 WHERE event_time <= CURRENT_WATERMARK(event_time)
 
 # %% wrong:late
-%%flink_sql -o answer1
--- Late counted from 5 s behind the watermark: the delay is taken off twice.
+%%flink_sql -o answer1 --max-rows 2000
+-- The first reading, which has no watermark yet, taken as late.
 SELECT reading_id, sensor_id, event_time
 FROM sensor_readings
-WHERE event_time <= CURRENT_WATERMARK(event_time) - INTERVAL '5' SECOND
+WHERE CURRENT_WATERMARK(event_time) IS NULL OR event_time <= CURRENT_WATERMARK(event_time)
 
 # %% exercise:per-minute
 %%flink_sql -o answer2
@@ -30,13 +30,13 @@ FROM sensor_readings
 GROUP BY FLOOR(event_time TO MINUTE), sensor_id
 
 # %% exercise:dropped
-%%flink_sql -o answer3
+%%flink_sql -o answer3 --max-rows 2000
 SELECT reading_id, sensor_id, event_time
 FROM sensor_readings
 WHERE FLOOR(event_time TO MINUTE) + INTERVAL '1' MINUTE <= CURRENT_WATERMARK(event_time)
 
 # %% wrong:dropped
-%%flink_sql -o answer3
+%%flink_sql -o answer3 --max-rows 2000
 -- Compared with the window's start, not its end: readings still counted are taken too.
 SELECT reading_id, sensor_id, event_time
 FROM sensor_readings
