@@ -396,6 +396,8 @@ COMPAT_SUITE = (
 #: for minutes while the other had nothing left. Longest first, the short files fill in.
 LONGEST_FIRST = (
     "tests/notebooks/test_notebooks_teaching.py",
+    "tests/notebooks/test_learn_flink.py",
+    "tests/notebooks/test_lessons.py",
     "tests/test_benchmarks.py",
     "tests/cells/test_flink_run.py",
     "tests/flink/test_multi_host.py",
