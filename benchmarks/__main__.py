@@ -19,15 +19,15 @@ from benchmarks.common import MARK, Figure
 #: Scenario codes and the module measuring them (B4 and B6 share one live run).
 MODULES = {"B1": "startup", "B2": "startup", "B3": "fetch", "B4": "live", "B5": "perjob",
            "B6": "live", "B7": "many", "B8": "memory", "B9": "long_session",
-           "B10": "completion", "B11": "startup"}
+           "B10": "completion", "B11": "startup", "B12": "course"}
 
 #: A quick run's modules, in one process, in this order: those that start no JVM in it
-#: first (B1 measures fresh processes; B8 sums the memory of this process's children, so
+#: first (B1 measures fresh processes; B8 and B12 sum the memory of this process's children, so
 #: no JVM of its own may be among them), then B9 (it gives the JVM it starts a temp
 #: directory of its own, so it starts the process's JVM), B5 last (its per-job cluster's
 #: JVMs are this process's children too, and B4 and B9 count the JVMs among those).
-QUICK_ORDER = ("startup", "memory", "long_session", "live", "fetch", "many", "completion",
-               "perjob")
+QUICK_ORDER = ("startup", "memory", "course", "long_session", "live", "fetch", "many",
+               "completion", "perjob")
 
 
 def run_modules(modules: list[str], quick: bool) -> list[Figure]:

@@ -72,14 +72,18 @@ class Sampler(Sampling):
         self.peak = max(self.peak, kernel + jvm)
 
 
-def run_with_reports(name: str, cells: int | None = None) -> tuple[Sampler, dict[str, dict]]:
-    """Run notebook ``name`` (its first ``cells`` code cells if given) with the two report
-    cells; its peaks and the reports."""
+def run_with_reports(name: str, cells: int | None = None, solutions: Path | None = None
+                     ) -> tuple[Sampler, dict[str, dict]]:
+    """Run notebook ``name`` (its first ``cells`` code cells if given; a lesson with its
+    ``solutions`` put in) with the two report cells; its peaks and the reports."""
     import nbformat
 
     from flink_notebook.cli.run import run_notebook
+    from flink_notebook.teaching.solutions import inject
 
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    if solutions is not None:
+        notebook = inject(notebook, solutions)
     if cells is not None:
         code = [i for i, c in enumerate(notebook.cells) if c.cell_type == "code"]
         notebook.cells = notebook.cells[:code[cells - 1] + 1]
@@ -89,7 +93,7 @@ def run_with_reports(name: str, cells: int | None = None) -> tuple[Sampler, dict
     notebook.cells.append(nbformat.v4.new_code_cell(
         REPORT.format(settle=0, mark=ANSWER, what="end")))
     with tempfile.TemporaryDirectory() as folder:
-        # 01 and 02 read no files, so they may run elsewhere than in notebooks/.
+        # The notebooks measured read no files, so they may run elsewhere than in notebooks/.
         source, out, stream = Path(folder) / name, Path(folder) / f"done-{name}", io.StringIO()
         nbformat.write(notebook, source)
         with Sampler() as sampler:
