@@ -2,8 +2,9 @@
 report of an upgrade, and the new plan with its nodes numbered as the old one's.
 
 Flink 2.3's compiled plans (``plan.json``) hold no operator uid: a node has an ``id`` and a
-``type`` (``stream-exec-group-aggregate_1``), and a stateful node a ``state`` array
-(``index``, ``ttl``, ``name``). The job's operator uids are made from the node ids
+``type`` (``stream-exec-group-aggregate_1``), and most stateful nodes a ``state`` array
+(``index``, ``ttl``, ``name``); window operators have none, so :data:`STATEFUL_KINDS`
+names the stateful kinds too. The job's operator uids are made from the node ids
 (``<id>_<transformation>``), so the nodes are matched by type and by position among the
 nodes of that type, and the new plan's matched nodes take the old ids
 (:func:`aligned`): then the savepoint's state maps onto them.
@@ -25,6 +26,17 @@ from typing import Any
 #: The parts of a node that do not shape its state.
 _NOT_STATE = frozenset({"id", "description", "inputProperties", "configuration"})
 KEPT, CHANGED, DROPPED, ADDED = "kept", "changed", "dropped", "added"
+#: Stateful node kinds whose plan JSON has no ``state`` array (window operators' state is
+#: not declared in Flink 2.3's plans, e.g. ``stream-exec-window-aggregate_1``).
+STATEFUL_KINDS = frozenset({
+    "window-aggregate", "local-window-aggregate", "global-window-aggregate",
+    "group-window-aggregate", "python-group-window-aggregate", "window-join", "window-rank",
+    "window-deduplicate", "window-table-function", "over-aggregate", "python-over-aggregate",
+    "interval-join", "temporal-join", "temporal-sort", "match", "changelog-normalize",
+    "deduplicate", "rank", "sort-limit", "limit", "join", "group-aggregate",
+    "global-group-aggregate", "incremental-group-aggregate", "group-table-aggregate",
+    "python-group-aggregate", "python-group-table-aggregate", "multi-join",
+})
 LOSES = (CHANGED, DROPPED)
 
 
@@ -54,6 +66,10 @@ def kind_of(node: dict[str, Any]) -> str:
     return re.sub(r"_\d+$", "", re.sub(r"^(stream|batch)-exec-", "", node.get("type", "?")))
 
 
+def _stateful(node: dict[str, Any] | None) -> bool:
+    return node is not None and bool(node.get("state") or kind_of(node) in STATEFUL_KINDS)
+
+
 def _by_type(plan: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     found: dict[str, list[dict[str, Any]]] = {}
     for node in plan.get("nodes", []):
@@ -80,11 +96,24 @@ def _types(row_type: Any) -> list[str]:
 def _shape(plan: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     """What shapes the node's state: its own fields but names, and its inputs' types."""
     nodes = {n.get("id"): n for n in plan.get("nodes", [])}
-    inputs = [nodes.get(e.get("source"), {}) for e in plan.get("edges", [])
-              if e.get("target") == node.get("id")]
+
+    def inputs(of: dict[str, Any]) -> list[dict[str, Any]]:
+        return [nodes.get(e.get("source"), {}) for e in plan.get("edges", [])
+                if e.get("target") == of.get("id")]
+
     shape = {k: v for k, v in node.items() if k not in _NOT_STATE}
     shape["outputType"] = _types(node.get("outputType"))
-    shape["inputs"] = [_types(n.get("outputType")) for n in inputs]
+    shape["inputs"] = [_types(n.get("outputType")) for n in inputs(node)]
+    # what the keys and values are computed from: the projections feeding the node (through
+    # exchanges), but not their filters (a changed filter keeps the state)
+    feeding, projections = inputs(node), []
+    while feeding:
+        upstream = feeding.pop(0)
+        if kind_of(upstream) == "exchange":
+            feeding += inputs(upstream)
+        elif "projection" in upstream:
+            projections.append(upstream["projection"])
+    shape["projections"] = projections
     if isinstance(shape.get("aggCalls"), list):  # a call's name is its column's
         shape["aggCalls"] = [{k: v for k, v in c.items() if k != "name"}
                              for c in shape["aggCalls"]]
@@ -94,7 +123,8 @@ def _shape(plan: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
 def _why(old: dict[str, Any], new: dict[str, Any]) -> str:
     differ = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
     names = {"inputs": "input types", "outputType": "output types", "grouping": "grouping keys",
-             "aggCalls": "aggregates", "state": "state entries"}
+             "aggCalls": "aggregates", "state": "state entries",
+             "projections": "computed inputs"}
     return ", ".join(names.get(k, k) for k in differ)
 
 
@@ -111,7 +141,7 @@ def report(old: dict[str, Any], new: dict[str, Any]) -> list[Operator]:
         for i in range(max(len(before), len(after))):
             a = before[i] if i < len(before) else None
             b = after[i] if i < len(after) else None
-            if not ((a or {}).get("state") or (b or {}).get("state")):
+            if not (_stateful(a) or _stateful(b)):
                 continue
             name = kind_of(a or b or {})
             if b is None:

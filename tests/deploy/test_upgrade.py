@@ -1,7 +1,8 @@
 """The state-compatibility report of an upgrade, on plans PyFlink 2.3 compiled (stored in
 tests/deploy/plans/): a changed filter keeps the group aggregate's state, another GROUP BY
 key or more aggregates change it, a plan without it drops it; the new plan's nodes take the
-old plan's ids, so the job's operator uids match the savepoint's."""
+old plan's ids, so the job's operator uids match the savepoint's. The same key type
+computed from another column changes the state too."""
 
 from __future__ import annotations
 
@@ -22,9 +23,10 @@ def plan(name: str) -> dict:
 @pytest.mark.parametrize(("new", "verdict", "why"), [
     ("group_v1", "kept", ""),
     ("group_filter", "kept", ""),
-    ("group_other_key", "changed", "input types, output types"),
+    ("group_other_key", "changed", "input types, output types, computed inputs"),
+    ("group_same_type_other_key", "changed", "computed inputs"),
     ("group_more_aggs", "changed", "aggCallNeedRetractions, aggregates, input types, "
-                                   "output types"),
+                                   "output types, computed inputs"),
     ("stateless", "dropped", ""),
 ])
 def test_each_stateful_operator_is_kept_changed_or_dropped(new, verdict, why):
@@ -45,8 +47,9 @@ def test_the_report_as_text_and_as_escaped_html():
     operators = compat.report(plan("group_v1"), plan("group_other_key"))
     assert compat.as_text(operators).splitlines() == [
         "operator         old  new  state",
-        "group-aggregate  #6   #20  changed (input types, output types)"]
-    assert operators[0].named == "group-aggregate #6 (changed: input types, output types)"
+        "group-aggregate  #6   #20  changed (input types, output types, computed inputs)"]
+    assert operators[0].named == \
+        "group-aggregate #6 (changed: input types, output types, computed inputs)"
     sneaky = [compat.Operator("<b>x</b>", "#1 <i>", "", "dropped")]
     shown = compat.as_html(sneaky)
     assert "&lt;b&gt;x&lt;/b&gt;" in shown and "<b>" not in shown
