@@ -32,7 +32,7 @@ class DeployMagics(Magics):
     @argument("-p", "--parallelism", type=int, metavar="N", help="cell: parallelism.default")
     @argument("-D", dest="define", action="append", default=[], metavar="KEY=VALUE",
               help="cell: a configuration option for the deployment (repeatable)")
-    @argument("-o", "--out", metavar="VAR", help="cell: bind the job handle to VAR")
+    @argument("-o", "--out", metavar="VAR", help="cell, rollback: bind the job handle to VAR")
     @argument("--savepoint", action="store_true", help="stop: stop with a savepoint")
     @argument("--upgrade", action="store_true",
               help="cell: the running version's successor, started from its savepoint")
@@ -66,7 +66,9 @@ class DeployMagics(Magics):
         elif action == "rollback":
             from flink_notebook.deploy.upgrade import rollback
 
-            rollback(Notebook.current(), names[0], args.to)
+            job = rollback(Notebook.current(), names[0], args.to)
+            if args.out:
+                self.shell.user_ns[args.out] = job
         else:
             print(lifecycle.stop(names[0], args.savepoint))
         return None

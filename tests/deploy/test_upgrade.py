@@ -9,9 +9,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
+from IPython.core.error import UsageError
+from waiting import until
 
 from flink_notebook.deploy import compat
+from flink_notebook.deploy.records import Records
 
 PLANS = Path(__file__).parent / "plans"
 
@@ -68,3 +72,91 @@ def test_the_new_plan_takes_the_old_plans_node_ids():
     assert sorted(n["id"] for n in grown["nodes"]) == [29, 30, 31, 32, 33, 34, 35]
     [aggregate] = [n for n in grown["nodes"] if n.get("state")]
     assert aggregate["id"] > 33
+
+
+WINDOWED = ("INSERT INTO u_sink SELECT k, COUNT(*) FROM TABLE(TUMBLE(TABLE u_src, "
+            "DESCRIPTOR(pt), INTERVAL '1' SECOND)) {where} GROUP BY {key}, window_start, "
+            "window_end")
+
+
+def _tasks_running(job) -> bool:
+    vertices = httpx.get(f"{job.rest.url}/jobs/{job.job_id}", timeout=5).json()["vertices"]
+    return all(v["status"] == "RUNNING" for v in vertices)
+
+
+def _restored(job) -> str | None:
+    latest = httpx.get(f"{job.rest.url}/jobs/{job.job_id}/checkpoints", timeout=5).json()
+    return ((latest.get("latest") or {}).get("restored") or {}).get("external_path")
+
+
+@pytest.mark.cluster
+def test_upgrade_restores_the_savepoint_refuses_state_loss_and_rolls_back(shell, tmp_path,
+                                                                           capsys):
+    out = tmp_path / "out"
+    shell.run_cell_magic("flink_sql", "", (
+        "CREATE TEMPORARY TABLE u_src (k INT, n BIGINT, s STRING, pt AS PROCTIME()) WITH "
+        "('connector'='datagen', 'rows-per-second'='20', 'fields.k.min'='1', "
+        "'fields.k.max'='3', 'fields.s.length'='2');\n"
+        f"CREATE TEMPORARY TABLE u_sink (k INT, c BIGINT) WITH ('connector'='filesystem', "
+        f"'path'='{out}', 'format'='csv')"))
+    jobs = []
+    try:
+        shell.run_cell_magic("flink_deploy", "counts -o v1 -D execution.checkpointing."
+                             "interval=2s", WINDOWED.format(where="", key="k"))
+        jobs.append(v1 := shell.user_ns["v1"])
+        until(lambda: v1.status() == "RUNNING" and _tasks_running(v1), "v1's tasks running",
+              seconds=120)
+
+        capsys.readouterr()
+        shell.run_cell_magic("flink_deploy", "counts --upgrade -o v2", WINDOWED.format(
+            where="WHERE n IS NOT NULL", key="k"))  # another filter: the window state kept
+        jobs.append(v2 := shell.user_ns["v2"])
+        said = capsys.readouterr().out
+        assert "window-aggregate" in said and "kept" in said, said
+        version, savepoint = Records().newest_savepoint("counts")
+        assert version == 1 and v2.status() == "RUNNING"
+        until(lambda: _tasks_running(v2), "v2's tasks running", seconds=120)
+        until(lambda: v1.cluster.status() == "stopped", "v1's cluster stopping", seconds=60)
+        assert _restored(v2).removeprefix("file:") == savepoint.removeprefix("file:")
+        assert httpx.get(f"{v2.rest.url}/jobs/{v2.job_id}", timeout=5).json()["name"] == \
+            "counts v2"
+
+        with pytest.raises(UsageError) as refused:  # another key: the window state is lost
+            shell.run_cell_magic("flink_deploy", "counts --upgrade", WINDOWED.format(
+                where="", key="CAST(n AS INT)").replace("SELECT k,", "SELECT CAST(n AS INT),"))
+        assert str(refused.value).startswith("counts v3 would lose the state of "
+                                             "window-aggregate #"), str(refused.value)
+        assert "--allow-state-loss" in str(refused.value)
+        assert v2.status() == "RUNNING"  # refused before anything stopped
+
+        with pytest.raises(UsageError, match=r"No deployment named 'nope' \(known: counts\)"):
+            shell.run_cell_magic("flink_deploy", "nope --upgrade", WINDOWED.format(
+                where="", key="k"))
+
+        capsys.readouterr()
+        shell.run_line_magic("flink_deploy", "rollback counts -o back")
+        jobs.append(back := shell.user_ns["back"])
+        said = capsys.readouterr().out  # a detached view's redraw may share its lines
+        assert "rolled counts back to v1: job " in said and back.job_id in said, said[-600:]
+        current = Records().get("counts")
+        assert (current.version, current.job_id) == (1, back.job_id)
+        assert back.status() == "RUNNING"
+        version, newest = Records().newest_savepoint("counts")
+        assert version == 2 and newest != savepoint
+        assert _restored(back).removeprefix("file:") == newest.removeprefix("file:")
+
+        shell.run_line_magic("flink_deploy", "history counts")
+        events = [x.split()[2] for x in capsys.readouterr().out.splitlines()[1:]]
+        for event in ("deployed", "upgraded", "failed", "rolled"):
+            assert event in events, events
+        assert events.index("deployed") < events.index("upgraded") < events.index("rolled")
+
+        shell.run_line_magic("flink_deploy", "stop counts")
+        assert Records().get("counts").state == "CANCELED"
+        until(lambda: back.cluster.status() == "stopped", "its cluster stopping", seconds=60)
+    finally:
+        for job in jobs:
+            if job.cluster is not None:
+                job.cluster.stop()
+        shell.run_cell_magic("flink_sql", "", "DROP TEMPORARY TABLE IF EXISTS u_sink; "
+                             "DROP TEMPORARY TABLE IF EXISTS u_src")
