@@ -317,16 +317,19 @@ class _Empty(Exception):
 
 def _latest(db: sqlite3.Connection, name: str, version: int | None = None
             ) -> Version | None:
-    """``name``'s current version (the one whose job started last, or the newest one not
-    started yet), or ``version`` with its newest job."""
+    """``name``'s current version (the newest one, or the one whose job started last; a
+    version that failed before its job started does not hide a job that runs), or
+    ``version`` with its newest job."""
     row = db.execute(
         "SELECT v.*, j.job_id, j.cluster, j.rest_url, j.state, "
         "  (SELECT path FROM savepoints s WHERE s.name = v.name AND s.version = v.version "
         "   ORDER BY s.id DESC LIMIT 1) AS savepoint "
         "FROM versions v LEFT JOIN jobs j ON j.name = v.name AND j.version = v.version "
         "WHERE v.name = ? AND (? IS NULL OR v.version = ?) "
-        "ORDER BY COALESCE(j.started, v.created) DESC, v.version DESC LIMIT 1",
-        (name, version, version)).fetchone()
+        "ORDER BY (j.started IS NULL AND v.status = 'failed' AND EXISTS (SELECT 1 FROM jobs r "
+        f"  WHERE r.name = v.name AND r.state NOT IN ({', '.join('?' * len(TERMINAL))}))), "
+        "COALESCE(j.started, v.created) DESC, v.version DESC LIMIT 1",
+        (name, version, version, *sorted(TERMINAL))).fetchone()
     if row is None:
         return None
     return Version(row["name"], row["version"], row["created"], row["status"], row["artifact"],
