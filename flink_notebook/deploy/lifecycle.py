@@ -96,6 +96,7 @@ def stop_version(version: Version, savepoint: bool, records: Records,
         if savepoint:
             directory = savepoint_directory(configuration) or str(
                 state_dir() / "deployments" / version.name / "savepoints")
+            _wait_tasks_running(rest, version.job_id, timeout)  # else: "Not all required..."
             trigger = rest.stop_with_savepoint(version.job_id, directory)
             path = rest.wait_savepoint(version.job_id, trigger, timeout)
             records.savepoint(version.job_id, path)
@@ -127,6 +128,19 @@ def history(name: str, records: Records | None = None) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     return "\n".join("  ".join([*(c.ljust(w) for c, w in zip(r[:4], widths)), r[4]]).rstrip()
                      for r in rows)
+
+
+def _wait_tasks_running(rest: RestClient, job_id: str, timeout: float) -> None:
+    """Return when every task of the job runs (a savepoint needs them), or at ``timeout``
+    (the savepoint then says why it failed)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = rest.job(job_id)
+        vertices = job.get("vertices") or []
+        if job.get("state") != "RUNNING" or (
+                vertices and all(v.get("status") == "RUNNING" for v in vertices)):
+            return
+        time.sleep(0.3)
 
 
 def _wait_terminal(rest: RestClient, job_id: str, timeout: float, gone: str) -> str:
