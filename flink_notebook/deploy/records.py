@@ -240,13 +240,14 @@ class Records:
             return []
         return sorted(rows, key=lambda r: r[0])
 
-    def failed(self, name: str, version: int, detail: str) -> None:
-        """``name`` ``version`` did not start (``detail``: its masked one-line error)."""
+    def failed(self, name: str, version: int, detail: str, event: str = "failed") -> None:
+        """``name`` ``version`` did not start (``detail``: its masked one-line error;
+        ``event``: failed, or refused)."""
         with self._transaction() as db:
             db.execute("UPDATE versions SET status = ? WHERE name = ? AND version = ?",
                        (FAILED, name, version))
             db.execute("INSERT INTO outcomes (name, version, at, event, detail) "
-                       "VALUES (?, ?, ?, 'failed', ?)", (name, version, time.time(), detail))
+                       "VALUES (?, ?, ?, ?, ?)", (name, version, time.time(), event, detail))
 
     def job_state(self, job_id: str, state: str, event: str | None = None,
                   detail: str | None = None) -> None:

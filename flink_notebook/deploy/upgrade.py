@@ -55,6 +55,10 @@ class NotRestored(Exception):
     """The new job did not run from the savepoint (its one-line reason)."""
 
 
+class StateLoss(UsageError):
+    """The upgrade would lose state: refused."""
+
+
 def upgrade(notebook: Notebook, name: str, cell: str, request: CellRequest,
             namespace: dict[str, Any] | None, allow_state_loss: bool = False) -> JobClient:
     """The cell's pipeline as ``name``'s next version, started from the savepoint of the
@@ -93,7 +97,7 @@ def upgrade(notebook: Notebook, name: str, cell: str, request: CellRequest,
         _show_report(current, label, operators)
         lost = compat.losses(operators)
         if lost and not allow_state_loss:
-            raise UsageError(f"{label} would lose the state of "
+            raise StateLoss(f"{label} would lose the state of "
                              f"{'; '.join(o.named for o in lost)}: not upgraded "
                              f"(--allow-state-loss upgrades anyway).")
         _write_plan(folder, compat.aligned(old_plan, new_plan))
@@ -103,7 +107,8 @@ def upgrade(notebook: Notebook, name: str, cell: str, request: CellRequest,
         else:
             savepoint = records.newest_savepoint(name)[1]  # type: ignore[index]
     except BaseException as exc:
-        records.failed(name, version, _one_line(exc))
+        records.failed(name, version, _one_line(exc),
+                       "refused" if isinstance(exc, StateLoss) else "failed")
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -237,8 +242,10 @@ def _catalog(notebook: Notebook, ddl: list[str]) -> Iterator[None]:
 
 
 def _wait_restored(job: JobClient, savepoint: str, timeout: float = RESTORE_SECONDS) -> None:
-    """Return when ``job`` runs and says it restored ``savepoint``; NotRestored with Flink's
-    reason when it fails or does not within ``timeout``."""
+    """Return when ``job`` runs, says it restored ``savepoint``, and every task runs without
+    a failure so far (a task reads its state while it initializes, after the job says it
+    restored); NotRestored with Flink's reason when it fails or does not within
+    ``timeout``."""
     wanted = _plain(savepoint)
     deadline = time.monotonic() + timeout
     state = "?"
@@ -247,17 +254,24 @@ def _wait_restored(job: JobClient, savepoint: str, timeout: float = RESTORE_SECO
             state = job.rest.job(job.job_id)["state"]
             if state in TERMINAL or state in ("FAILING", "RESTARTING"):
                 raise NotRestored(f"{state}: {_root_cause(job)}")
-            if state == "RUNNING":
+            if state == "RUNNING" and _tasks_running(job):
                 latest = job.rest.get(f"/jobs/{job.job_id}/checkpoints").get("latest") or {}
                 restored = (latest.get("restored") or {}).get("external_path")
                 if restored is not None:
                     if _plain(restored) != wanted:
                         raise NotRestored(f"restored {restored}, not {savepoint}")
+                    if job.last_exception():
+                        raise NotRestored(f"it failed after restoring: {_root_cause(job)}")
                     return
         except Unreachable:
             raise NotRestored(f"its cluster stopped ({job.rest.url})") from None
         time.sleep(0.5)
     raise NotRestored(f"not running from the savepoint after {timeout:.0f} s ({state})")
+
+
+def _tasks_running(job: JobClient) -> bool:
+    vertices = job.rest.job(job.job_id).get("vertices") or []
+    return bool(vertices) and all(v.get("status") == "RUNNING" for v in vertices)
 
 
 def _root_cause(job: JobClient) -> str:

@@ -6,6 +6,7 @@ computed from another column changes the state too."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -129,6 +130,18 @@ def test_upgrade_restores_the_savepoint_refuses_state_loss_and_rolls_back(shell,
         assert "--allow-state-loss" in str(refused.value)
         assert v2.status() == "RUNNING"  # refused before anything stopped
 
+        with pytest.raises(UsageError) as failed:  # allowed, but a STRING key cannot restore
+            shell.run_cell_magic("flink_deploy", "counts --upgrade --allow-state-loss", (
+                "CREATE TEMPORARY TABLE IF NOT EXISTS u_sink2 (s STRING, c BIGINT) WITH "
+                "('connector'='blackhole');\n" + WINDOWED.format(where="", key="s").replace(
+                    "u_sink SELECT k,", "u_sink2 SELECT s,")))
+        said = str(failed.value)
+        assert said.startswith("counts v4 did not start from the savepoint (") and \
+            "; counts v2 runs again from it as job " in said, said
+        again = Records().get("counts")
+        assert (again.version, said.rsplit(" ", 1)[1].rstrip(".")) == (2, again.job_id)
+        assert again.job_id != v2.job_id and again.cluster != v2.cluster.name
+
         with pytest.raises(UsageError, match=r"No deployment named 'nope' \(known: counts\)"):
             shell.run_cell_magic("flink_deploy", "nope --upgrade", WINDOWED.format(
                 where="", key="k"))
@@ -142,14 +155,15 @@ def test_upgrade_restores_the_savepoint_refuses_state_loss_and_rolls_back(shell,
         assert (current.version, current.job_id) == (1, back.job_id)
         assert back.status() == "RUNNING"
         version, newest = Records().newest_savepoint("counts")
-        assert version == 2 and newest != savepoint
+        assert version == 2 and newest != savepoint  # v2's restarted job's savepoint
         assert _restored(back).removeprefix("file:") == newest.removeprefix("file:")
 
         shell.run_line_magic("flink_deploy", "history counts")
         events = [x.split()[2] for x in capsys.readouterr().out.splitlines()[1:]]
-        for event in ("deployed", "upgraded", "failed", "rolled"):
+        for event in ("deployed", "upgraded", "refused", "failed", "restored", "rolled"):
             assert event in events, events
-        assert events.index("deployed") < events.index("upgraded") < events.index("rolled")
+        assert events.index("deployed") < events.index("upgraded") < events.index("refused") \
+            < events.index("restored") < events.index("rolled")
 
         shell.run_line_magic("flink_deploy", "stop counts")
         assert Records().get("counts").state == "CANCELED"
@@ -158,5 +172,11 @@ def test_upgrade_restores_the_savepoint_refuses_state_loss_and_rolls_back(shell,
         for job in jobs:
             if job.cluster is not None:
                 job.cluster.stop()
-        shell.run_cell_magic("flink_sql", "", "DROP TEMPORARY TABLE IF EXISTS u_sink; "
-                             "DROP TEMPORARY TABLE IF EXISTS u_src")
+        current = Records().get("counts")
+        if current is not None and current.job_id and current.state not in (
+                "FINISHED", "CANCELED", "FAILED"):  # v2 started again by the failed upgrade
+            with contextlib.suppress(UsageError):
+                shell.run_line_magic("flink_deploy", "stop counts")
+        shell.run_cell_magic("flink_sql", "", "DROP TEMPORARY TABLE IF EXISTS u_sink; DROP "
+                             "TEMPORARY TABLE IF EXISTS u_sink2; DROP TEMPORARY TABLE IF EXISTS "
+                             "u_src")
