@@ -117,14 +117,15 @@ def upgrade(notebook: Notebook, name: str, cell: str, request: CellRequest,
         options["execution.savepoint.ignore-unclaimed-state"] = "true"
     try:
         job = start(notebook, label, folder, configuration, pipeline, text, options)
-    except (UsageError, NotRestored) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever stopped it, the previous one runs again
         _back(notebook, records, current, name, version, savepoint, configuration,
               _one_line(exc))
     try:
         _wait_restored(job, savepoint)
     except NotRestored as exc:
         _cancel(job)
-        _back(notebook, records, current, name, version, savepoint, configuration, str(exc))
+        _back(notebook, records, current, name, version, savepoint, configuration,
+              _one_line(exc))
     records.submitted(name, version, str(folder), job.job_id,
                       job.cluster.name if job.cluster is not None else None, job.rest.url,
                       "RUNNING")
@@ -146,7 +147,8 @@ def _back(notebook: Notebook, records: Records, previous: Version, name: str, ve
     try:
         job = _start_version(notebook, previous, savepoint, configuration)
         _wait_restored(job, savepoint)
-    except (UsageError, NotRestored) as again:
+    except Exception as exc:  # noqa: BLE001 - said in one line, with the savepoint to use
+        again = _one_line(exc)
         records.outcome(name, previous.version, "failed", f"restarting after a failed "
                         f"upgrade: {again}")
         raise UsageError(f"{name} v{version} did not start ({reason}), and neither did "
@@ -264,9 +266,22 @@ def _wait_restored(job: JobClient, savepoint: str, timeout: float = RESTORE_SECO
                         raise NotRestored(f"it failed after restoring: {_root_cause(job)}")
                     return
         except Unreachable:
-            raise NotRestored(f"its cluster stopped ({job.rest.url})") from None
+            raise NotRestored(_ended(job)) from None
         time.sleep(0.5)
     raise NotRestored(f"not running from the savepoint after {timeout:.0f} s ({state})")
+
+
+def _ended(job: JobClient, wait: float = 15.0) -> str:
+    """Why a job whose per-job cluster stopped with it ended, as its lease wrote it down."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        ended = getattr(job.cluster, "ended_jobs", dict)().get(job.job_id)
+        if ended:
+            failure = ended.get("failure")
+            cause = summarize_trace(failure).splitlines()[0].strip()[:300] if failure else ""
+            return f"{ended.get('state')}{': ' + cause if cause else ''}"
+        time.sleep(0.5)
+    return f"its cluster stopped ({job.rest.url})"
 
 
 def _tasks_running(job: JobClient) -> bool:
@@ -276,6 +291,10 @@ def _tasks_running(job: JobClient) -> bool:
 
 def _root_cause(job: JobClient) -> str:
     trace = job.last_exception()
+    if not trace:  # a job that failed before its tasks ran (restoring): its result says why
+        with contextlib.suppress(UsageError, ValueError, KeyError, TypeError, AttributeError):
+            result = job.rest.execution_result(job.job_id)
+            trace = result["job-execution-result"]["failure-cause"]["stack-trace"]
     if not trace:
         return "no reason given"
     return summarize_trace(trace).splitlines()[0].strip()[:300]
