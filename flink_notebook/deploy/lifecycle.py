@@ -1,6 +1,6 @@
 """What ``%flink_deploy`` and ``flink-notebook deploy`` do to deployments: ``list``,
-``show`` and ``stop``. Only the records, the artifact and the clusters' REST APIs: no Java,
-so the command line answers at once."""
+``show``, ``stop`` and ``history``. Only the records, the artifact and the clusters' REST
+APIs: no Java, so the command line answers at once."""
 
 from __future__ import annotations
 
@@ -88,13 +88,22 @@ def stop(name: str, savepoint: bool = False, records: Records | None = None,
     records = records or Records()
     configuration = configuration or Configuration.load()
     version = refreshed(records.find(name), records, configuration)
+    return stop_version(version, savepoint, records, configuration, timeout)[0]
+
+
+def stop_version(version: Version, savepoint: bool, records: Records,
+                 configuration: Configuration, timeout: float = 120.0
+                 ) -> tuple[str, str | None]:
+    """Stop ``version``'s job (refreshed); the line saying so, and the savepoint's path."""
     if version.job_id is None or version.state is None or version.state in TERMINAL:
-        return f"{version.label} is not running ({version.state or version.status})."
+        return f"{version.label} is not running ({version.state or version.status}).", None
     rest = client_for(version.rest_url, configuration)
+    path = None
     try:
         if savepoint:
             directory = savepoint_directory(configuration) or str(
-                state_dir() / "deployments" / name / "savepoints")
+                state_dir() / "deployments" / version.name / "savepoints")
+            _wait_tasks_running(rest, version.job_id, timeout)  # else: "Not all required..."
             trigger = rest.stop_with_savepoint(version.job_id, directory)
             path = rest.wait_savepoint(version.job_id, trigger, timeout)
             records.savepoint(version.job_id, path)
@@ -111,7 +120,34 @@ def stop(name: str, savepoint: bool = False, records: Records | None = None,
     records.job_state(version.job_id, state, "stopped", f"savepoint {path}" if savepoint
                       else None)
     said = f"stopped {version.label} (job {version.job_id}, {state})"
-    return said + (f"; savepoint {path}" if savepoint else "")
+    return said + (f"; savepoint {path}" if savepoint else ""), path
+
+
+def history(name: str, records: Records | None = None) -> str:
+    """``name``'s versions, jobs, savepoints and outcomes in time order, as text (masked)."""
+    records = records or Records()
+    records.find(name)  # names the known ones when there is no such deployment
+    rows = [("at (UTC)", "what", "version", "job", "detail")]
+    for at, what, version, job, detail in records.history(name):
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at))
+        rows.append((when, what, f"v{version}" if version is not None else "", job or "",
+                     mask_text(detail or "")))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    return "\n".join("  ".join([*(c.ljust(w) for c, w in zip(r[:4], widths)), r[4]]).rstrip()
+                     for r in rows)
+
+
+def _wait_tasks_running(rest: RestClient, job_id: str, timeout: float) -> None:
+    """Return when every task of the job runs (a savepoint needs them), or at ``timeout``
+    (the savepoint then says why it failed)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = rest.job(job_id)
+        vertices = job.get("vertices") or []
+        if job.get("state") != "RUNNING" or (
+                vertices and all(v.get("status") == "RUNNING" for v in vertices)):
+            return
+        time.sleep(0.3)
 
 
 def _wait_terminal(rest: RestClient, job_id: str, timeout: float, gone: str) -> str:

@@ -131,10 +131,10 @@ class Records:
                           f"({reason}): set FLINK_NOTEBOOK_STATE_DIR to a writable directory.")
 
     def reserve(self, name: str, notebook: str | None, cell: str | None,
-                target: str) -> int:
+                target: str, upgrading: bool = False) -> int:
         """The next version of ``name``, written down as being deployed by this process.
-        UsageError when another process deploys it right now, or its job runs (both
-        written down as refused)."""
+        UsageError when another process deploys it right now, or its job runs and this is
+        no upgrade (both written down as refused)."""
         check_name(name)
         refusal = None
         with self._transaction() as db:
@@ -144,9 +144,10 @@ class Records:
                 refusal = (f"{name} is being deployed right now by another kernel "
                            f"(process {last.pid}, v{last.version}): wait for it, then "
                            f"`%flink_deploy list`.")
-            elif last is not None and last.running:
+            elif last is not None and last.running and not upgrading:
                 refusal = (f"{name} v{last.version} runs (job {last.job_id}, {last.state}): "
-                           f"`%flink_deploy stop {name}` first (upgrades come later).")
+                           f"`%%flink_deploy {name} --upgrade`, or `%flink_deploy stop "
+                           f"{name}` first.")
             if refusal is not None:
                 db.execute("INSERT INTO outcomes (name, version, at, event, detail) "
                            "VALUES (?, ?, ?, 'refused', ?)", (name, None, now, refusal))
@@ -155,7 +156,8 @@ class Records:
                     db.execute("UPDATE versions SET status = ? WHERE name = ? AND version = ?",
                                (FAILED, name, last.version))
                 db.execute("INSERT OR IGNORE INTO deployments VALUES (?, ?)", (name, now))
-                version = (last.version if last else 0) + 1
+                version = db.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM versions "
+                                     "WHERE name = ?", (name,)).fetchone()[0]
                 db.execute("INSERT INTO versions VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?)",
                            (name, version, now, DEPLOYING, os.getpid(), target, notebook, cell))
                 db.execute("INSERT INTO outcomes (name, version, at, event) "
@@ -176,13 +178,76 @@ class Records:
             db.execute("INSERT INTO outcomes (name, version, job_id, at, event) "
                        "VALUES (?, ?, ?, ?, 'deployed')", (name, version, job_id, now))
 
-    def failed(self, name: str, version: int, detail: str) -> None:
-        """``name`` ``version`` did not start (``detail``: its masked one-line error)."""
+    def restarted(self, name: str, version: int, job_id: str, cluster: str | None,
+                  rest_url: str, event: str, detail: str | None = None) -> None:
+        """An existing version of ``name`` runs again as ``job_id`` (a rollback, or the
+        previous version restored after a failed upgrade: ``event``)."""
+        with self._transaction() as db:
+            now = time.time()
+            db.execute("INSERT INTO jobs VALUES (?, ?, ?, ?, ?, 'CREATED', ?, ?)",
+                       (job_id, name, version, cluster, rest_url, now, now))
+            db.execute("INSERT INTO outcomes (name, version, job_id, at, event, detail) "
+                       "VALUES (?, ?, ?, ?, ?, ?)", (name, version, job_id, now, event, detail))
+
+    def outcome(self, name: str, version: int | None, event: str, detail: str | None = None,
+                job_id: str | None = None) -> None:
+        """Write down what happened to ``name`` (``event``: upgraded, refused, ...)."""
+        with self._transaction() as db:
+            db.execute("INSERT INTO outcomes (name, version, job_id, at, event, detail) "
+                       "VALUES (?, ?, ?, ?, ?, ?)", (name, version, job_id, time.time(), event,
+                                                     detail))
+
+    def versions(self, name: str) -> list[Version]:
+        """Every version of ``name``, oldest first, each with its newest job."""
+        try:
+            with self._transaction(write=False) as db:
+                found = [r["version"] for r in db.execute(
+                    "SELECT version FROM versions WHERE name = ? ORDER BY version", (name,))]
+                return [v for v in (_latest(db, name, n) for n in found) if v is not None]
+        except _Empty:
+            return []
+
+    def newest_savepoint(self, name: str) -> tuple[int, str] | None:
+        """(version, path) of ``name``'s newest savepoint, None when it has none."""
+        try:
+            with self._transaction(write=False) as db:
+                row = db.execute("SELECT version, path FROM savepoints WHERE name = ? "
+                                 "ORDER BY id DESC LIMIT 1", (name,)).fetchone()
+                return (row["version"], row["path"]) if row else None
+        except _Empty:
+            return None
+
+    def history(self, name: str) -> list[tuple[float, str, int | None, str, str]]:
+        """What happened to ``name``, oldest first: (when, what, version, job, detail), from
+        its versions, jobs, savepoints and outcomes."""
+        try:
+            with self._transaction(write=False) as db:
+                rows = [(r["created"], "version", r["version"], "",
+                         f"{r['status']} {r['target'] or ''} {r['notebook'] or ''} "
+                         f"{r['cell'] or ''}".strip())
+                        for r in db.execute("SELECT * FROM versions WHERE name = ?", (name,))]
+                rows += [(r["started"], "job", r["version"], r["job_id"],
+                          f"{r['state']} {r['cluster'] or r['rest_url'] or ''}".strip())
+                         for r in db.execute("SELECT * FROM jobs WHERE name = ?", (name,))]
+                rows += [(r["taken"], "savepoint", r["version"], r["job_id"] or "", r["path"])
+                         for r in db.execute("SELECT * FROM savepoints WHERE name = ?",
+                                             (name,))]
+                rows += [(r["at"], r["event"], r["version"], r["job_id"] or "",
+                          r["detail"] or "")
+                         for r in db.execute("SELECT * FROM outcomes WHERE name = ? "
+                                             "ORDER BY id", (name,))]
+        except _Empty:
+            return []
+        return sorted(rows, key=lambda r: r[0])
+
+    def failed(self, name: str, version: int, detail: str, event: str = "failed") -> None:
+        """``name`` ``version`` did not start (``detail``: its masked one-line error;
+        ``event``: failed, or refused)."""
         with self._transaction() as db:
             db.execute("UPDATE versions SET status = ? WHERE name = ? AND version = ?",
                        (FAILED, name, version))
             db.execute("INSERT INTO outcomes (name, version, at, event, detail) "
-                       "VALUES (?, ?, ?, 'failed', ?)", (name, version, time.time(), detail))
+                       "VALUES (?, ?, ?, ?, ?)", (name, version, time.time(), event, detail))
 
     def job_state(self, job_id: str, state: str, event: str | None = None,
                   detail: str | None = None) -> None:
@@ -251,13 +316,21 @@ class _Empty(Exception):
     """Nothing was ever deployed here (no tables yet): reading needs no write."""
 
 
-def _latest(db: sqlite3.Connection, name: str) -> Version | None:
+def _latest(db: sqlite3.Connection, name: str, version: int | None = None
+            ) -> Version | None:
+    """``name``'s current version (the newest one, or the one whose job started last; a
+    version that failed before its job started does not hide a job that runs), or
+    ``version`` with its newest job."""
     row = db.execute(
         "SELECT v.*, j.job_id, j.cluster, j.rest_url, j.state, "
         "  (SELECT path FROM savepoints s WHERE s.name = v.name AND s.version = v.version "
         "   ORDER BY s.id DESC LIMIT 1) AS savepoint "
         "FROM versions v LEFT JOIN jobs j ON j.name = v.name AND j.version = v.version "
-        "WHERE v.name = ? ORDER BY v.version DESC, j.started DESC LIMIT 1", (name,)).fetchone()
+        "WHERE v.name = ? AND (? IS NULL OR v.version = ?) "
+        "ORDER BY (j.started IS NULL AND v.status = 'failed' AND EXISTS (SELECT 1 FROM jobs r "
+        f"  WHERE r.name = v.name AND r.state NOT IN ({', '.join('?' * len(TERMINAL))}))), "
+        "COALESCE(j.started, v.created) DESC, v.version DESC LIMIT 1",
+        (name, version, version, *sorted(TERMINAL))).fetchone()
     if row is None:
         return None
     return Version(row["name"], row["version"], row["created"], row["status"], row["artifact"],

@@ -86,9 +86,21 @@ def _deploy(notebook: Notebook, name: str, version: int, pipeline: Statement, te
             ) -> tuple[JobClient, Path]:
     """Build ``name`` ``version``'s artifact and run its plan; its job and its folder (gone
     again when it did not start)."""
+    folder = build(notebook, name, version, pipeline, text, configuration, target,
+                   notebook_name, cell_id)
+    try:
+        return start(notebook, f"{name} v{version}", folder, configuration, pipeline, text), \
+            folder
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def build(notebook: Notebook, name: str, version: int, pipeline: Statement, text: str,
+          configuration: Configuration, target: str, notebook_name: str, cell_id: str) -> Path:
+    """``name`` ``version``'s artifact (its plan compiled from the session), in its folder."""
     session = notebook.session
     session.ensure_started()
-    label = f"{name} v{version}"
     folder = artifacts.private_folder(artifacts.folder_of(name, version))
     verbose = bool(configuration.get("notebook.verbose-errors"))
     try:
@@ -101,27 +113,42 @@ def _deploy(notebook: Notebook, name: str, version: int, pipeline: Statement, te
                 raise UsageError(format_sql_error(exc, compiling(pipeline, folder), text,
                                                   verbose)) from None
             artifacts.write(built, folder)
-        named = configuration.with_cell({"execution.attached": False, "pipeline.name": label})
-        plan_file = str(folder / "plan.json").replace("'", "''")
-
-        def submit(address: ClusterAddress) -> Submission:
-            with session.routed(address, named):
-                result = session.t_env.execute_sql(f"EXECUTE PLAN '{plan_file}'")
-            return Submission(job_id_of(result))
-
-        kind = "statement-set" if pipeline.kind is StatementKind.STATEMENT_SET else "insert"
-        job = notebook.executor_for(named).execute(
-            Pipeline(label, kind, session.parallelism(named), submit, session), named)
-        return job, folder
-    except SubmissionFailed as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise exc.shown(verbose) from None
-    except sql_errors() as exc:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise UsageError(format_sql_error(exc, pipeline, text, verbose)) from None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+    return folder
+
+
+def start(notebook: Notebook, label: str, folder: Path, configuration: Configuration,
+          pipeline: Statement | None = None, text: str | None = None,
+          options: dict[str, Any] | None = None) -> JobClient:
+    """Run the compiled plan in ``folder`` detached as job ``label`` (``options``: more
+    Flink options for it, e.g. ``execution.savepoint.path``); its handle."""
+    session = notebook.session
+    session.ensure_started()
+    verbose = bool(configuration.get("notebook.verbose-errors"))
+    named = configuration.with_cell({**(options or {}), "execution.attached": False,
+                                     "pipeline.name": label})
+    plan_file = str(folder / "plan.json").replace("'", "''")
+
+    def submit(address: ClusterAddress) -> Submission:
+        with session.routed(address, named):
+            result = session.t_env.execute_sql(f"EXECUTE PLAN '{plan_file}'")
+        return Submission(job_id_of(result))
+
+    sql = pipeline.text if pipeline is not None else \
+        (folder / "pipeline.sql").read_text()
+    kind = "statement-set" if sql.lstrip().upper().startswith(("EXECUTE", "BEGIN")) \
+        else "insert"
+    try:
+        return notebook.executor_for(named).execute(
+            Pipeline(label, kind, session.parallelism(named), submit, session), named)
+    except SubmissionFailed as exc:
+        raise exc.shown(verbose) from None
+    except sql_errors() as exc:
+        if pipeline is not None and text is not None:
+            raise UsageError(format_sql_error(exc, pipeline, text, verbose)) from None
+        raise UsageError(f"{label} did not start: {_one_line(exc)}") from None
 
 
 def _pipeline(text: str) -> tuple[Statement, str]:

@@ -39,3 +39,31 @@ def test_a_line_it_does_not_know_says_the_usage(shell, line):
         shell.run_line_magic("flink_deploy", line)
     assert "list | show NAME | stop NAME [--savepoint]" in str(raised.value) or \
         "the following arguments are required" in str(raised.value)
+
+
+def test_allow_state_loss_goes_with_upgrade(shell):
+    with pytest.raises(UsageError, match=r"^--allow-state-loss goes with --upgrade\.$"):
+        shell.run_cell_magic("flink_deploy", "orders --allow-state-loss",
+                             "INSERT INTO a SELECT 1")
+
+
+@pytest.mark.parametrize(("run", "line"), [
+    ("cell", "no_such_one --upgrade"),
+    ("line", "rollback no_such_one"),
+    ("line", "history no_such_one"),
+])
+def test_a_name_that_does_not_exist_lists_the_names(shell, run, line):
+    with pytest.raises(UsageError, match=r"^No deployment named 'no_such_one' \(known: "):
+        if run == "cell":
+            shell.run_cell_magic("flink_deploy", line, "INSERT INTO a SELECT 1")
+        else:
+            shell.run_line_magic("flink_deploy", line)
+
+
+@pytest.mark.parametrize("action", ["upgrade", "rollback"])
+def test_upgrade_and_rollback_on_the_command_line_say_to_use_the_notebook(action, capsys):
+    from flink_notebook.cli import main
+
+    assert main(["deploy", action, "orders"]) == 2
+    said = capsys.readouterr().err.strip()
+    assert said.startswith(f"deploy {action} runs in a notebook") and "\n" not in said

@@ -113,3 +113,26 @@ def test_a_state_directory_on_a_read_only_disk_is_one_line(tmp_path):
     assert "\n" not in said
     assert said.startswith(f"Cannot write the deployments' records in {folder} (")
     assert said.endswith("set FLINK_NOTEBOOK_STATE_DIR to a writable directory.")
+
+
+def test_a_refused_upgrade_does_not_hide_the_running_version_and_history_is_in_order(tmp_path):
+    records = Records(tmp_path / "d.sqlite")
+    records.reserve("orders", "nb.ipynb", "cell-1", "per-job")
+    records.submitted("orders", 1, "/a/v1", "job1", "pj-1", "http://127.0.0.1:1", "RUNNING")
+    assert records.reserve("orders", "nb.ipynb", "cell-2", "per-job", upgrading=True) == 2
+    records.failed("orders", 2, "orders v2 would lose the state of group-aggregate #6")
+    assert (records.get("orders").version, records.get("orders").job_id) == (1, "job1")
+    records.savepoint("job1", "file:/sp/1")
+    records.job_state("job1", "FINISHED", "stopped", "savepoint file:/sp/1")
+    assert records.get("orders").version == 2  # nothing runs: the newest version shows
+    assert records.reserve("orders", "nb.ipynb", "cell-3", "per-job", upgrading=True) == 3
+    records.submitted("orders", 3, "/a/v3", "job3", "pj-3", "http://127.0.0.1:3", "RUNNING")
+    records.outcome("orders", 3, "upgraded", "from v1, savepoint file:/sp/1", "job3")
+    records.restarted("orders", 1, "job1b", "pj-4", "http://127.0.0.1:4", "rolled back")
+    assert (records.get("orders").version, records.get("orders").job_id) == (1, "job1b")
+    assert records.newest_savepoint("orders") == (1, "file:/sp/1")
+    assert [v.version for v in records.versions("orders")] == [1, 2, 3]
+    what = [(row[1], row[2]) for row in records.history("orders")]
+    assert what.index(("failed", 2)) < what.index(("savepoint", 1)) < \
+        what.index(("upgraded", 3)) < what.index(("rolled back", 1))
+    assert ("job", 1) in what and ("version", 3) in what
