@@ -79,11 +79,9 @@ def run_sql_cell(
     if not statements:
         raise UsageError(f"{source or 'The cell'} holds no SQL statement.")
     configuration = request.configuration(notebook.configuration)
-    if configuration.get("execution.target") == "remote" and not notebook.session.ready and any(
+    if configuration.get("execution.target") == "remote" and any(
             s.kind in JOB_STATEMENTS or s.kind is StatementKind.BEGIN_SET for s in statements):
-        # Said before Java starts (seconds, not the start's half minute). Once it runs, the
-        # submission asks the cluster itself, once (/overview: its version and free slots).
-        check_versions(configuration, notebook.session)
+        check_versions(configuration, notebook.session)  # said before Java starts
     notebook.session.ensure_started()
     if request.preview is not None:  # refused in one line before any statement runs
         check_cell(notebook.session.t_env, statements, configuration,

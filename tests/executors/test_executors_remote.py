@@ -84,26 +84,10 @@ def test_more_parallelism_than_free_slots_is_refused_before_submitting(session_c
 
 @pytest.mark.cluster
 def test_a_live_query_keeps_its_cluster_when_the_next_cell_runs_elsewhere(shell,
-                                                                         session_cluster,
-                                                                         monkeypatch):
+                                                                         session_cluster):
     """Flink's executors keep the configuration they were given and read it again for each
-    later request of the job: the session hands each submission a copy of its own. Once
-    Java runs, a remote cell asks the cluster's /overview once (its version and slots)."""
-    import threading
-
+    later request of the job: the session hands each submission a copy of its own."""
     from waiting import until
-
-    from flink_notebook.jobs.rest import RestClient
-
-    asked = []
-    overview = RestClient.overview
-
-    def counted(self):
-        if threading.current_thread() is threading.main_thread():
-            asked.append(self.url)
-        return overview(self)
-
-    monkeypatch.setattr(RestClient, "overview", counted)
 
     shell.run_cell_magic("flink_sql", "", "CREATE TEMPORARY TABLE IF NOT EXISTS switch_ticks "
                          "(n BIGINT) WITH ('connector'='datagen', 'rows-per-second'='50')")
@@ -114,7 +98,6 @@ def test_a_live_query_keeps_its_cluster_when_the_next_cell_runs_elsewhere(shell,
         shell.run_cell_magic("flink_sql", f"--target remote -D rest.address="
                              f"{session_cluster.rest_url} -o elsewhere", "SELECT 7 AS x")
         assert shell.user_ns["elsewhere"]["x"].tolist() == [7]
-        assert len([url for url in asked if url.rstrip("/") == session_cluster.rest_url]) == 1
         seen = local.query_result.counters().received
         until(lambda: local.query_result.counters().received > seen + 50,
               "rows still arriving from the embedded cluster")
