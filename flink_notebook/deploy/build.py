@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flink_notebook.deploy.artifact import Artifact, plan_tables
+from flink_notebook.engine.jars import forget_file
 from flink_notebook.sql.statements import Statement, StatementKind, tokens
 
 PLAN_FILE = "plan.json"
@@ -26,6 +27,7 @@ def compile_plan(t_env: Any, pipeline: Statement, folder: Path) -> str:
     # compilePlanSql takes an INSERT only; a set compiles by COMPILE PLAN, into the folder
     t_env.execute_sql(compiling(pipeline, folder).text).collect().close()
     target = folder / PLAN_FILE
+    forget_file(t_env, str(target))  # not one of the session's jars
     os.chmod(target, 0o600)
     return target.read_text()
 

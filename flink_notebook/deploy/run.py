@@ -28,6 +28,7 @@ from flink_notebook.deploy.lifecycle import refreshed
 from flink_notebook.deploy.records import Records, check_name
 from flink_notebook.display.monitor import show
 from flink_notebook.display.notes import note
+from flink_notebook.engine.jars import forget_file
 from flink_notebook.jobs.pipeline import Pipeline, Submission
 from flink_notebook.sql.errors import format_sql_error
 from flink_notebook.sql.statements import Statement, StatementKind, split_statements
@@ -133,7 +134,10 @@ def start(notebook: Notebook, label: str, folder: Path, configuration: Configura
 
     def submit(address: ClusterAddress) -> Submission:
         with session.routed(address, named):
-            result = session.t_env.execute_sql(f"EXECUTE PLAN '{plan_file}'")
+            try:
+                result = session.t_env.execute_sql(f"EXECUTE PLAN '{plan_file}'")
+            finally:
+                forget_file(session.t_env, str(folder / "plan.json"))  # not a session jar
         return Submission(job_id_of(result))
 
     sql = pipeline.text if pipeline is not None else \

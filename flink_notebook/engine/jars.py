@@ -40,6 +40,20 @@ def remove_jar(t_env: Any, path: str) -> None:
         resources.remove(key)
 
 
+def forget_file(t_env: Any, path: str) -> None:
+    """Take the file ``path`` out of the session's resources, of whatever kind: ``COMPILE
+    PLAN`` and ``EXECUTE PLAN`` register their plan file there, and ``SHOW JARS`` then
+    lists it (a deployment's plan.json among the user's jars). Where this Flink keeps its
+    resources elsewhere, the file stays listed."""
+    try:
+        resources = _resources(t_env)
+    except UsageError:
+        return
+    for key in [key for key in resources.keySet()
+                if str(key.getUri()).endswith(path) or str(resources.get(key)).endswith(path)]:
+        resources.remove(key)
+
+
 @contextmanager
 def added_jars_hidden(t_env: Any) -> Iterator[None]:
     """Run ``CREATE FUNCTION ... USING JAR`` with the session's added jars out of sight.

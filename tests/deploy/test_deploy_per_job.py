@@ -58,6 +58,9 @@ def test_an_insert_deploys_runs_detached_and_stops_with_its_cluster(shell, tmp_p
         assert "d_src" in ddl and "d_sink" in ddl and "CREATE TEMPORARY VIEW" in ddl
         assert ddl.index("`d_src`") < ddl.index("CREATE TEMPORARY VIEW")
         assert json.loads((folder / "options.json").read_text())["fs.s3.secret-key"] == SECRET
+        # The plan file Flink registered when it ran is not one of the session's jars.
+        shell.run_cell_magic("flink_sql", "-o jars_now", "SHOW JARS")
+        assert not any("plan.json" in str(jar) for jar in shell.user_ns["jars_now"]["jars"])
         assert json.loads((folder / "plan.json").read_text())["nodes"]
         assert (folder / "pipeline.sql").read_text() == \
             "INSERT INTO d_sink SELECT n, s FROM d_view;\n"
@@ -133,6 +136,9 @@ def test_a_deployment_on_remote_runs_on_that_cluster_and_stops(shell, capsys):
         assert job.cluster is None and job.rest.url == url
         until(lambda: job.status() == "RUNNING", "the deployment running", seconds=120)
         assert httpx.get(f"{url}/jobs/{job.job_id}", timeout=5).json()["name"] == "on_remote v1"
+        # Neither COMPILE PLAN's file (a statement set's) nor EXECUTE PLAN's is a session jar.
+        shell.run_cell_magic("flink_sql", "-o jars_now", "SHOW JARS")
+        assert not any("plan.json" in str(jar) for jar in shell.user_ns["jars_now"]["jars"])
         capsys.readouterr()
         row = shell.run_line_magic("flink_deploy", "list").set_index("name").loc["on_remote"]
         assert list(row[["version", "job", "state", "cluster"]]) == [
